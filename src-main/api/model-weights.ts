@@ -1,0 +1,14 @@
+import type { ModelSpec } from '../ml/spec.ts';
+import { decodeArrays, type Weights } from '../ml/weights.ts';
+import type { Db } from '../store/db.ts';
+import { loadUsableCheckpoint, type ModelRow } from '../store/models.ts';
+import { NibError } from './errors.ts';
+
+/** A model's spec and the weights to use it with (its best checkpoint, else its latest). */
+export function loadWeightsFor(db: Db, model: ModelRow): { spec: ModelSpec; weights: Weights; step: number } {
+  const cp = loadUsableCheckpoint(db, model.id);
+  if (!cp) {
+    throw new NibError('data', `model "${model.name}" has no trained weights yet: train it first (nib train --resume ${model.name})`);
+  }
+  return { spec: JSON.parse(model.spec) as ModelSpec, weights: decodeArrays(cp.weights).arrays, step: cp.step };
+}

@@ -1,0 +1,402 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { createRequire } from 'node:module';
+import type { GenerateResult, SuggestResult, TrainEvent, TrainParams, TrainResult } from '../api/contract.ts';
+import { invalid, NibError } from '../api/errors.ts';
+import { checkName, corpora, documents, importPaths, removeCorpus, removeDocument } from '../api/library.ts';
+import { exportModel, importModel, models, removeModel } from '../api/models.ts';
+import type { BackendReport } from '../ml/backend.ts';
+import { paramCount, PRESETS, type PresetName } from '../ml/spec.ts';
+import type { TrainConfig } from '../ml/train-config.ts';
+import { defaultDataDir } from '../store/data-dir.ts';
+import { openDb, type Db } from '../store/db.ts';
+import { MlHost } from '../workers/ml-host.ts';
+import { formatDuration, parseDuration, parseNumber, parseSize } from './parse.ts';
+import { bar, table, Out } from './output.ts';
+import { formatBytes } from '../text/read-document.ts';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const COMMON: Options = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Options;
+  run(ctx: Ctx): Promise<number | void>;
+}
+
+interface Ctx {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  out: Out;
+  dataDir: string;
+  db(): Db;
+  str(name: string): string | undefined;
+}
+
+const TRAIN_OPTIONS: Options = {
+  corpus: { type: 'string' },
+  model: { type: 'string' },
+  resume: { type: 'string' },
+  preset: { type: 'string' },
+  layers: { type: 'string' },
+  units: { type: 'string' },
+  embedding: { type: 'string' },
+  'seq-len': { type: 'string' },
+  batch: { type: 'string' },
+  lr: { type: 'string' },
+  dropout: { type: 'string' },
+  'max-steps': { type: 'string' },
+  'max-time': { type: 'string' },
+  'val-fraction': { type: 'string' },
+  patience: { type: 'string' },
+  seed: { type: 'string' },
+  'eval-every': { type: 'string' },
+  'checkpoint-every': { type: 'string' },
+};
+
+function trainParams(c: Ctx): TrainParams {
+  const resume = c.str('resume');
+  const model = resume ?? c.str('model');
+  if (!model) throw invalid('nib train needs --model NAME (a new model) or --resume NAME (continue one)');
+  if (resume && c.str('model') && c.str('model') !== resume) throw invalid('give either --model or --resume, not both');
+  const preset = c.str('preset');
+  if (preset !== undefined && !(preset in PRESETS)) throw invalid(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got "${preset}"`);
+  if (resume) {
+    for (const k of ['corpus', 'preset', 'layers', 'units', 'embedding', 'seq-len', 'batch', 'val-fraction']) {
+      if (c.values[k] !== undefined) throw invalid(`--${k} cannot change on --resume: a model keeps its corpus, architecture and data split`);
+    }
+  } else if (!c.str('corpus')) throw invalid('nib train needs --corpus NAME (nib corpora lists them)');
+  const config: Partial<TrainConfig> = {};
+  const set = <K extends keyof TrainConfig>(k: K, v: TrainConfig[K] | undefined) => {
+    if (v !== undefined) config[k] = v;
+  };
+  set('seqLen', parseNumber('seq-len', c.str('seq-len'), { int: true, min: 1, max: 4096 }));
+  set('batch', parseNumber('batch', c.str('batch'), { int: true, min: 1, max: 4096 }));
+  set('lr', parseNumber('lr', c.str('lr'), { min: 0, max: 10, minInclusive: false }));
+  set('dropout', parseNumber('dropout', c.str('dropout'), { min: 0, max: 0.95 }));
+  set('maxSteps', parseNumber('max-steps', c.str('max-steps'), { int: true, min: 1 }));
+  set('maxTimeSec', parseDuration('max-time', c.str('max-time')));
+  set('valFraction', parseNumber('val-fraction', c.str('val-fraction'), { min: 0, max: 0.9, minInclusive: false }));
+  set('patience', parseNumber('patience', c.str('patience'), { int: true, min: 1 }));
+  set('seed', parseNumber('seed', c.str('seed'), { int: true, min: 0, max: 2 ** 32 - 1 }));
+  set('evalEvery', parseNumber('eval-every', c.str('eval-every'), { int: true, min: 1 }));
+  set('checkpointEverySec', parseDuration('checkpoint-every', c.str('checkpoint-every')));
+  return {
+    model: checkName('model', model),
+    corpus: c.str('corpus'),
+    resume: !!resume,
+    preset: preset as PresetName | undefined,
+    layers: parseNumber('layers', c.str('layers'), { int: true, min: 1, max: 8 }),
+    units: parseNumber('units', c.str('units'), { int: true, min: 1, max: 4096 }),
+    embedding: parseNumber('embedding', c.str('embedding'), { int: true, min: 1, max: 4096 }),
+    config,
+  };
+}
+
+async function withHost<T>(c: Ctx, fn: (host: MlHost) => Promise<T>): Promise<T> {
+  const host = new MlHost({ dataDir: c.dataDir });
+  try {
+    await host.ready;
+    return await fn(host);
+  } finally {
+    await host.close();
+  }
+}
+
+const COMMANDS: Record<string, Command> = {
+  import: {
+    summary: 'import files and folders into a corpus',
+    usage: 'nib import PATH... --corpus NAME [--max-size 50MB]',
+    options: { corpus: { type: 'string' }, 'max-size': { type: 'string' } },
+    async run(c) {
+      if (!c.str('corpus')) throw invalid('nib import needs --corpus NAME (the corpus is created if new)');
+      const r = importPaths(c.db(), { paths: c.positionals, corpus: c.str('corpus')!, maxSize: parseSize('max-size', c.str('max-size')) }, (o) => {
+        if (c.out.json) return;
+        if (o.status === 'imported') c.out.err(`  imported  ${o.path} (${o.chars} chars)`);
+        else c.out.err(`  skipped   ${o.path}: ${o.reason}`);
+      });
+      const skipped = Object.entries(r.skipped);
+      const skippedText = skipped.length ? skipped.map(([k, n]) => `${n} ${k}`).join(', ') : 'none';
+      c.out.result(r, `${r.imported} imported, ${skipped.reduce((s, [, n]) => s + n, 0)} skipped (${skippedText}), ${r.chars.toLocaleString('en-US')} characters into corpus "${r.corpus}"`);
+      return r.imported === 0 && r.files.length > 0 && skipped.some(([k]) => k !== 'duplicate') ? 4 : 0;
+    },
+  },
+  corpora: {
+    summary: 'list corpora',
+    usage: 'nib corpora',
+    options: {},
+    async run(c) {
+      const rows = corpora(c.db());
+      c.out.result(rows, rows.length ? table(['corpus', 'documents', 'characters', 'size'], rows.map((r) => [r.name, r.documents, r.chars.toLocaleString('en-US'), formatBytes(r.size_bytes)])) : 'No corpora yet: nib import PATH --corpus NAME');
+    },
+  },
+  docs: {
+    summary: 'list the documents of a corpus',
+    usage: 'nib docs --corpus NAME',
+    options: { corpus: { type: 'string' } },
+    async run(c) {
+      if (!c.str('corpus')) throw invalid('nib docs needs --corpus NAME');
+      const rows = documents(c.db(), c.str('corpus')!);
+      c.out.result(rows, rows.length ? table(['id', 'name', 'format', 'characters', 'size', 'source'], rows.map((r) => [r.id, r.name, r.format, r.chars.toLocaleString('en-US'), formatBytes(r.size_bytes), r.source_path ?? ''])) : 'This corpus has no documents.');
+    },
+  },
+  'rm-corpus': {
+    summary: 'delete a corpus and its documents',
+    usage: 'nib rm-corpus NAME',
+    options: {},
+    async run(c) {
+      const name = c.positionals[0];
+      if (!name) throw invalid('nib rm-corpus needs the corpus NAME');
+      removeCorpus(c.db(), name);
+      c.out.result({ deleted: name }, `Deleted corpus "${name}".`);
+    },
+  },
+  'rm-doc': {
+    summary: 'delete one document',
+    usage: 'nib rm-doc ID',
+    options: {},
+    async run(c) {
+      if (!c.positionals[0]) throw invalid('nib rm-doc needs a document ID (nib docs --corpus NAME lists them)');
+      removeDocument(c.db(), c.positionals[0]);
+      c.out.result({ deleted: Number(c.positionals[0]) }, `Deleted document ${c.positionals[0]}.`);
+    },
+  },
+  train: {
+    summary: 'train a model on a corpus, or resume one',
+    usage: 'nib train --corpus NAME --model NAME [--preset small|medium|large | --layers N --units N --embedding N] [options]\n       nib train --resume MODEL [--max-steps N --max-time 10m ...]',
+    options: TRAIN_OPTIONS,
+    async run(c) {
+      const params = trainParams(c);
+      return withHost(c, async (host) => {
+        const call = host.call<TrainResult>('train', params, (e) => onTrainEvent(c.out, e as TrainEvent));
+        let interrupted = false;
+        const onSignal = () => {
+          if (interrupted) return;
+          interrupted = true;
+          c.out.status('');
+          c.out.err('Stopping: writing a checkpoint… (resume with nib train --resume ' + params.model + ')');
+          host.cancel(call.id);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        try {
+          const r = await call.result;
+          c.out.status('');
+          const bits = r.bestValLoss === null ? '' : ` = ${(r.bestValLoss / Math.LN2).toFixed(3)} bits/char`;
+          c.out.result(
+            r,
+            `${r.reason === 'cancelled' ? 'Stopped' : 'Finished'} "${r.model}" at step ${r.steps} (${r.reason}): best validation loss ${r.bestValLoss?.toFixed(4) ?? '--'} nats${bits} at step ${r.bestStep}; ${Math.round(r.charsPerSec).toLocaleString('en-US')} chars/s over ${formatDuration(r.runSec)}.`,
+          );
+          return r.reason === 'cancelled' ? 130 : 0;
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      });
+    },
+  },
+  generate: {
+    summary: 'continue a prompt with a model',
+    usage: 'nib generate --model NAME --prompt TEXT [--length 200 --temperature 0.8 --top-k 0 --top-p 1 --seed 1]',
+    options: { model: { type: 'string' }, prompt: { type: 'string' }, length: { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' }, seed: { type: 'string' } },
+    async run(c) {
+      const model = checkName('model', c.str('model'));
+      const params = {
+        model,
+        prompt: c.str('prompt') ?? '',
+        length: parseNumber('length', c.str('length'), { int: true, min: 1, max: 100_000 }) ?? 200,
+        temperature: parseNumber('temperature', c.str('temperature'), { min: 0, max: 10 }) ?? 0.8,
+        topK: parseNumber('top-k', c.str('top-k'), { int: true, min: 0 }) ?? 0,
+        topP: parseNumber('top-p', c.str('top-p'), { min: 0, max: 1, minInclusive: false }) ?? 1,
+        seed: parseNumber('seed', c.str('seed'), { int: true, min: 0, max: 2 ** 32 - 1 }) ?? 1,
+      };
+      const r = await withHost(c, (h) => h.request<GenerateResult>('generate', params));
+      if (r.skippedPromptChars && !c.out.json) c.out.err(`note: ${r.skippedPromptChars} prompt characters are not in the model's vocabulary and were skipped`);
+      c.out.result(r, params.prompt + r.text);
+    },
+  },
+  suggest: {
+    summary: 'the suggestion the editor would show after TEXT',
+    usage: 'nib suggest --model NAME --text TEXT [--threshold 0.2 --max-words 4 --max-chars 48]',
+    options: { model: { type: 'string' }, text: { type: 'string' }, threshold: { type: 'string' }, 'max-words': { type: 'string' }, 'max-chars': { type: 'string' } },
+    async run(c) {
+      const model = checkName('model', c.str('model'));
+      if (c.str('text') === undefined) throw invalid('nib suggest needs --text TEXT (the text before the cursor)');
+      const params = {
+        model,
+        text: c.str('text')!,
+        threshold: parseNumber('threshold', c.str('threshold'), { min: 0, max: 1 }),
+        maxWords: parseNumber('max-words', c.str('max-words'), { int: true, min: 1, max: 50 }),
+        maxChars: parseNumber('max-chars', c.str('max-chars'), { int: true, min: 1, max: 1000 }),
+      };
+      const r = await withHost(c, (h) => h.request<SuggestResult>('suggest', params));
+      c.out.result(r, r.suggestion);
+    },
+  },
+  models: {
+    summary: 'list models with their metrics',
+    usage: 'nib models',
+    options: {},
+    async run(c) {
+      const rows = models(c.db());
+      c.out.result(
+        rows,
+        rows.length
+          ? table(
+              ['model', 'status', 'corpus', 'architecture', 'params', 'steps', 'best val (nats)', 'bits/char', 'trained'],
+              rows.map((m) => [m.name, m.status, m.corpus ?? '-', `${m.embedding}→${m.units.join('→')}→${m.vocab}`, m.params.toLocaleString('en-US'), m.steps, m.bestValLoss?.toFixed(4) ?? '-', m.bestBitsPerChar?.toFixed(3) ?? '-', formatDuration(m.trainSeconds)]),
+            )
+          : 'No models yet: nib train --corpus NAME --model NAME',
+      );
+    },
+  },
+  'rm-model': {
+    summary: 'delete a model with its checkpoints and history',
+    usage: 'nib rm-model NAME',
+    options: {},
+    async run(c) {
+      if (!c.positionals[0]) throw invalid('nib rm-model needs the model NAME');
+      removeModel(c.db(), c.positionals[0]);
+      c.out.result({ deleted: c.positionals[0] }, `Deleted model "${c.positionals[0]}".`);
+    },
+  },
+  info: {
+    summary: 'backend in use (and why not the others), versions, data folder',
+    usage: 'nib info',
+    options: {},
+    async run(c) {
+      const info = await withHost(c, (h) => h.request<{ backend: BackendReport }>('info', {}));
+      const b = info.backend;
+      const require = createRequire(import.meta.url);
+      const versions: Record<string, string> = { nib: (require('../../package.json') as { version: string }).version, node: process.versions.node, ...b.versions };
+      try {
+        versions['better-sqlite3'] = (require('better-sqlite3/package.json') as { version: string }).version;
+      } catch {
+        /* reported as missing by its absence */
+      }
+      const lines = [
+        `Backend: ${b.label}${b.forcedBy ? ` (forced by ${b.forcedBy})` : ''}`,
+        ...Object.entries(b.status).map(([k, v]) => `  ${k.padEnd(5)} ${v}`),
+        `Data folder: ${c.dataDir}`,
+        `Versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      ];
+      c.out.result({ backend: b, dataDir: c.dataDir, versions }, lines.join('\n'));
+    },
+  },
+  export: {
+    summary: 'write a model as tfjs layers format (model.json + weights) plus vocab.json',
+    usage: 'nib export MODEL DIR',
+    options: {},
+    async run(c) {
+      const [model, dir] = c.positionals;
+      if (!model || !dir) throw invalid('nib export needs MODEL and DIR');
+      const r = await exportModel(c.db(), model, dir);
+      c.out.result(r, `Wrote ${r.files.join(', ')}`);
+    },
+  },
+  'import-model': {
+    summary: 'add a model from a tfjs layers folder (model.json, weights, vocab.json)',
+    usage: 'nib import-model DIR --name NAME',
+    options: { name: { type: 'string' } },
+    async run(c) {
+      const dir = c.positionals[0];
+      if (!dir) throw invalid('nib import-model needs DIR');
+      if (!c.str('name')) throw invalid('nib import-model needs --name NAME for the new model');
+      const m = await importModel(c.db(), dir, c.str('name')!);
+      c.out.result(m, `Imported model "${m.name}": ${m.embedding}→${m.units.join('→')}→${m.vocab}, ${m.params.toLocaleString('en-US')} parameters.`);
+    },
+  },
+};
+
+function onTrainEvent(out: Out, e: TrainEvent): void {
+  if (out.json) return out.line(JSON.stringify(e));
+  if (e.type === 'start') {
+    const from = e.resumedFromStep ? `resuming at step ${e.resumedFromStep}, ` : '';
+    out.err(
+      `Training "${e.model}": ${e.params.toLocaleString('en-US')} parameters, vocabulary ${e.vocab}, ${e.trainChars.toLocaleString('en-US')} training / ${e.valChars.toLocaleString('en-US')} validation characters; ${from}seq ${e.config.seqLen} × batch ${e.config.batch}, lr ${e.config.lr}; ${e.backend}, engine ${e.engine}`,
+    );
+    return;
+  }
+  if (e.type === 'checkpoint') return;
+  const frac = e.maxSteps > 0 ? e.step / e.maxSteps : null;
+  const val = e.valLoss === null ? 'val --' : `val ${e.valLoss.toFixed(3)} nats (${(e.valLoss / Math.LN2).toFixed(2)} bits/char)`;
+  const line = `${frac !== null ? bar(frac) + ' ' : ''}step ${e.step}${e.maxSteps ? '/' + e.maxSteps : ''} ep ${e.epoch.toFixed(2)} | loss ${e.trainLoss.toFixed(3)} | ${val} | ${Math.round(e.charsPerSec).toLocaleString('en-US')} chars/s | ETA ${formatDuration(e.etaSec)}`;
+  if (e.type === 'eval') {
+    out.status('');
+    out.err(line + (e.improved ? ' *best' : ''));
+  } else out.status(line);
+}
+
+function help(): string {
+  const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'nib: train a language model on your own writing and let it suggest how your sentences go on.',
+    '',
+    'Usage: nib COMMAND [options]   (nib COMMAND --help for its options)',
+    '',
+    ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
+    '',
+    'Every command takes --data-dir DIR (default: the desktop app\'s folder; NIB_DATA_DIR overrides) and --json.',
+    'Presets: ' + Object.entries(PRESETS).map(([k, p]) => `${k} (${p.layers}×${p.units}, embedding ${p.embedding}, ~${paramCount({ vocab: Array(65).fill(''), embedding: p.embedding, units: Array(p.layers).fill(p.units) }).toLocaleString('en-US')} params for 65 symbols)`).join(', '),
+  ].join('\n');
+}
+
+const EXIT: Record<string, number> = { invalid: 2, 'not-found': 3, conflict: 4, data: 4, cancelled: 130, backend: 5, internal: 1 };
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const out = new Out(argv.includes('--json'));
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    out.line(help());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    out.err(`nib: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return 2;
+  }
+  let db: Db | null = null;
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: { ...COMMON, ...cmd.options }, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw invalid(`${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}\nUsage: ${cmd.usage}`);
+    }
+    const values = parsed.values as Record<string, string | boolean | undefined>;
+    if (values.help) {
+      out.line(`${cmd.summary}\n\nUsage: ${cmd.usage}`);
+      return 0;
+    }
+    const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+    const ctx: Ctx = {
+      values,
+      positionals: parsed.positionals,
+      out,
+      dataDir,
+      db: () => (db ??= openDb(dataDir)),
+      str: (k) => {
+        const v = values[k];
+        return typeof v === 'string' ? v : undefined;
+      },
+    };
+    return (await cmd.run(ctx)) ?? 0;
+  } catch (e) {
+    out.status('');
+    if (e instanceof NibError) {
+      if (out.json) out.line(JSON.stringify({ error: { code: e.code, message: e.message } }));
+      else out.err(`nib ${name}: ${e.message}`);
+      return EXIT[e.code] ?? 1;
+    }
+    const err = e as Error;
+    out.err(`nib ${name}: unexpected error: ${err.message}${process.env.NIB_DEBUG ? '\n' + err.stack : ' (set NIB_DEBUG=1 for details)'}`);
+    return 1;
+  } finally {
+    (db as Db | null)?.close();
+  }
+}

@@ -1,0 +1,63 @@
+import type { CharTokenizer } from './tokenizer.ts';
+
+/** What the policy needs of a model: next-token probabilities and a copyable state. */
+export interface StepModel<S> {
+  probs(state: S): Float32Array;
+  step(state: S, token: number): void;
+  clone(state: S): S;
+}
+
+export interface SuggestOptions {
+  /** Longest suggestion, in characters. */
+  maxChars: number;
+  /** Most words in a suggestion, counting the completion of the word under the cursor. */
+  maxWords: number;
+  /** Smallest probability (under the model) that the writer types the whole suggestion. */
+  threshold: number;
+}
+
+export const DEFAULT_SUGGEST: SuggestOptions = { maxChars: 48, maxWords: 4, threshold: 0.2 };
+
+export interface Suggestion {
+  text: string;
+  /** The model's probability of exactly this continuation. */
+  probability: number;
+}
+
+const SENTENCE_END = new Set(['.', '!', '?']);
+const PHRASE_END = new Set([',', ';', ':', ')', '"', '”', '’']);
+
+/**
+ * The continuation the editor shows: greedy decoding from the model's distribution, kept only as
+ * far as its joint probability stays above the threshold, and cut back to a natural boundary —
+ * the end of a word, phrase or sentence. Never crosses a line break. Empty when not confident.
+ */
+export function suggest<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions = DEFAULT_SUGGEST): Suggestion {
+  const s = runner.clone(state);
+  let out = '';
+  let p = 1;
+  let best: Suggestion = { text: '', probability: 1 };
+  let words = 0;
+  for (let i = 0; i < o.maxChars; i++) {
+    const probs = runner.probs(s);
+    let id = 0;
+    for (let k = 1; k < probs.length; k++) if (probs[k] > probs[id]) id = k;
+    const ch = tok.vocab[id];
+    p *= probs[id];
+    if (p < o.threshold || ch === '\n' || ch === '\r') break;
+    if (ch === ' ' || ch === '\t') {
+      if (out.trim() !== '' && !/\s$/.test(out)) {
+        best = { text: out, probability: p };
+        words++;
+        if (words >= o.maxWords) break;
+      }
+    }
+    out += ch;
+    if (SENTENCE_END.has(ch) || PHRASE_END.has(ch)) {
+      best = { text: out, probability: p };
+      if (SENTENCE_END.has(ch)) break;
+    }
+    runner.step(s, id);
+  }
+  return best.text === '' ? { text: '', probability: 0 } : best;
+}

@@ -1,0 +1,99 @@
+import { Rng } from './rng.ts';
+import { paramShapes, type ModelSpec } from './spec.ts';
+
+export interface NamedArray {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A model's parameters in `paramShapes` order (tfjs-layers names and layout). */
+export type Weights = NamedArray[];
+
+/**
+ * PyTorch's default initialisation (uniform ±1/√fan for LSTM and Linear, N(0,1) embeddings):
+ * it learns faster per step here than tfjs-layers' defaults (orthogonal, small embeddings).
+ */
+export function initWeights(spec: ModelSpec, seed: number): Weights {
+  const rng = new Rng(seed);
+  return paramShapes(spec).map(({ name, shape }) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    const u = () => 2 * rng.next() - 1;
+    if (name.startsWith('embedding')) {
+      for (let i = 0; i < n; i++) data[i] = rng.normal();
+    } else if (name.startsWith('lstm')) {
+      const bound = 1 / Math.sqrt(shape[shape.length - 1] / 4);
+      // PyTorch has two LSTM bias vectors, each U(±bound); ours is their sum.
+      const isBias = name.endsWith('/bias');
+      for (let i = 0; i < n; i++) data[i] = (isBias ? u() + u() : u()) * bound;
+    } else {
+      const bound = 1 / Math.sqrt(spec.units[spec.units.length - 1]);
+      for (let i = 0; i < n; i++) data[i] = u() * bound;
+    }
+    return { name, shape, data };
+  });
+}
+
+export function cloneWeights(w: Weights): Weights {
+  return w.map((a) => ({ name: a.name, shape: [...a.shape], data: new Float32Array(a.data) }));
+}
+
+/** Checks that weights fit a spec, naming the first tensor that does not. */
+export function checkWeights(spec: ModelSpec, w: Weights): void {
+  const want = paramShapes(spec);
+  if (want.length !== w.length) throw new Error(`expected ${want.length} weight tensors, found ${w.length}`);
+  want.forEach((p, i) => {
+    const got = w[i];
+    if (got.shape.join('x') !== p.shape.join('x')) {
+      throw new Error(`weight ${p.name} should have shape [${p.shape}], found ${got.name} [${got.shape}]`);
+    }
+  });
+}
+
+const MAGIC = 0x5742494e; // 'NIBW'
+
+/**
+ * A self-describing binary form of named float32 arrays (plus a JSON `meta`), kept free of tfjs so
+ * the store and any compute kernel can read it. Layout: magic, header length, header JSON, padding,
+ * float32 data in header order.
+ */
+export function encodeArrays(arrays: NamedArray[], meta: unknown = null): Uint8Array {
+  const header = new TextEncoder().encode(
+    JSON.stringify({ meta, arrays: arrays.map((a) => ({ name: a.name, shape: a.shape })) }),
+  );
+  const headerPadded = Math.ceil((8 + header.length) / 4) * 4;
+  const total = headerPadded + arrays.reduce((s, a) => s + a.data.length * 4, 0);
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, MAGIC, true);
+  dv.setUint32(4, header.length, true);
+  out.set(header, 8);
+  let off = headerPadded;
+  for (const a of arrays) {
+    out.set(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength), off);
+    off += a.data.byteLength;
+  }
+  return out;
+}
+
+export function decodeArrays(bytes: Uint8Array): { arrays: NamedArray[]; meta: unknown } {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < 8 || dv.getUint32(0, true) !== MAGIC) throw new Error('not a Nib weights blob');
+  const hlen = dv.getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen))) as {
+    meta: unknown;
+    arrays: { name: string; shape: number[] }[];
+  };
+  let off = Math.ceil((8 + hlen) / 4) * 4;
+  const arrays = header.arrays.map(({ name, shape }) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    // Copy out: the source buffer (a SQLite BLOB) may not be 4-byte aligned.
+    const data = new Float32Array(n);
+    new Uint8Array(data.buffer).set(bytes.subarray(off, off + n * 4));
+    off += n * 4;
+    if (off > bytes.byteLength) throw new Error('truncated weights blob');
+    return { name, shape, data };
+  });
+  return { arrays, meta: header.meta };
+}

@@ -1,0 +1,123 @@
+import type { Db } from './db.ts';
+
+export type ModelStatus = 'new' | 'training' | 'interrupted' | 'ready' | 'failed';
+
+export interface ModelRow {
+  id: number;
+  name: string;
+  corpus_id: number | null;
+  corpus_name: string | null;
+  spec: string;
+  train_config: string | null;
+  status: ModelStatus;
+  steps: number;
+  train_seconds: number;
+  best_val_loss: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CheckpointRow {
+  model_id: number;
+  kind: 'latest' | 'best';
+  step: number;
+  val_loss: number | null;
+  weights: Buffer;
+  optimizer: Buffer | null;
+  trainer: string | null;
+  created_at: string;
+}
+
+export interface NewCheckpoint {
+  kind: 'latest' | 'best';
+  step: number;
+  valLoss: number | null;
+  weights: Uint8Array;
+  optimizer: Uint8Array | null;
+  trainer: unknown;
+}
+
+const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ','now')`;
+
+export function getModel(db: Db, name: string): ModelRow | undefined {
+  return db.prepare('SELECT * FROM models WHERE name = ?').get(name) as ModelRow | undefined;
+}
+
+export function listModels(db: Db): ModelRow[] {
+  return db.prepare('SELECT * FROM models ORDER BY name').all() as ModelRow[];
+}
+
+export function createModel(
+  db: Db,
+  m: { name: string; corpusId: number | null; corpusName: string | null; spec: unknown },
+): ModelRow {
+  db.prepare('INSERT INTO models (name, corpus_id, corpus_name, spec) VALUES (?, ?, ?, ?)').run(
+    m.name,
+    m.corpusId,
+    m.corpusName,
+    JSON.stringify(m.spec),
+  );
+  return getModel(db, m.name)!;
+}
+
+export function setModelStatus(db: Db, id: number, status: ModelStatus): void {
+  db.prepare(`UPDATE models SET status = ?, updated_at = ${NOW} WHERE id = ?`).run(status, id);
+}
+
+export function setTrainConfig(db: Db, id: number, config: unknown): void {
+  db.prepare(`UPDATE models SET train_config = ?, updated_at = ${NOW} WHERE id = ?`).run(JSON.stringify(config), id);
+}
+
+export function renameModel(db: Db, from: string, to: string): boolean {
+  return db.prepare(`UPDATE models SET name = ?, updated_at = ${NOW} WHERE name = ?`).run(to, from).changes > 0;
+}
+
+export function deleteModel(db: Db, name: string): boolean {
+  return db.prepare('DELETE FROM models WHERE name = ?').run(name).changes > 0;
+}
+
+/**
+ * Writes checkpoints and the model's progress counters in one transaction: after a crash the
+ * database holds either the old checkpoint or the new one, never a mix.
+ */
+export function saveCheckpoints(
+  db: Db,
+  modelId: number,
+  cps: NewCheckpoint[],
+  progress: { steps: number; trainSeconds: number; bestValLoss: number | null },
+): void {
+  const put = db.prepare(
+    `INSERT INTO checkpoints (model_id, kind, step, val_loss, weights, optimizer, trainer)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (model_id, kind) DO UPDATE SET
+       step = excluded.step, val_loss = excluded.val_loss, weights = excluded.weights,
+       optimizer = excluded.optimizer, trainer = excluded.trainer, created_at = ${NOW}`,
+  );
+  db.transaction(() => {
+    for (const cp of cps) {
+      put.run(
+        modelId,
+        cp.kind,
+        cp.step,
+        cp.valLoss,
+        Buffer.from(cp.weights.buffer, cp.weights.byteOffset, cp.weights.byteLength),
+        cp.optimizer ? Buffer.from(cp.optimizer.buffer, cp.optimizer.byteOffset, cp.optimizer.byteLength) : null,
+        JSON.stringify(cp.trainer ?? null),
+      );
+    }
+    db.prepare(
+      `UPDATE models SET steps = ?, train_seconds = ?, best_val_loss = ?, updated_at = ${NOW} WHERE id = ?`,
+    ).run(progress.steps, progress.trainSeconds, progress.bestValLoss, modelId);
+  })();
+}
+
+export function loadCheckpoint(db: Db, modelId: number, kind: 'latest' | 'best'): CheckpointRow | undefined {
+  return db.prepare('SELECT * FROM checkpoints WHERE model_id = ? AND kind = ?').get(modelId, kind) as
+    | CheckpointRow
+    | undefined;
+}
+
+/** The weights a model should be used with: its best checkpoint, else its latest. */
+export function loadUsableCheckpoint(db: Db, modelId: number): CheckpointRow | undefined {
+  return loadCheckpoint(db, modelId, 'best') ?? loadCheckpoint(db, modelId, 'latest');
+}

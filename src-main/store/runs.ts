@@ -1,0 +1,111 @@
+import type { Db } from './db.ts';
+
+export interface RunRow {
+  id: number;
+  model_id: number;
+  started_at: string;
+  ended_at: string | null;
+  status: string;
+  end_reason: string | null;
+  backend: string | null;
+  config: string;
+  start_step: number;
+  pid: number | null;
+}
+
+export interface MetricPoint {
+  step: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  lr: number | null;
+  charsPerSec: number | null;
+  elapsedSec: number | null;
+}
+
+const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ','now')`;
+
+export function startRun(db: Db, modelId: number, config: unknown, backend: string, startStep: number, pid: number): number {
+  const info = db
+    .prepare('INSERT INTO training_runs (model_id, config, backend, start_step, pid) VALUES (?, ?, ?, ?, ?)')
+    .run(modelId, JSON.stringify(config), backend, startStep, pid);
+  return Number(info.lastInsertRowid);
+}
+
+export function endRun(db: Db, runId: number, status: string, reason: string): void {
+  db.prepare(`UPDATE training_runs SET status = ?, end_reason = ?, ended_at = ${NOW} WHERE id = ?`).run(
+    status,
+    reason,
+    runId,
+  );
+}
+
+/** The run still marked 'running' for a model, if its process is alive. */
+export function liveRun(db: Db, modelId: number): RunRow | undefined {
+  const rows = db.prepare(`SELECT * FROM training_runs WHERE model_id = ? AND status = 'running'`).all(modelId) as RunRow[];
+  return rows.find((r) => r.pid !== null && processAlive(r.pid));
+}
+
+/**
+ * Runs left 'running' by a process that died (killed, crashed, power cut) are marked
+ * 'interrupted', and their model too, so the UI and CLI offer a resume. Returns how many.
+ */
+export function markAbandonedRuns(db: Db): number {
+  const rows = db.prepare(`SELECT id, model_id, pid FROM training_runs WHERE status = 'running'`).all() as RunRow[];
+  const dead = rows.filter((r) => r.pid === null || !processAlive(r.pid));
+  db.transaction(() => {
+    for (const r of dead) {
+      db.prepare(
+        `UPDATE training_runs SET status = 'interrupted', end_reason = 'the training process stopped without finishing', ended_at = ${NOW} WHERE id = ?`,
+      ).run(r.id);
+      db.prepare(`UPDATE models SET status = 'interrupted' WHERE id = ? AND status = 'training'`).run(r.model_id);
+    }
+  })();
+  return dead.length;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function addMetrics(db: Db, runId: number, points: MetricPoint[]): void {
+  const ins = db.prepare(
+    'INSERT INTO metrics (run_id, step, train_loss, val_loss, lr, chars_per_s, elapsed_s) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  db.transaction(() => {
+    for (const p of points) ins.run(runId, p.step, p.trainLoss, p.valLoss, p.lr, p.charsPerSec, p.elapsedSec);
+  })();
+}
+
+export function listRuns(db: Db, modelId: number): RunRow[] {
+  return db.prepare('SELECT * FROM training_runs WHERE model_id = ? ORDER BY id').all(modelId) as RunRow[];
+}
+
+export function runMetrics(db: Db, runId: number): MetricPoint[] {
+  return (
+    db
+      .prepare(
+        'SELECT step, train_loss, val_loss, lr, chars_per_s, elapsed_s FROM metrics WHERE run_id = ? ORDER BY step, rowid',
+      )
+      .all(runId) as {
+      step: number;
+      train_loss: number | null;
+      val_loss: number | null;
+      lr: number | null;
+      chars_per_s: number | null;
+      elapsed_s: number | null;
+    }[]
+  ).map((r) => ({
+    step: r.step,
+    trainLoss: r.train_loss,
+    valLoss: r.val_loss,
+    lr: r.lr,
+    charsPerSec: r.chars_per_s,
+    elapsedSec: r.elapsed_s,
+  }));
+}

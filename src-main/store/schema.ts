@@ -1,0 +1,87 @@
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+ * Never edit a shipped migration: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE corpora (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  CREATE TABLE documents (
+    id           INTEGER PRIMARY KEY,
+    corpus_id    INTEGER NOT NULL REFERENCES corpora(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    source_path  TEXT,
+    format       TEXT NOT NULL,
+    sha256       TEXT NOT NULL,
+    size_bytes   INTEGER NOT NULL,
+    chars        INTEGER NOT NULL,
+    text         TEXT NOT NULL,
+    created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    UNIQUE (corpus_id, sha256)
+  );
+  CREATE INDEX documents_corpus ON documents(corpus_id);
+  CREATE TABLE drafts (
+    id          INTEGER PRIMARY KEY,
+    title       TEXT NOT NULL DEFAULT '',
+    text        TEXT NOT NULL DEFAULT '',
+    corpus_id   INTEGER REFERENCES corpora(id) ON DELETE SET NULL,
+    updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  CREATE TABLE models (
+    id                  INTEGER PRIMARY KEY,
+    name                TEXT NOT NULL UNIQUE,
+    corpus_id           INTEGER REFERENCES corpora(id) ON DELETE SET NULL,
+    corpus_name         TEXT,
+    spec                TEXT NOT NULL,            -- JSON: architecture + tokenizer vocabulary
+    train_config        TEXT,                     -- JSON: hyper-parameters of the last run
+    status              TEXT NOT NULL DEFAULT 'new', -- new | training | interrupted | ready | failed
+    steps               INTEGER NOT NULL DEFAULT 0,
+    train_seconds       REAL NOT NULL DEFAULT 0,
+    best_val_loss       REAL,
+    created_at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    updated_at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  -- One 'latest' (to resume from) and one 'best' (to use) checkpoint per model, replaced in place.
+  CREATE TABLE checkpoints (
+    id          INTEGER PRIMARY KEY,
+    model_id    INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL CHECK (kind IN ('latest','best')),
+    step        INTEGER NOT NULL,
+    val_loss    REAL,
+    weights     BLOB NOT NULL,
+    optimizer   BLOB,
+    trainer     TEXT,                             -- JSON: RNG, data position, schedule, early-stop state
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    UNIQUE (model_id, kind)
+  );
+  CREATE TABLE training_runs (
+    id          INTEGER PRIMARY KEY,
+    model_id    INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    started_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    ended_at    TEXT,
+    status      TEXT NOT NULL DEFAULT 'running',  -- running | completed | stopped | cancelled | failed
+    end_reason  TEXT,
+    backend     TEXT,
+    config      TEXT NOT NULL,
+    start_step  INTEGER NOT NULL DEFAULT 0,
+    pid         INTEGER                           -- the training process, to detect one that died
+  );
+  CREATE TABLE metrics (
+    run_id       INTEGER NOT NULL REFERENCES training_runs(id) ON DELETE CASCADE,
+    step         INTEGER NOT NULL,
+    train_loss   REAL,
+    val_loss     REAL,
+    lr           REAL,
+    chars_per_s  REAL,
+    elapsed_s    REAL
+  );
+  CREATE INDEX metrics_run ON metrics(run_id, step);
+  CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+  );
+  `,
+];

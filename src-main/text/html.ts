@@ -1,0 +1,65 @@
+import { Parser } from 'htmlparser2';
+
+/** Elements whose content a reader never sees. */
+const HIDDEN = new Set(['script', 'style', 'noscript', 'template', 'head', 'svg', 'math', 'iframe', 'object', 'canvas']);
+/** Elements that start a new line of text. */
+const BLOCK = new Set([
+  'p', 'div', 'br', 'li', 'ul', 'ol', 'dl', 'dt', 'dd', 'tr', 'table', 'section', 'article', 'aside', 'header',
+  'footer', 'nav', 'main', 'blockquote', 'pre', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'figure', 'figcaption',
+  'address', 'details', 'summary', 'form', 'fieldset', 'body',
+]);
+const PARAGRAPH = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'table', 'ul', 'ol', 'section', 'article']);
+
+/**
+ * The text a reader sees in an HTML page: hidden elements dropped, entities decoded,
+ * whitespace collapsed as a browser would, paragraphs separated by a blank line.
+ */
+export function htmlToText(html: string): string {
+  let out = '';
+  let hiddenDepth = 0;
+  let preDepth = 0;
+  const breakLine = (blank: boolean) => {
+    out = out.replace(/[ \t]+$/, '');
+    if (out === '') return;
+    const want = blank ? '\n\n' : '\n';
+    if (!out.endsWith(want)) out = out.replace(/\n*$/, want);
+  };
+  const parser = new Parser(
+    {
+      onopentag(name, attrs) {
+        if (HIDDEN.has(name) || 'hidden' in attrs) {
+          if (!VOID.has(name)) hiddenDepth++;
+          return;
+        }
+        if (hiddenDepth) return;
+        if (name === 'pre') preDepth++;
+        if (BLOCK.has(name)) breakLine(PARAGRAPH.has(name));
+      },
+      onclosetag(name, isImplied) {
+        if (HIDDEN.has(name)) {
+          if (hiddenDepth) hiddenDepth--;
+          return;
+        }
+        if (hiddenDepth) return;
+        if (name === 'pre' && preDepth) preDepth--;
+        if (BLOCK.has(name) && !(isImplied && name === 'br')) breakLine(PARAGRAPH.has(name));
+      },
+      ontext(text) {
+        if (hiddenDepth) return;
+        if (preDepth) {
+          out += text;
+          return;
+        }
+        const collapsed = text.replace(/\s+/g, ' ');
+        if (collapsed === ' ' && (out === '' || /[\s]$/.test(out))) return;
+        out += out === '' || out.endsWith('\n') ? collapsed.replace(/^ /, '') : collapsed;
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true },
+  );
+  parser.write(html);
+  parser.end();
+  return out.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+}
+
+const VOID = new Set(['br', 'hr', 'img', 'input', 'meta', 'link', 'area', 'base', 'col', 'embed', 'source', 'track', 'wbr']);

@@ -1,0 +1,120 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { decodeTextBytes, normaliseNewlines } from './decode.ts';
+import { docxToText } from './docx.ts';
+import { htmlToText } from './html.ts';
+import { ZipError } from './zip.ts';
+
+export const SUPPORTED_EXTENSIONS: Record<string, string> = {
+  '.txt': 'text',
+  '.text': 'text',
+  '.md': 'markdown',
+  '.markdown': 'markdown',
+  '.html': 'html',
+  '.htm': 'html',
+  '.docx': 'docx',
+};
+
+export const DEFAULT_MAX_SIZE = 50 * 1024 * 1024;
+
+export interface ReadDocument {
+  name: string;
+  sourcePath: string;
+  format: string;
+  sizeBytes: number;
+  sha256: string;
+  text: string;
+  encoding: string;
+}
+
+export type ReadOutcome = { ok: true; doc: ReadDocument } | { ok: false; path: string; reason: string; code: SkipCode };
+
+/** Why a file was not imported; the CLI and UI group their summaries by it. */
+export type SkipCode = 'unsupported' | 'too-large' | 'empty' | 'binary' | 'invalid-encoding' | 'bad-document' | 'unreadable';
+
+function skip(p: string, code: SkipCode, reason: string): ReadOutcome {
+  return { ok: false, path: p, code, reason };
+}
+
+/** Reads one file and turns it into plain text, or says precisely why it cannot. */
+export function readDocumentFile(filePath: string, maxSize = DEFAULT_MAX_SIZE): ReadOutcome {
+  const ext = path.extname(filePath).toLowerCase();
+  const format = SUPPORTED_EXTENSIONS[ext];
+  if (!format) return skip(filePath, 'unsupported', `unsupported file type "${ext || '(none)'}" (Nib reads .txt, .md, .markdown, .html, .htm, .docx)`);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(filePath);
+  } catch (e) {
+    return skip(filePath, 'unreadable', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (stat.size > maxSize) {
+    return skip(filePath, 'too-large', `too large (${formatBytes(stat.size)} > --max-size ${formatBytes(maxSize)})`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(filePath);
+  } catch (e) {
+    return skip(filePath, 'unreadable', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return documentFromBytes(filePath, path.basename(filePath), format, bytes);
+}
+
+/** The same rules for bytes that arrive without a file (drag-and-drop, paste). */
+export function documentFromBytes(sourcePath: string, name: string, format: string, bytes: Buffer): ReadOutcome {
+  if (bytes.length === 0) return skip(sourcePath, 'empty', 'empty file');
+  let text: string;
+  let encoding = 'utf-8';
+  if (format === 'docx') {
+    try {
+      text = docxToText(bytes);
+    } catch (e) {
+      const msg = e instanceof ZipError ? e.message : `unreadable document (${(e as Error).message})`;
+      return skip(sourcePath, 'bad-document', `not a readable .docx: ${msg}`);
+    }
+  } else {
+    const decoded = decodeTextBytes(bytes);
+    if (!decoded.ok) {
+      return skip(sourcePath, decoded.reason.startsWith('binary') ? 'binary' : 'invalid-encoding', decoded.reason);
+    }
+    encoding = decoded.encoding;
+    text = format === 'html' ? htmlToText(decoded.text) : decoded.text;
+  }
+  text = normaliseNewlines(text);
+  if (text.trim() === '') return skip(sourcePath, 'empty', format === 'html' || format === 'docx' ? 'no visible text' : 'empty file (only white space)');
+  const sha256 = crypto.createHash('sha256').update(text).digest('hex');
+  return { ok: true, doc: { name, sourcePath, format, sizeBytes: bytes.length, sha256, text, encoding } };
+}
+
+/**
+ * Expands files and folders (recursively, in a stable order) into the files to import.
+ * Hidden files and folders are passed over, as a user expects of "import this folder".
+ */
+export function collectFiles(inputs: string[]): { files: string[]; missing: string[] } {
+  const files: string[] = [];
+  const missing: string[] = [];
+  const walk = (p: string, top: boolean) => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      if (top) missing.push(p);
+      return;
+    }
+    if (st.isDirectory()) {
+      const names = fs.readdirSync(p).sort();
+      for (const n of names) if (!n.startsWith('.')) walk(path.join(p, n), false);
+    } else if (st.isFile()) {
+      files.push(p);
+    }
+  };
+  for (const p of inputs) walk(path.resolve(p), true);
+  return { files, missing };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}

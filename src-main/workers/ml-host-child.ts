@@ -1,0 +1,57 @@
+/**
+ * The ML host process: loads tfjs once, then serves training, generation and suggestion calls for
+ * one data folder. Runs as a child process (CLI, web mode, tests) or an Electron utility process.
+ */
+import { toWire } from '../api/errors.ts';
+import { initBackend } from '../ml/backend.ts';
+import { openService } from './ml-service.ts';
+import type { HostReply, HostRequest } from './protocol.ts';
+
+const send = (m: HostReply) =>
+  new Promise<void>((resolve) => {
+    if (!process.connected || !process.send) return resolve();
+    process.send(m, undefined, {}, () => resolve());
+  });
+const cancelled = new Set<number>();
+const running = new Set<number>();
+let stopping = false;
+
+function stopSoon(): void {
+  stopping = true;
+  if (running.size === 0) process.exit(0);
+}
+// Ctrl+C reaches the whole process group; SIGTERM comes from the parent or the OS. Either way:
+// let running calls reach a safe point (training writes its checkpoint), then leave.
+process.on('SIGINT', stopSoon);
+process.on('SIGTERM', stopSoon);
+process.on('disconnect', stopSoon);
+
+try {
+  const backend = await initBackend();
+  const service = openService(process.env.NIB_DATA_DIR ?? '', backend);
+  process.on('message', async (raw) => {
+    const m = raw as HostRequest;
+    if (m.kind === 'cancel') {
+      cancelled.add(m.id);
+      return;
+    }
+    running.add(m.id);
+    try {
+      const result = await service.call(m.method, m.params, {
+        emit: (event) => void send({ kind: 'event', id: m.id, event }),
+        isCancelled: () => stopping || cancelled.has(m.id),
+      });
+      await send({ kind: 'result', id: m.id, result });
+    } catch (e) {
+      await send({ kind: 'error', id: m.id, error: toWire(e) });
+    } finally {
+      running.delete(m.id);
+      cancelled.delete(m.id);
+      if (stopping && running.size === 0) process.exit(0);
+    }
+  });
+  await send({ kind: 'ready', backend });
+} catch (e) {
+  await send({ kind: 'fatal', error: toWire(e) });
+  process.exit(1);
+}

@@ -1,0 +1,267 @@
+import { NibError, notFound } from '../api/errors.ts';
+import { loadWeightsFor } from '../api/model-weights.ts';
+import type {
+  GenerateParams,
+  GenerateResult,
+  SuggestParams,
+  SuggestResult,
+  TrainEvent,
+  TrainParams,
+  TrainResult,
+} from '../api/contract.ts';
+import type { BackendReport } from '../ml/backend.ts';
+import { DocumentState } from '../ml/document-state.ts';
+import type { OptimizerState } from '../ml/engine.ts';
+import { createEngine } from '../ml/engines.ts';
+import { LstmRunner } from '../ml/lstm-runner.ts';
+import { generate } from '../ml/sample.ts';
+import { paramCount, PRESETS, type ModelSpec } from '../ml/spec.ts';
+import { DEFAULT_SUGGEST, suggest } from '../ml/suggest.ts';
+import { DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
+import { DataError, splitCorpus } from '../ml/train-data.ts';
+import { initialTrainerState, runTraining, type TrainerState } from '../ml/train-loop.ts';
+import { buildVocab, CharTokenizer } from '../ml/tokenizer.ts';
+import { decodeArrays, encodeArrays, initWeights, type Weights } from '../ml/weights.ts';
+import { corpusTexts, getCorpus, getCorpusById } from '../store/corpora.ts';
+import { openDb, type Db } from '../store/db.ts';
+import {
+  createModel,
+  getModel,
+  loadCheckpoint,
+  loadUsableCheckpoint,
+  saveCheckpoints,
+  setModelStatus,
+  setTrainConfig,
+} from '../store/models.ts';
+import { addMetrics, endRun, liveRun, markAbandonedRuns, startRun, type MetricPoint } from '../store/runs.ts';
+
+export interface CallContext {
+  emit(event: unknown): void;
+  isCancelled(): boolean;
+}
+
+export function encodeOptimizer(s: OptimizerState): Uint8Array {
+  return encodeArrays([...s.m.map((a) => ({ ...a, name: `m:${a.name}` })), ...s.v.map((a) => ({ ...a, name: `v:${a.name}` }))], { t: s.t });
+}
+
+export function decodeOptimizer(bytes: Uint8Array): OptimizerState {
+  const { arrays, meta } = decodeArrays(bytes);
+  const strip = (a: (typeof arrays)[number]) => ({ ...a, name: a.name.slice(2) });
+  return {
+    t: (meta as { t: number }).t,
+    m: arrays.filter((a) => a.name.startsWith('m:')).map(strip),
+    v: arrays.filter((a) => a.name.startsWith('v:')).map(strip),
+  };
+}
+
+/** A model ready for inference, reloaded when its checkpoint changes. */
+interface LoadedModel {
+  key: string;
+  spec: ModelSpec;
+  tok: CharTokenizer;
+  runner: LstmRunner;
+  docs: Map<string, DocumentState>;
+}
+
+/** The ML service of one data folder: what the ML host process runs. */
+export function openService(dataDir: string, backend: BackendReport) {
+  if (!dataDir) throw new NibError('invalid', 'the ML host needs NIB_DATA_DIR');
+  const db = openDb(dataDir);
+  const loaded = new Map<string, LoadedModel>();
+
+  function model(name: string): LoadedModel {
+    const row = getModel(db, name);
+    if (!row) throw notFound(`no model named "${name}" (nib models lists them)`);
+    const cp = loadUsableCheckpoint(db, row.id);
+    const key = cp ? `${row.id}:${cp.kind}:${cp.step}:${cp.created_at}` : '';
+    const cached = loaded.get(name);
+    if (cached && cached.key === key) return cached;
+    const { spec, weights } = loadWeightsFor(db, row);
+    const m: LoadedModel = { key, spec, tok: CharTokenizer.fromSpec(spec), runner: new LstmRunner(spec, weights), docs: new Map() };
+    loaded.set(name, m);
+    return m;
+  }
+
+  const methods: Record<string, (params: never, ctx: CallContext) => unknown> = {
+    info: () => ({ backend, dataDir, pid: process.pid }),
+    train: (p: TrainParams, ctx) => train(db, backend, p, ctx),
+    generate: (p: GenerateParams): GenerateResult => {
+      const m = model(p.model);
+      return generate(m.runner, m.tok, p.prompt, p.length, p);
+    },
+    suggest: (p: SuggestParams): SuggestResult => {
+      const m = model(p.model);
+      const t0 = performance.now();
+      let doc = p.docKey ? m.docs.get(p.docKey) : undefined;
+      if (!doc) {
+        doc = new DocumentState(m.runner, m.tok);
+        if (p.docKey) m.docs.set(p.docKey, doc);
+      }
+      const { fed } = doc.update(p.text);
+      const s = suggest(m.runner, m.tok, doc.current, {
+        maxChars: p.maxChars ?? DEFAULT_SUGGEST.maxChars,
+        maxWords: p.maxWords ?? DEFAULT_SUGGEST.maxWords,
+        threshold: p.threshold ?? DEFAULT_SUGGEST.threshold,
+      });
+      return { suggestion: s.text, probability: s.probability, latencyMs: performance.now() - t0, fedChars: fed };
+    },
+  };
+
+  return {
+    db,
+    async call(method: string, params: unknown, ctx: CallContext): Promise<unknown> {
+      const fn = methods[method];
+      if (!fn) throw new NibError('invalid', `unknown ML host method "${method}"`);
+      return fn(params as never, ctx);
+    },
+  };
+}
+
+async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallContext): Promise<TrainResult> {
+  markAbandonedRuns(db);
+  let row = getModel(db, p.model);
+  let spec: ModelSpec;
+  let weights: Weights;
+  let optimizer: OptimizerState | null = null;
+  let trainer: TrainerState;
+  let config: TrainConfig;
+  let corpusId: number;
+  let corpusName: string;
+  if (p.resume) {
+    if (!row) throw notFound(`no model named "${p.model}" to resume (nib models lists them)`);
+    const live = liveRun(db, row.id);
+    if (live) throw new NibError('conflict', `model "${p.model}" is being trained right now by process ${live.pid}`);
+    const cp = loadCheckpoint(db, row.id, 'latest');
+    if (!cp) throw new NibError('data', `model "${p.model}" has no checkpoint to resume from`);
+    if (row.corpus_id === null) throw new NibError('data', `the corpus model "${p.model}" was trained on has been deleted, so it cannot be trained further`);
+    spec = JSON.parse(row.spec) as ModelSpec;
+    config = { ...DEFAULT_TRAIN, ...(row.train_config ? (JSON.parse(row.train_config) as TrainConfig) : {}), ...p.config };
+    weights = decodeArrays(cp.weights).arrays;
+    optimizer = cp.optimizer ? decodeOptimizer(cp.optimizer) : null;
+    trainer = { ...(JSON.parse(cp.trainer ?? 'null') as TrainerState), badEvals: 0 };
+    if (config.maxSteps > 0 && trainer.step >= config.maxSteps) {
+      throw new NibError('invalid', `model "${p.model}" has already trained ${trainer.step} steps: pass a larger --max-steps (or --max-time) to continue`);
+    }
+    corpusId = row.corpus_id;
+    corpusName = getCorpusById(db, corpusId)?.name ?? String(corpusId);
+  } else {
+    if (row) {
+      throw new NibError('conflict', `a model named "${p.model}" already exists: continue it with nib train --resume ${p.model}, or choose another --model name`);
+    }
+    if (!p.corpus) throw new NibError('invalid', 'which corpus? pass --corpus NAME (nib corpora lists them)');
+    const corpus = getCorpus(db, p.corpus);
+    if (!corpus) throw notFound(`no corpus named "${p.corpus}" (nib corpora lists them; nib import PATH --corpus ${p.corpus} creates it)`);
+    if (corpus.documents === 0) throw new NibError('data', `corpus "${p.corpus}" is empty: import some text first (nib import PATH --corpus ${p.corpus})`);
+    corpusId = corpus.id;
+    corpusName = corpus.name;
+    const preset = PRESETS[p.preset ?? 'small'];
+    config = { ...DEFAULT_TRAIN, seqLen: preset.seqLen, batch: preset.batch, ...p.config };
+    const layers = p.layers ?? preset.layers;
+    spec = {
+      kind: 'char-lstm',
+      vocab: buildVocab(corpusTexts(db, corpusId)),
+      unk: null,
+      embedding: p.embedding ?? preset.embedding,
+      units: Array(layers).fill(p.units ?? preset.units),
+      recurrentActivation: 'sigmoid',
+    };
+    weights = initWeights(spec, config.seed);
+    trainer = initialTrainerState(config);
+  }
+
+  const tok = CharTokenizer.fromSpec(spec);
+  let data;
+  try {
+    data = splitCorpus(corpusTexts(db, corpusId), tok, config.valFraction, config.seqLen);
+  } catch (e) {
+    if (e instanceof DataError) throw new NibError('data', `cannot train on corpus "${corpusName}": ${e.message}`);
+    throw e;
+  }
+  if (!row) row = createModel(db, { name: p.model, corpusId, corpusName, spec });
+  const modelId = row.id;
+  setTrainConfig(db, modelId, config);
+  setModelStatus(db, modelId, 'training');
+  const runId = startRun(db, modelId, config, backend.name, trainer.step, process.pid);
+  const engine = createEngine(spec, weights, backend);
+  if (optimizer) engine.setOptimizerState(optimizer);
+
+  ctx.emit({
+    type: 'start',
+    model: p.model,
+    runId,
+    resumedFromStep: trainer.step,
+    params: paramCount(spec),
+    vocab: spec.vocab.length,
+    trainChars: data.train.length,
+    valChars: data.val.length,
+    backend: backend.label,
+    engine: engine.name,
+    config,
+  } satisfies TrainEvent);
+
+  const metrics: MetricPoint[] = [];
+  const flush = () => {
+    if (metrics.length) addMetrics(db, runId, metrics.splice(0));
+  };
+  let lastEmit = 0;
+  const startStep = trainer.step;
+  const runStart = performance.now();
+  try {
+    const { reason, state } = await runTraining(engine, data, config, trainer, {
+      onProgress(pr) {
+        metrics.push({ step: pr.step, trainLoss: pr.trainLoss, valLoss: null, lr: pr.lr, charsPerSec: pr.charsPerSec, elapsedSec: pr.elapsedSec });
+        const now = performance.now();
+        if (now - lastEmit > 200) {
+          lastEmit = now;
+          ctx.emit({ type: 'progress', ...pr } satisfies TrainEvent);
+        }
+      },
+      onEval(ev) {
+        metrics.push({ step: ev.step, trainLoss: null, valLoss: ev.valLoss, lr: ev.lr, charsPerSec: null, elapsedSec: ev.elapsedSec });
+        flush();
+        if (ev.improved) {
+          saveCheckpoints(
+            db,
+            modelId,
+            [{ kind: 'best', step: ev.step, valLoss: ev.valLoss, weights: encodeArrays(engine.getWeights()), optimizer: null, trainer: null }],
+            { steps: ev.step, trainSeconds: ev.elapsedSec, bestValLoss: ev.bestValLoss },
+          );
+        }
+        ctx.emit({ type: 'eval', ...ev } satisfies TrainEvent);
+      },
+      onCheckpoint(s) {
+        flush();
+        saveCheckpoints(
+          db,
+          modelId,
+          [{ kind: 'latest', step: s.step, valLoss: s.bestValLoss, weights: encodeArrays(engine.getWeights()), optimizer: encodeOptimizer(engine.getOptimizerState()), trainer: s }],
+          { steps: s.step, trainSeconds: s.elapsedSec, bestValLoss: s.bestValLoss },
+        );
+        ctx.emit({ type: 'checkpoint', step: s.step } as TrainEvent);
+      },
+      shouldStop: () => (ctx.isCancelled() ? 'cancelled' : null),
+    });
+    flush();
+    endRun(db, runId, reason === 'cancelled' ? 'cancelled' : 'completed', reason);
+    setModelStatus(db, modelId, reason === 'cancelled' ? 'interrupted' : 'ready');
+    const runSec = (performance.now() - runStart) / 1000;
+    return {
+      model: p.model,
+      reason,
+      steps: state.step,
+      bestValLoss: state.bestValLoss,
+      bestStep: state.bestStep,
+      elapsedSec: state.elapsedSec,
+      runSec,
+      charsPerSec: ((state.step - startStep) * config.batch * config.seqLen) / Math.max(runSec, 1e-9),
+    };
+  } catch (e) {
+    flush();
+    endRun(db, runId, 'failed', (e as Error).message);
+    setModelStatus(db, modelId, loadUsableCheckpoint(db, modelId) ? 'interrupted' : 'failed');
+    if (e instanceof Error && /diverged/.test(e.message)) throw new NibError('data', e.message);
+    throw e;
+  } finally {
+    engine.dispose();
+  }
+}
