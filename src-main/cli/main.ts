@@ -346,6 +346,20 @@ function help(): string {
   ].join('\n');
 }
 
+/** `--lr -1` would read as two options: join it into `--lr=-1` so the value gets a proper range error. */
+function joinNegativeValues(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = args[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 const EXIT: Record<string, number> = { invalid: 2, 'not-found': 3, conflict: 4, data: 4, cancelled: 130, backend: 5, internal: 1 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -364,9 +378,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: { ...COMMON, ...cmd.options }, allowPositionals: true, strict: true });
+      const options = { ...COMMON, ...cmd.options };
+      parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true });
     } catch (e) {
-      throw invalid(`${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}\nUsage: ${cmd.usage}`);
+      throw invalid(`${(e as Error).message.replace(/\. To specify a positional.*$/s, '')} (nib ${name} --help lists its options)`);
     }
     const values = parsed.values as Record<string, string | boolean | undefined>;
     if (values.help) {

@@ -44,7 +44,12 @@ export function suggest<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o
     for (let k = 1; k < probs.length; k++) if (probs[k] > probs[id]) id = k;
     const ch = tok.vocab[id];
     p *= probs[id];
-    if (p < o.threshold || ch === '\n' || ch === '\r') break;
+    if (p < o.threshold) break;
+    if (ch === '\n' || ch === '\r') {
+      // A line end completes the word before it, but a suggestion never runs onto the next line.
+      if (out.trim() !== '' && !/\s$/.test(out)) best = { text: out, probability: p };
+      break;
+    }
     if (ch === ' ' || ch === '\t') {
       if (out.trim() !== '' && !/\s$/.test(out)) {
         best = { text: out, probability: p };

@@ -16,7 +16,10 @@ const PARAGRAPH = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote'
  */
 export function htmlToText(html: string): string {
   let out = '';
-  let hiddenDepth = 0;
+  // One entry per open element: whether it hides its content. htmlparser2 closes void and
+  // implied elements itself, so the stack stays balanced.
+  const hiding: boolean[] = [];
+  let hidden = 0;
   let preDepth = 0;
   const breakLine = (blank: boolean) => {
     out = out.replace(/[ \t]+$/, '');
@@ -27,31 +30,31 @@ export function htmlToText(html: string): string {
   const parser = new Parser(
     {
       onopentag(name, attrs) {
-        if (HIDDEN.has(name) || 'hidden' in attrs) {
-          if (!VOID.has(name)) hiddenDepth++;
-          return;
-        }
-        if (hiddenDepth) return;
+        const hides = HIDDEN.has(name) || 'hidden' in attrs;
+        hiding.push(hides);
+        if (hides) hidden++;
+        if (hidden) return;
         if (name === 'pre') preDepth++;
         if (BLOCK.has(name)) breakLine(PARAGRAPH.has(name));
       },
-      onclosetag(name, isImplied) {
-        if (HIDDEN.has(name)) {
-          if (hiddenDepth) hiddenDepth--;
+      onclosetag(name) {
+        const hid = hiding.pop();
+        if (hid) {
+          hidden--;
           return;
         }
-        if (hiddenDepth) return;
+        if (hidden) return;
         if (name === 'pre' && preDepth) preDepth--;
-        if (BLOCK.has(name) && !(isImplied && name === 'br')) breakLine(PARAGRAPH.has(name));
+        if (BLOCK.has(name) && name !== 'br') breakLine(PARAGRAPH.has(name));
       },
       ontext(text) {
-        if (hiddenDepth) return;
+        if (hidden) return;
         if (preDepth) {
           out += text;
           return;
         }
         const collapsed = text.replace(/\s+/g, ' ');
-        if (collapsed === ' ' && (out === '' || /[\s]$/.test(out))) return;
+        if (collapsed === ' ' && (out === '' || /\s$/.test(out))) return;
         out += out === '' || out.endsWith('\n') ? collapsed.replace(/^ /, '') : collapsed;
       },
     },
@@ -61,5 +64,3 @@ export function htmlToText(html: string): string {
   parser.end();
   return out.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
 }
-
-const VOID = new Set(['br', 'hr', 'img', 'input', 'meta', 'link', 'area', 'base', 'col', 'embed', 'source', 'track', 'wbr']);

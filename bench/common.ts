@@ -1,0 +1,33 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DATA = process.env.NIB_BENCH_DATA ?? path.resolve(ROOT, '..', 'shared', 'data', 'tinyshakespeare.txt');
+export const PYTHON = '/usr/bin/python3';
+
+export function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+export function flag(name: string): boolean {
+  return process.argv.includes(`--${name}`);
+}
+
+/** Runs the PyTorch reference (bench/torch_ref.py) in this same run; null with a reason if it cannot. */
+export function torchReference(args: string[]): { result: Record<string, number | string> | null; why?: string } {
+  if (!fs.existsSync(PYTHON)) return { result: null, why: `${PYTHON} not found` };
+  const r = spawnSync(PYTHON, [path.join(ROOT, 'bench', 'torch_ref.py'), '--data', DATA, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    const why = /No module named 'torch'/.test(r.stderr) ? 'PyTorch is not installed: apt-get install -y python3-torch libopenblas0-openmp' : r.stderr.trim().split('\n').at(-1);
+    return { result: null, why };
+  }
+  return { result: JSON.parse(r.stdout.trim().split('\n').at(-1)!) };
+}
+
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}

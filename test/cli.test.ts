@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { DB_FILE } from '../src-main/store/db.ts';
+import { ROOT, SHAKESPEARE, tempDir } from './helpers.ts';
+
+const NIB = path.join(ROOT, 'bin', 'nib.js');
+let dataDir: string;
+let work: string;
+
+function nib(...args: string[]) {
+  const r = spawnSync(process.execPath, [NIB, ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** A user error: a non-zero exit, one line on stderr naming the problem, no stack trace. */
+function assertUserError(r: ReturnType<typeof nib>, code: number, pattern: RegExp): void {
+  assert.equal(r.code, code, r.err);
+  const lines = r.err.trim().split('\n');
+  assert.equal(lines.length, 1, `expected one line, got:\n${r.err}`);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(r.err, /\n\s+at /);
+}
+
+before(() => {
+  dataDir = tempDir('nib-cli-');
+  work = tempDir('nib-cli-files-');
+  fs.writeFileSync(path.join(work, 'short.txt'), 'Short text.');
+  fs.writeFileSync(path.join(work, 'bad.txt'), Buffer.from([0xc3, 0x28]));
+});
+
+after(() => {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('nib CLI', () => {
+  test('import prints one summary line and --json gives the per-file outcomes', () => {
+    const r = nib('import', SHAKESPEARE, path.join(work, 'bad.txt'), '--corpus', 'shakes');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out.trim(), '1 imported, 1 skipped (1 invalid-encoding), 1,115,394 characters into corpus "shakes"');
+    const j = JSON.parse(nib('import', SHAKESPEARE, '--corpus', 'shakes', '--json').out);
+    assert.deepEqual(j.skipped, { duplicate: 1 });
+    const list = JSON.parse(nib('corpora', '--json').out);
+    assert.deepEqual(list.map((c: { name: string; documents: number }) => [c.name, c.documents]), [['shakes', 1]]);
+  });
+
+  test('bad input: one clear line and a non-zero exit each', () => {
+    assertUserError(nib('generate', '--model', 'nope', '--prompt', 'x'), 3, /no model named "nope"/);
+    assertUserError(nib('train', '--corpus', 'nope', '--model', 'm'), 3, /no corpus named "nope"/);
+    assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--batch', '0'), 2, /--batch must be a whole number from 1 to 4096, got "0"/);
+    assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--lr', '-1'), 2, /--lr must be a number from 0 \(exclusive\) to 10/);
+    assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--seq-len', '1.5'), 2, /--seq-len must be a whole number/);
+    assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--max-time', 'soon'), 2, /--max-time must be a duration such as 90s/);
+    assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--preset', 'huge'), 2, /--preset must be one of small, medium, large/);
+    assertUserError(nib('train', '--corpus', 'shakes'), 2, /needs --model NAME/);
+    assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--bogus', '1'), 2, /Unknown option '--bogus'/);
+    assertUserError(nib('rm-doc', 'abc'), 2, /document id must be a positive whole number/);
+    assertUserError(nib('frobnicate'), 2, /unknown command "frobnicate"/);
+    assert.equal(nib('import', path.join(work, 'short.txt'), '--corpus', 'short').code, 0);
+    assertUserError(nib('train', '--corpus', 'short', '--model', 'm', '--seq-len', '32'), 4, /corpus is too short: 11 characters/);
+    assert.equal(nib('import', path.join(work, 'bad.txt'), '--corpus', 'empty').code, 4);
+    assertUserError(nib('train', '--corpus', 'empty', '--model', 'm'), 4, /corpus "empty" is empty/);
+  });
+
+  test('a training process killed with SIGKILL leaves a sound database, and --resume continues from its checkpoint', async () => {
+    const args = ['train', '--corpus', 'shakes', '--model', 'killed', '--layers', '1', '--units', '32', '--embedding', '8', '--seq-len', '16', '--batch', '8', '--checkpoint-every', '0.2s', '--eval-every', '1000000', '--data-dir', dataDir];
+    const cli = spawn(process.execPath, [NIB, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    cli.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<number | null>((res) => cli.on('close', res));
+    const db = new Database(path.join(dataDir, DB_FILE), { readonly: true });
+    let victim: { pid: number; step: number } | undefined;
+    const t0 = Date.now();
+    // Wait for a written checkpoint, then kill the training process itself (not the CLI).
+    while (!victim && Date.now() - t0 < 60_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      victim = db
+        .prepare(
+          `SELECT r.pid, c.step FROM training_runs r JOIN models m ON m.id = r.model_id JOIN checkpoints c ON c.model_id = m.id AND c.kind = 'latest'
+           WHERE m.name = 'killed' AND r.status = 'running' AND c.step > 0`,
+        )
+        .get() as { pid: number; step: number } | undefined;
+    }
+    assert.ok(victim, `no checkpoint appeared: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 300)); // let it train on past the checkpoint
+    process.kill(victim.pid, 'SIGKILL');
+    const code = await closed;
+    db.close();
+    assert.notEqual(code, 0);
+    assert.match(stderr, /the ML process was killed \(SIGKILL\)/);
+
+    const check = new Database(path.join(dataDir, DB_FILE));
+    assert.equal((check.pragma('integrity_check') as { integrity_check: string }[])[0].integrity_check, 'ok');
+    const saved = check.prepare(`SELECT c.step FROM checkpoints c JOIN models m ON m.id = c.model_id WHERE m.name = 'killed' AND c.kind = 'latest'`).get() as { step: number };
+    check.close();
+    assert.ok(saved.step >= victim.step);
+
+    const models = JSON.parse(nib('models', '--json').out) as { name: string; status: string }[];
+    assert.equal(models.find((m) => m.name === 'killed')!.status, 'interrupted');
+
+    const resumed = nib('train', '--resume', 'killed', '--max-steps', String(saved.step + 5), '--json');
+    assert.equal(resumed.code, 0, resumed.err);
+    const lines = resumed.out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines[0].type, 'start');
+    assert.equal(lines[0].resumedFromStep, saved.step);
+    assert.equal(lines.at(-1).steps, saved.step + 5);
+  });
+
+  test('generate is reproducible with a seed, and suggest answers with probability and latency', () => {
+    assert.equal(nib('train', '--corpus', 'shakes', '--model', 'gen', '--layers', '1', '--units', '32', '--embedding', '8', '--seq-len', '16', '--batch', '8', '--max-steps', '30').code, 0);
+    const a = nib('generate', '--model', 'gen', '--prompt', 'KING:', '--length', '40', '--seed', '5');
+    const b = nib('generate', '--model', 'gen', '--prompt', 'KING:', '--length', '40', '--seed', '5');
+    const c = nib('generate', '--model', 'gen', '--prompt', 'KING:', '--length', '40', '--seed', '6');
+    assert.equal(a.code, 0, a.err);
+    assert.equal(a.out, b.out);
+    assert.notEqual(a.out, c.out);
+    assert.ok(a.out.startsWith('KING:') && Array.from(a.out.trimEnd()).length <= 45);
+    const s = JSON.parse(nib('suggest', '--model', 'gen', '--text', 'the ', '--threshold', '0', '--max-words', '1', '--json').out);
+    assert.equal(typeof s.suggestion, 'string');
+    assert.ok(s.suggestion.length > 0 && !s.suggestion.includes('\n'));
+    assert.ok(s.probability > 0 && s.probability <= 1 && s.latencyMs >= 0);
+    const info = nib('info');
+    assert.match(info.out, /Backend: tfjs-backend-wasm/);
+    assert.match(info.out, /gpu +not installed/);
+  });
+});

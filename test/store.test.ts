@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { ensureCorpus, insertDocument } from '../src-main/store/corpora.ts';
+import { DB_FILE, openDb } from '../src-main/store/db.ts';
+import { MIGRATIONS } from '../src-main/store/schema.ts';
+import { createModel, deleteModel, saveCheckpoints } from '../src-main/store/models.ts';
+import { tempDir } from './helpers.ts';
+
+test('a new database is migrated, in WAL mode, with foreign keys enforced', () => {
+  const dir = tempDir();
+  const db = openDb(dir);
+  assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+  assert.throws(() => db.prepare("INSERT INTO documents (corpus_id, name, format, sha256, size_bytes, chars, text) VALUES (99, 'x', 'text', 'h', 1, 1, 'x')").run(), /FOREIGN KEY/);
+  db.close();
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('deleting a model removes its checkpoints; deleting a corpus removes its documents but keeps models', () => {
+  const dir = tempDir();
+  const db = openDb(dir);
+  const c = ensureCorpus(db, 'c');
+  insertDocument(db, c.id, { name: 'a', sourcePath: null, format: 'text', sha256: 'h', sizeBytes: 1, text: 'a' });
+  const m = createModel(db, { name: 'm', corpusId: c.id, corpusName: 'c', spec: {} });
+  saveCheckpoints(db, m.id, [{ kind: 'latest', step: 1, valLoss: null, weights: new Uint8Array(8), optimizer: null, trainer: {} }], { steps: 1, trainSeconds: 0, bestValLoss: null });
+  db.prepare('DELETE FROM corpora WHERE id = ?').run(c.id);
+  assert.equal((db.prepare('SELECT COUNT(*) n FROM documents').get() as { n: number }).n, 0);
+  assert.equal((db.prepare('SELECT corpus_id FROM models').get() as { corpus_id: number | null }).corpus_id, null);
+  deleteModel(db, 'm');
+  assert.equal((db.prepare('SELECT COUNT(*) n FROM checkpoints').get() as { n: number }).n, 0);
+  db.close();
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('a data folder from a newer Nib is refused with a clear message, not modified', () => {
+  const dir = tempDir();
+  const raw = new Database(path.join(dir, DB_FILE));
+  raw.pragma(`user_version = ${MIGRATIONS.length + 5}`);
+  raw.close();
+  assert.throws(() => openDb(dir), /written by a newer Nib/);
+  fs.rmSync(dir, { recursive: true });
+});

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DocumentState } from '../src-main/ml/document-state.ts';
+import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
+import type { ModelSpec } from '../src-main/ml/spec.ts';
+import { suggest, type StepModel } from '../src-main/ml/suggest.ts';
+import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
+import { initWeights } from '../src-main/ml/weights.ts';
+
+const vocab = [...'\n .,abcdefghijklmnopqrstuvwxyzABY'];
+const spec: ModelSpec = { kind: 'char-lstm', vocab, unk: null, embedding: 8, units: [16, 12], recurrentActivation: 'sigmoid' };
+const runner = new LstmRunner(spec, initWeights(spec, 5));
+const tok = CharTokenizer.fromSpec(spec);
+
+function fresh(text: string) {
+  const s = runner.zeroState();
+  for (const id of tok.encode(text)) runner.step(s, id);
+  return s;
+}
+
+describe('DocumentState: incremental LSTM state along a document', () => {
+  const text = 'the quick brown fox jumps over the lazy dog. '.repeat(8);
+
+  test('appending feeds only the new characters, and the state equals a full re-read', () => {
+    const doc = new DocumentState(runner, tok, 32);
+    assert.equal(doc.update(text).fed, text.length);
+    assert.equal(doc.update(text + 'a').fed, 1);
+    assert.equal(doc.update(text + 'abc').fed, 2);
+    assert.deepEqual(doc.current, fresh(text + 'abc'));
+  });
+
+  test('an edit earlier in the text rolls back to the last snapshot before it', () => {
+    const doc = new DocumentState(runner, tok, 32);
+    doc.update(text);
+    const edited = text.slice(0, 100) + 'Y' + text.slice(101);
+    const r = doc.update(edited);
+    assert.equal(r.resumedAt, 96, 'the snapshot at 96 is the last one at or before the edit at 100');
+    assert.equal(r.fed, edited.length - 96);
+    assert.deepEqual(doc.current, fresh(edited));
+    // Deleting back to before every snapshot starts over.
+    const r2 = doc.update('the');
+    assert.equal(r2.fed, 3);
+    assert.deepEqual(doc.current, fresh('the'));
+  });
+
+  test('a long document is read from a bounded window before the cursor', () => {
+    const doc = new DocumentState(runner, tok, 64, 200);
+    const long = 'line of text here\n'.repeat(100);
+    const r = doc.update(long);
+    assert.ok(r.fed <= 200 && r.fed > 100, `fed ${r.fed}`);
+    assert.equal(long[r.resumedAt - 1], '\n', 'the window starts at a line start');
+  });
+});
+
+/** A scripted model: after `state` characters it predicts script[state] with probability q. */
+function scripted(script: string, q = 1): { model: StepModel<{ n: number }>; tok: CharTokenizer } {
+  const v = [...new Set([...script, '~'])];
+  const t = new CharTokenizer(v, null);
+  const model: StepModel<{ n: number }> = {
+    probs(s) {
+      const p = new Float32Array(v.length).fill((1 - q) / (v.length - 1));
+      const ch = script[s.n] ?? '~';
+      p[v.indexOf(ch)] = q;
+      return p;
+    },
+    step(s) {
+      s.n++;
+    },
+    clone: (s) => ({ ...s }),
+  };
+  return { model, tok: t };
+}
+
+describe('suggestion policy', () => {
+  const run = (script: string, o: Partial<{ maxChars: number; maxWords: number; threshold: number }>, q = 1) => {
+    const { model, tok: t } = scripted(script, q);
+    return suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.2, ...o });
+  };
+
+  test('completes the word and runs on to a natural boundary', () => {
+    assert.equal(run('ing the day. Then', {}).text, 'ing the day.');
+    assert.equal(run('ing, said he', { maxWords: 1 }).text, 'ing,');
+  });
+
+  test('never suggests across a line break', () => {
+    assert.equal(run('ing\nnext line', {}).text, 'ing');
+    assert.equal(run('\nnext', {}).text, '');
+  });
+
+  test('never goes past the configured maximum length or word count', () => {
+    const long = run('aa bb cc dd ee ff gg', { maxChars: 10, maxWords: 10 });
+    assert.equal(long.text, 'aa bb cc');
+    assert.equal(run('aa bb cc dd ee ff gg', { maxWords: 2 }).text, 'aa bb');
+  });
+
+  test('shows nothing below the confidence threshold, and cuts back to the last confident boundary', () => {
+    // Each character has probability 0.5: "xyz" then a space costs 0.5^4 = 0.0625.
+    assert.equal(run('xyz abc', { threshold: 0.2 }, 0.5).text, '');
+    const s = run('xyz abc', { threshold: 0.05 }, 0.5);
+    assert.equal(s.text, 'xyz');
+    assert.ok(Math.abs(s.probability - 0.0625) < 1e-6);
+    assert.equal(run('xyz abcd', { threshold: 0.001 }, 0.5).text, 'xyz', 'the unfinished word abcd is dropped');
+  });
+
+  test('a word cut by the maximum length is dropped, not shown half-finished', () => {
+    assert.equal(run('abcdefghijklmnop', { maxChars: 8 }).text, '');
+  });
+});
+
+test('the real LSTM runner plugs into the policy', () => {
+  const s = suggest(runner, tok, fresh('the quick '), { maxChars: 20, maxWords: 3, threshold: 0 });
+  assert.ok(s.text.length <= 20 && !s.text.includes('\n'));
+});
