@@ -124,7 +124,12 @@ describe('nib CLI', () => {
     assert.ok(s.suggestion.length > 0 && !s.suggestion.includes('\n'));
     assert.ok(s.probability > 0 && s.probability <= 1 && s.latencyMs >= 0);
     const info = nib('info');
-    assert.match(info.out, /Backend: tfjs-backend-wasm/);
+    const kernelBuilt = fs.existsSync(path.join(ROOT, 'native', 'build', 'Release', 'nib_kernel.node'));
+    assert.match(info.out, kernelBuilt ? /Backend: Nib's fused LSTM kernel/ : /Backend: tfjs-backend-wasm/);
+    for (const b of ['gpu', 'node', 'kernel', 'wasm', 'cpu']) assert.match(info.out, new RegExp(`^  ${b} +\\S`, 'm'));
     assert.match(info.out, /gpu +not installed/);
+    const forced = spawnSync(process.execPath, [NIB, 'info', '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, NIB_BACKEND: 'wasm' } });
+    assert.match(forced.stdout, /Backend: tfjs-backend-wasm \(WebAssembly SIMD, CPU\) \(forced by NIB_BACKEND\)/);
+    assert.match(forced.stdout, /kernel +skipped: NIB_BACKEND=wasm/);
   });
 });

@@ -281,7 +281,7 @@ const COMMANDS: Record<string, Command> = {
       }
       const lines = [
         `Backend: ${b.label}${b.forcedBy ? ` (forced by ${b.forcedBy})` : ''}`,
-        ...Object.entries(b.status).map(([k, v]) => `  ${k.padEnd(5)} ${v}`),
+        ...Object.entries(b.status).map(([k, v]) => `  ${k.padEnd(6)} ${v}`),
         `Data folder: ${c.dataDir}`,
         `Versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       ];

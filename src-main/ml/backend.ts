@@ -1,16 +1,18 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { loadNativeKernel } from './native-kernel.ts';
 
 const require = createRequire(import.meta.url);
 
 /** tfjs engines in the order Nib prefers them. */
-export const BACKENDS = ['gpu', 'node', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['gpu', 'node', 'kernel', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const BACKEND_LABELS: Record<BackendName, string> = {
   gpu: 'tfjs-node-gpu (CUDA)',
   node: 'tfjs-node (native TensorFlow, CPU)',
+  kernel: "Nib's fused LSTM kernel (native, CPU)",
   wasm: 'tfjs-backend-wasm (WebAssembly SIMD, CPU)',
   cpu: 'tfjs cpu (pure JavaScript)',
 };
@@ -78,7 +80,8 @@ export async function initBackend(prefer: string | undefined = process.env.NIB_B
     const v = packageVersion(p);
     if (v) versions[p] = v;
   }
-  current = { name: chosen, label: BACKEND_LABELS[chosen], tfBackend: tf.getBackend(), status, versions, forcedBy: forced ? 'NIB_BACKEND' : null };
+  const label = chosen === 'kernel' ? `${BACKEND_LABELS.kernel.slice(0, -1)}, ${loadNativeKernel().why.replace(/^loaded \((.*)\)$/, '$1')})` : BACKEND_LABELS[chosen];
+  current = { name: chosen, label, tfBackend: tf.getBackend(), status, versions, forcedBy: forced ? 'NIB_BACKEND' : null };
   return current;
 }
 
@@ -97,19 +100,29 @@ async function tryBackend(name: BackendName): Promise<string | null> {
           ? null
           : 'loaded, but the tensorflow backend did not initialise';
       }
-      case 'wasm': {
-        const wasm = await import('@tensorflow/tfjs-backend-wasm');
-        patchWasmKernels();
-        wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + path.sep);
-        // setBackend returns false (and tfjs silently stays on cpu) when wasm fails: check.
-        return (await tf.setBackend('wasm')) && tf.getBackend() === 'wasm' ? null : 'the WebAssembly module failed to initialise';
+      case 'kernel': {
+        const { kernel, why } = loadNativeKernel();
+        if (!kernel) return why;
+        // Training and inference run in the kernel; tfjs still serves model export and import.
+        if ((await startWasm()) !== null) await tf.setBackend('cpu');
+        return null;
       }
+      case 'wasm':
+        return startWasm();
       case 'cpu':
         return (await tf.setBackend('cpu')) ? null : 'failed to initialise';
     }
   } catch (e) {
     return `failed: ${(e as Error).message}`;
   }
+}
+
+async function startWasm(): Promise<string | null> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  patchWasmKernels();
+  wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + path.sep);
+  // setBackend returns false (and tfjs silently stays on cpu) when wasm fails: check.
+  return (await tf.setBackend('wasm')) && tf.getBackend() === 'wasm' ? null : 'the WebAssembly module failed to initialise';
 }
 
 let patched = false;

@@ -1,10 +1,16 @@
 import type { BackendReport } from './backend.ts';
 import type { TrainEngine } from './engine.ts';
+import { NativeEngine } from './native-engine.ts';
+import { loadNativeKernel } from './native-kernel.ts';
 import type { ModelSpec } from './spec.ts';
 import { TfjsEngine } from './tfjs-engine.ts';
 import type { Weights } from './weights.ts';
 
-/** The training engine for the backend in use. The one place a faster kernel plugs in. */
-export function createEngine(spec: ModelSpec, weights: Weights, _backend: BackendReport): TrainEngine {
-  return new TfjsEngine(spec, weights);
+/**
+ * The training engine for the backend in use: the fused native kernel where it was chosen (the
+ * default on CPU when tfjs-node is absent), tfjs ops on every other backend.
+ */
+export function createEngine(spec: ModelSpec, weights: Weights, backend: Pick<BackendReport, 'name'>): TrainEngine {
+  const kernel = backend.name === 'kernel' ? loadNativeKernel().kernel : null;
+  return kernel ? new NativeEngine(kernel, spec, weights) : new TfjsEngine(spec, weights);
 }

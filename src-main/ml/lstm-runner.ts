@@ -1,8 +1,11 @@
+import { loadNativeKernel, type NativeKernel } from './native-kernel.ts';
 import type { ModelSpec } from './spec.ts';
 import { checkWeights, type Weights } from './weights.ts';
 
-/** The recurrent state after some text: h and c for every layer. */
+/** The recurrent state after some text: h and c for every layer, as views into one array. */
 export interface LstmState {
+  /** Per layer: h (H floats) then c (H floats). */
+  flat: Float32Array;
   h: Float32Array[];
   c: Float32Array[];
 }
@@ -24,9 +27,23 @@ export class LstmRunner {
   private readonly denseB: Float32Array;
   private readonly hard: boolean;
   private readonly z: Float32Array[];
+  private readonly native: { kernel: NativeKernel; model: object; params: Float32Array } | null = null;
+  readonly engine: string;
 
-  constructor(spec: ModelSpec, w: Weights) {
+  /** `kernel`: the native kernel to step with (default: the loaded one, if any); null for plain JS. */
+  constructor(spec: ModelSpec, w: Weights, kernel: NativeKernel | null | undefined = loadNativeKernel().kernel) {
     checkWeights(spec, w);
+    if (kernel) {
+      const params = new Float32Array(w.reduce((n, a) => n + a.data.length, 0));
+      let off = 0;
+      for (const a of w) {
+        params.set(a.data, off);
+        off += a.data.length;
+      }
+      const model = kernel.create(spec.vocab.length, spec.embedding, Int32Array.from(spec.units), spec.recurrentActivation === 'hardSigmoid');
+      this.native = { kernel, model, params };
+    }
+    this.engine = kernel ? 'native' : 'js';
     this.vocabSize = spec.vocab.length;
     this.units = spec.units;
     this.hard = spec.recurrentActivation === 'hardSigmoid';
@@ -38,7 +55,7 @@ export class LstmRunner {
       const U = w[p + 1].data;
       const b = w[p + 2].data;
       p += 3;
-      if (l === 0) {
+      if (l === 0 && !this.native) {
         const table = new Float32Array(this.vocabSize * 4 * H);
         for (let v = 0; v < this.vocabSize; v++) {
           const row = table.subarray(v * 4 * H, (v + 1) * 4 * H);
@@ -60,15 +77,31 @@ export class LstmRunner {
   }
 
   zeroState(): LstmState {
-    return { h: this.units.map((H) => new Float32Array(H)), c: this.units.map((H) => new Float32Array(H)) };
+    return this.views(new Float32Array(this.units.reduce((n, H) => n + 2 * H, 0)));
   }
 
   clone(s: LstmState): LstmState {
-    return { h: s.h.map((a) => a.slice()), c: s.c.map((a) => a.slice()) };
+    return this.views(s.flat.slice());
+  }
+
+  private views(flat: Float32Array): LstmState {
+    const h: Float32Array[] = [];
+    const c: Float32Array[] = [];
+    let off = 0;
+    for (const H of this.units) {
+      h.push(flat.subarray(off, off + H));
+      c.push(flat.subarray(off + H, off + 2 * H));
+      off += 2 * H;
+    }
+    return { flat, h, c };
   }
 
   /** Advances `state` in place by one token. */
   step(state: LstmState, token: number): void {
+    if (this.native) {
+      this.native.kernel.step(this.native.model, this.native.params, state.flat, token, null);
+      return;
+    }
     let x: Float32Array | null = null;
     for (let l = 0; l < this.units.length; l++) {
       const H = this.units[l];

@@ -1,0 +1,92 @@
+import { ADAM, type OptimizerState, type StepOptions, type TrainEngine } from './engine.ts';
+import type { NativeKernel } from './native-kernel.ts';
+import { paramShapes, type ModelSpec } from './spec.ts';
+import { checkWeights, type NamedArray, type Weights } from './weights.ts';
+
+/**
+ * Training on the fused native kernel: one call per batch for forward, backpropagation through
+ * time and the loss, one for Adam. Parameters, gradients and Adam moments are flat Float32Arrays
+ * in tfjs-layers order, so weights move to and from tfjs unchanged.
+ */
+export class NativeEngine implements TrainEngine {
+  readonly name: string;
+  private readonly model: object;
+  private readonly params: Float32Array;
+  private readonly grads: Float32Array;
+  private m: Float32Array;
+  private v: Float32Array;
+  private t = 0;
+  private readonly layout: { name: string; shape: number[]; offset: number; size: number }[] = [];
+
+  constructor(
+    private readonly kernel: NativeKernel,
+    private readonly spec: ModelSpec,
+    weights: Weights,
+  ) {
+    checkWeights(spec, weights);
+    let offset = 0;
+    for (const p of paramShapes(spec)) {
+      const size = p.shape.reduce((a, b) => a * b, 1);
+      this.layout.push({ ...p, offset, size });
+      offset += size;
+    }
+    this.params = new Float32Array(offset);
+    this.grads = new Float32Array(offset);
+    this.m = new Float32Array(offset);
+    this.v = new Float32Array(offset);
+    this.model = kernel.create(spec.vocab.length, spec.embedding, Int32Array.from(spec.units), spec.recurrentActivation === 'hardSigmoid');
+    this.setWeights(weights);
+    const { isa, threads } = kernel.info();
+    this.name = `nib-kernel (${isa}, ${threads} thread${threads === 1 ? '' : 's'})`;
+  }
+
+  async trainStep(x: Int32Array, y: Int32Array, B: number, T: number, o: StepOptions): Promise<number> {
+    const loss = this.kernel.trainStep(this.model, this.params, this.grads, x, y, B, T, o.dropout, o.seed >>> 0);
+    this.t += 1;
+    this.kernel.adam(this.params, this.grads, this.m, this.v, o.lr, ADAM.beta1, ADAM.beta2, ADAM.epsilon, this.t, o.clipNorm);
+    return loss;
+  }
+
+  /** Loss and gradients without an update (for checking the kernel against references). */
+  gradients(x: Int32Array, y: Int32Array, B: number, T: number, dropout = 0, seed = 0): { loss: number; grads: Weights } {
+    const loss = this.kernel.trainStep(this.model, this.params, this.grads, x, y, B, T, dropout, seed);
+    return { loss, grads: this.view(this.grads) };
+  }
+
+  async evaluate(x: Int32Array, y: Int32Array, B: number, T: number): Promise<number> {
+    return this.kernel.evaluate(this.model, this.params, x, y, B, T);
+  }
+
+  async logits(x: Int32Array, B: number, T: number): Promise<Float32Array> {
+    const out = new Float32Array(B * T * this.spec.vocab.length);
+    this.kernel.logits(this.model, this.params, x, B, T, out);
+    return out;
+  }
+
+  private view(flat: Float32Array): NamedArray[] {
+    return this.layout.map((l) => ({ name: l.name, shape: [...l.shape], data: flat.slice(l.offset, l.offset + l.size) }));
+  }
+
+  getWeights(): Weights {
+    return this.view(this.params);
+  }
+
+  setWeights(w: Weights): void {
+    checkWeights(this.spec, w);
+    w.forEach((a, i) => this.params.set(a.data, this.layout[i].offset));
+  }
+
+  getOptimizerState(): OptimizerState {
+    return { t: this.t, m: this.view(this.m), v: this.view(this.v) };
+  }
+
+  setOptimizerState(s: OptimizerState): void {
+    this.t = s.t;
+    s.m.forEach((a, i) => this.m.set(a.data, this.layout[i].offset));
+    s.v.forEach((a, i) => this.v.set(a.data, this.layout[i].offset));
+  }
+
+  dispose(): void {
+    /* the native model is freed by its finaliser */
+  }
+}
