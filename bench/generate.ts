@@ -12,7 +12,7 @@ import { PRESETS, type ModelSpec } from '../src-main/ml/spec.ts';
 import { suggest } from '../src-main/ml/suggest.ts';
 import { buildVocab, CharTokenizer } from '../src-main/ml/tokenizer.ts';
 import { initWeights } from '../src-main/ml/weights.ts';
-import { arg, DATA, percentile } from './common.ts';
+import { arg, DATA, percentile, torchReference } from './common.ts';
 
 const p = PRESETS.medium;
 const text = fs.readFileSync(DATA, 'utf8');
@@ -22,7 +22,10 @@ const tok = CharTokenizer.fromSpec(spec);
 const chars = arg('chars', 500);
 generate(runner, tok, 'warm up', 50, { temperature: 1, topK: 0, topP: 1, seed: 1 });
 const g = generate(runner, tok, 'ROMEO:', chars, { temperature: 1, topK: 0, topP: 1, seed: 1 });
-console.log(`generate: ${g.msPerChar.toFixed(3)} ms per character (${chars} chars, medium preset, random weights)`);
+console.log(`generate: nib (${runner.engine} step) ${g.msPerChar.toFixed(3)} ms per character (${chars} chars, medium preset, random weights)`);
+const t = torchReference(['--generate', String(chars)]);
+if (t.result) console.log(`generate: ${t.result.engine} ${Number(t.result.ms_per_char).toFixed(3)} ms per character; ratio pytorch/nib time ${(Number(t.result.ms_per_char) / g.msPerChar).toFixed(2)}`);
+else console.log(`pytorch: not run (${t.why})`);
 
 // Suggest latency: a writer typing through held-out text, one keystroke at a time.
 const held = text.slice(Math.floor(text.length * 0.9));

@@ -22,6 +22,7 @@ p.add_argument('--lr', type=float, default=2e-3)
 p.add_argument('--threads', type=int, default=2)
 p.add_argument('--eval', action='store_true')
 p.add_argument('--seed', type=int, default=1)
+p.add_argument('--generate', type=int, default=0, help='only time generating this many characters, one step at a time')
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
@@ -75,6 +76,24 @@ def step():
     nn.utils.clip_grad_norm_(model.parameters(), 5.0)
     opt.step()
     return loss.item()
+
+if a.generate:
+    model.eval()
+    with torch.no_grad():
+        state = None
+        tok = torch.tensor([[idx['\n']]])
+        def gen(n):
+            global state, tok
+            for _ in range(n):
+                h, state = model.lstm(model.emb(tok), state)
+                probs = torch.softmax(model.out(h[:, -1]), -1)
+                tok = torch.multinomial(probs, 1)
+        gen(50)
+        t0 = time.perf_counter()
+        gen(a.generate)
+        dt = time.perf_counter() - t0
+    print(json.dumps({'engine': f'pytorch {torch.__version__} ({a.threads} threads)', 'ms_per_char': dt * 1000 / a.generate}))
+    raise SystemExit(0)
 
 for _ in range(a.warmup):
     step()

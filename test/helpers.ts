@@ -116,3 +116,143 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/**
+ * Float64 reference of the whole training computation — forward, softmax cross-entropy (mean over
+ * B·T) and backpropagation through time — written straight from the SEED.md equations, for
+ * checking the kernels' gradients. x, y are batch-major [B*T].
+ */
+export function referenceLossAndGrads(
+  w: { data: Float32Array; shape: number[] }[],
+  units: number[],
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  B: number,
+  T: number,
+): { loss: number; grads: Float64Array[] } {
+  const sig = (v: number) => 1 / (1 + Math.exp(-v));
+  const E = w[0].shape[1];
+  const L = units.length;
+  const V = w[w.length - 1].data.length;
+  const grads = w.map((a) => new Float64Array(a.data.length));
+  let loss = 0;
+  for (let b = 0; b < B; b++) {
+    // forward, keeping every activation
+    const inputs: Float64Array[][] = Array.from({ length: L + 1 }, () => []);
+    const gates: { i: Float64Array; f: Float64Array; g: Float64Array; o: Float64Array; c: Float64Array }[][] = units.map(() => []);
+    for (let t = 0; t < T; t++) {
+      const tok = x[b * T + t];
+      inputs[0].push(Float64Array.from(w[0].data.subarray(tok * E, (tok + 1) * E)));
+    }
+    units.forEach((H, l) => {
+      const [W, U, bb] = [w[1 + 3 * l].data, w[2 + 3 * l].data, w[3 + 3 * l].data];
+      let h = new Float64Array(H);
+      let c = new Float64Array(H);
+      for (let t = 0; t < T; t++) {
+        const xin = inputs[l][t];
+        const i = new Float64Array(H), f = new Float64Array(H), g = new Float64Array(H), o = new Float64Array(H);
+        const cn = new Float64Array(H), hn = new Float64Array(H);
+        for (let j = 0; j < H; j++) {
+          const z = [0, 1, 2, 3].map((q) => {
+            let s = bb[q * H + j];
+            for (let k = 0; k < xin.length; k++) s += xin[k] * W[k * 4 * H + q * H + j];
+            for (let k = 0; k < H; k++) s += h[k] * U[k * 4 * H + q * H + j];
+            return s;
+          });
+          i[j] = sig(z[0]);
+          f[j] = sig(z[1]);
+          g[j] = Math.tanh(z[2]);
+          o[j] = sig(z[3]);
+          cn[j] = f[j] * c[j] + i[j] * g[j];
+          hn[j] = o[j] * Math.tanh(cn[j]);
+        }
+        gates[l].push({ i, f, g, o, c: cn });
+        inputs[l + 1].push(hn);
+        h = hn;
+        c = cn;
+      }
+    });
+    // dense, loss, and its gradient
+    const Hl = units[L - 1];
+    const [Wd, bd] = [w[w.length - 2].data, w[w.length - 1].data];
+    let dOut: Float64Array[] = [];
+    for (let t = 0; t < T; t++) {
+      const hTop = inputs[L][t];
+      const logits = new Float64Array(V);
+      for (let v = 0; v < V; v++) {
+        let s = bd[v];
+        for (let k = 0; k < Hl; k++) s += hTop[k] * Wd[k * V + v];
+        logits[v] = s;
+      }
+      const mx = Math.max(...logits);
+      const ex = logits.map((l) => Math.exp(l - mx));
+      const sum = ex.reduce((a, c) => a + c, 0);
+      const target = y[b * T + t];
+      loss += -(Math.log(ex[target]) - Math.log(sum));
+      const d = ex.map((e, v) => (e / sum - (v === target ? 1 : 0)) / (B * T));
+      const dh = new Float64Array(Hl);
+      for (let k = 0; k < Hl; k++) {
+        for (let v = 0; v < V; v++) {
+          grads[w.length - 2][k * V + v] += hTop[k] * d[v];
+          dh[k] += d[v] * Wd[k * V + v];
+        }
+      }
+      for (let v = 0; v < V; v++) grads[w.length - 1][v] += d[v];
+      dOut.push(dh);
+    }
+    // backpropagation through time, top layer first
+    for (let l = L - 1; l >= 0; l--) {
+      const H = units[l];
+      const [W, U] = [w[1 + 3 * l].data, w[2 + 3 * l].data];
+      const [gW, gU, gb] = [grads[1 + 3 * l], grads[2 + 3 * l], grads[3 + 3 * l]];
+      const inDim = inputs[l][0].length;
+      const dIn: Float64Array[] = Array.from({ length: T }, () => new Float64Array(inDim));
+      let dhNext = new Float64Array(H);
+      let dcNext = new Float64Array(H);
+      for (let t = T - 1; t >= 0; t--) {
+        const { i, f, g, o, c } = gates[l][t];
+        const cPrev = t > 0 ? gates[l][t - 1].c : new Float64Array(H);
+        const hPrev = t > 0 ? inputs[l + 1][t - 1] : new Float64Array(H);
+        const dz = new Float64Array(4 * H);
+        const dc = new Float64Array(H);
+        for (let j = 0; j < H; j++) {
+          const dh = dOut[t][j] + dhNext[j];
+          const tc = Math.tanh(c[j]);
+          dc[j] = dcNext[j] + dh * o[j] * (1 - tc * tc);
+          dz[j] = dc[j] * g[j] * i[j] * (1 - i[j]);
+          dz[H + j] = dc[j] * cPrev[j] * f[j] * (1 - f[j]);
+          dz[2 * H + j] = dc[j] * i[j] * (1 - g[j] * g[j]);
+          dz[3 * H + j] = dh * tc * o[j] * (1 - o[j]);
+        }
+        const dhPrev = new Float64Array(H);
+        for (let q = 0; q < 4 * H; q++) {
+          const d = dz[q];
+          gb[q] += d;
+          for (let k = 0; k < inDim; k++) {
+            gW[k * 4 * H + q] += inputs[l][t][k] * d;
+            dIn[t][k] += W[k * 4 * H + q] * d;
+          }
+          for (let k = 0; k < H; k++) {
+            gU[k * 4 * H + q] += hPrev[k] * d;
+            dhPrev[k] += U[k * 4 * H + q] * d;
+          }
+        }
+        dhNext = dhPrev;
+        dcNext = dc.map((v, j) => v * f[j]);
+      }
+      dOut = dIn;
+    }
+    for (let t = 0; t < T; t++) {
+      const tok = x[b * T + t];
+      for (let k = 0; k < E; k++) grads[0][tok * E + k] += dOut[t][k];
+    }
+  }
+  return { loss: loss / (B * T), grads };
+}
+
+/** max |a − b| / max |b|: error relative to the tensor's scale. */
+export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  return maxAbsDiff(a, b) / Math.max(scale, 1e-12);
+}

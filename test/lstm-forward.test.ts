@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initBackend } from '../src-main/ml/backend.ts';
 import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
+import { loadNativeKernel } from '../src-main/ml/native-kernel.ts';
 import type { ModelSpec } from '../src-main/ml/spec.ts';
 import { TfjsEngine } from '../src-main/ml/tfjs-engine.ts';
 import { initWeights } from '../src-main/ml/weights.ts';
@@ -40,10 +41,12 @@ for (const act of ['sigmoid', 'hardSigmoid'] as const) {
     }
   });
 
-  test(`incremental inference step matches the float64 SEED equations (${act}, 3 layers)`, () => {
+  for (const engine of ['js', 'native'] as const) {
+  test(`incremental inference step (${engine}) matches the float64 SEED equations (${act}, 3 layers)`, { skip: engine === 'native' && !loadNativeKernel().kernel ? loadNativeKernel().why : false }, () => {
     const s = spec([3, 17, 8], act);
     const w = initWeights(s, 11);
-    const runner = new LstmRunner(s, w);
+    const runner = new LstmRunner(s, w, engine === 'js' ? null : loadNativeKernel().kernel);
+    assert.equal(runner.engine, engine);
     const tokens = [1, 4, 4, 0, 6, 2, 3, 5, 5, 1, 0, 2];
     const ref = referenceLogits(w, s.units, tokens, act === 'hardSigmoid');
     const state = runner.zeroState();
@@ -52,4 +55,5 @@ for (const act of ['sigmoid', 'hardSigmoid'] as const) {
       assert.ok(maxAbsDiff(runner.logits(state), ref[t]) < 1e-5, `t${t}`);
     });
   });
+  }
 }
