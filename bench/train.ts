@@ -8,6 +8,7 @@ import { initBackend } from '../src-main/ml/backend.ts';
 import { createEngine } from '../src-main/ml/engines.ts';
 import type { TrainEngine } from '../src-main/ml/engine.ts';
 import { TfjsEngine } from '../src-main/ml/tfjs-engine.ts';
+import { NativeEngine } from '../src-main/ml/native-engine.ts';
 import { Rng } from '../src-main/ml/rng.ts';
 import { PRESETS, macsPerChar, paramCount, type ModelSpec } from '../src-main/ml/spec.ts';
 import { buildVocab, CharTokenizer } from '../src-main/ml/tokenizer.ts';
@@ -46,6 +47,20 @@ const nibRun = await measure(main, steps);
 const nib = nibRun.rate;
 console.log(`nib     ${main.name} [${backend.label}]: ${Math.round(nib).toLocaleString('en-US')} chars/s (${steps} steps in ${nibRun.sec.toFixed(1)} s; ≈${((nib * flopsPerChar) / 1e9).toFixed(1)} GFLOP/s)`);
 main.dispose();
+if (main instanceof NativeEngine) {
+  // A second, profiled run: where a training step's time goes, phase by phase.
+  process.env.NIB_KERNEL_PROFILE = '1';
+  const prof = createEngine(spec, initWeights(spec, 1), backend) as NativeEngine;
+  await measure(prof, 3);
+  prof.profile();
+  const n = 20;
+  const t0 = performance.now();
+  await measure(prof, n);
+  const total = (performance.now() - t0) / 1000;
+  const phases = prof.profile();
+  const inKernel = phases.reduce((s, p) => s + p.seconds, 0);
+  console.log(`profile (${n + 3} steps, ms per step): ${phases.map((p) => `${p.phase} ${((1000 * p.seconds) / (n + 3)).toFixed(1)}`).join('; ')}; Adam and JS ${((1000 * (total - inKernel)) / (n + 3)).toFixed(1)}`);
+}
 if (tfjsSteps > 0 && main.name !== 'tfjs') {
   const tfjsEngine = new TfjsEngine(spec, initWeights(spec, 1));
   const r = await measure(tfjsEngine, tfjsSteps);

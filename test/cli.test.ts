@@ -42,6 +42,10 @@ describe('nib CLI', () => {
     const r = nib('import', SHAKESPEARE, path.join(work, 'bad.txt'), '--corpus', 'shakes');
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out.trim(), '1 imported, 1 skipped (1 invalid-encoding), 1,115,394 characters into corpus "shakes"');
+    assert.match(r.err, /^n-gram model: order \d, \d\.\d{3} bits\/char on held-out text, built in [\d.]+ s/m);
+    // Suggestions work from the first minute, before any LSTM exists.
+    const s = JSON.parse(nib('suggest', '--corpus', 'shakes', '--text', 'What say yo', '--json').out);
+    assert.match(s.suggestion, /^u/);
     const j = JSON.parse(nib('import', SHAKESPEARE, '--corpus', 'shakes', '--json').out);
     assert.deepEqual(j.skipped, { duplicate: 1 });
     const list = JSON.parse(nib('corpora', '--json').out);
@@ -108,6 +112,27 @@ describe('nib CLI', () => {
     assert.equal(lines[0].type, 'start');
     assert.equal(lines[0].resumedFromStep, saved.step);
     assert.equal(lines.at(-1).steps, saved.step + 5);
+  });
+
+  test('Ctrl+C stops training after writing a checkpoint, and the run is recorded as cancelled', async () => {
+    const args = ['train', '--corpus', 'shakes', '--model', 'interrupted', '--layers', '1', '--units', '32', '--embedding', '8', '--seq-len', '16', '--batch', '8', '--eval-every', '1000000', '--json', '--data-dir', dataDir];
+    const cli = spawn(process.execPath, [NIB, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    cli.stderr.on('data', (d) => (err += d));
+    const progressed = new Promise<void>((res) => cli.stdout.on('data', (d) => ((out += d), /"type":"progress"/.test(out) && res())));
+    const closed = new Promise<number | null>((res) => cli.on('close', res));
+    await progressed;
+    cli.kill('SIGINT'); // as a terminal's Ctrl+C reaches the CLI
+    assert.equal(await closed, 130, err);
+    assert.match(err, /Stopping: writing a checkpoint/);
+    const last = JSON.parse(out.trim().split('\n').at(-1)!);
+    assert.equal(last.reason, 'cancelled');
+    assert.ok(last.steps > 0);
+    const db = new Database(path.join(dataDir, DB_FILE), { readonly: true });
+    const row = db.prepare(`SELECT c.step, r.status FROM checkpoints c JOIN models m ON m.id = c.model_id JOIN training_runs r ON r.model_id = m.id WHERE m.name = 'interrupted' AND c.kind = 'latest'`).get() as { step: number; status: string };
+    db.close();
+    assert.deepEqual(row, { step: last.steps, status: 'cancelled' });
   });
 
   test('generate is reproducible with a seed, and suggest answers with probability and latency', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import { before, describe, test } from 'node:test';
 import { initBackend } from '../src-main/ml/backend.ts';
@@ -9,7 +10,9 @@ import { Rng } from '../src-main/ml/rng.ts';
 import type { ModelSpec } from '../src-main/ml/spec.ts';
 import { TfjsEngine } from '../src-main/ml/tfjs-engine.ts';
 import { initWeights } from '../src-main/ml/weights.ts';
-import { ROOT, referenceLogits, referenceLossAndGrads, relError } from './helpers.ts';
+import { ROOT, referenceLogits, referenceLossAndGrads, relError, SHAKESPEARE } from './helpers.ts';
+import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
+import { windows } from '../src-main/ml/train-data.ts';
 
 const { kernel, why } = loadNativeKernel();
 // The kernel is compiled by `npm ci` (postinstall); .ci/run fails when it is missing, so these
@@ -143,28 +146,23 @@ describe('fused LSTM kernel: threads and instruction sets', { skip }, () => {
   });
 });
 
-test('kernel and tfjs training track the same loss curve over 100 steps (same seed and data)', { skip }, async () => {
-  const s = spec(40, 16, [48]);
+test('kernel and tfjs training track the same loss curve over 100 steps on tiny-shakespeare (same seed and data)', { skip }, async () => {
+  const text = fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 200_000);
+  const vocab = [...new Set(text)].sort();
+  const s: ModelSpec = { kind: 'char-lstm', vocab, unk: null, embedding: 16, units: [48], recurrentActivation: 'sigmoid' };
+  const tok = new CharTokenizer(vocab, null);
+  const stream = tok.encode(text);
   const w = initWeights(s, 21);
   const native = new NativeEngine(kernel as NativeKernel, s, w);
   const tfjs = new TfjsEngine(s, w);
-  // Text-like data: a repeating pattern with noise, so the loss falls well below uniform.
-  const rng = new Rng(2);
-  const stream = Int32Array.from({ length: 20000 }, (_, i) => (rng.next() < 0.8 ? (i * 7) % 13 : rng.int(40)));
   const B = 8;
-  const T = 24;
+  const T = 32;
   const pick = new Rng(5);
   const diffs: number[] = [];
   let first = 0;
   let last = [0, 0];
   for (let step = 0; step < 100; step++) {
-    const starts = Array.from({ length: B }, () => pick.int(stream.length - T - 1));
-    const x = new Int32Array(B * T);
-    const y = new Int32Array(B * T);
-    starts.forEach((st, b) => {
-      x.set(stream.subarray(st, st + T), b * T);
-      y.set(stream.subarray(st + 1, st + T + 1), b * T);
-    });
+    const { x, y } = windows(stream, Array.from({ length: B }, () => pick.int(stream.length - T - 1)), T);
     const o = { lr: 5e-3, clipNorm: 5, dropout: 0, seed: step };
     const a = await native.trainStep(x, y, B, T, o);
     const b = await tfjs.trainStep(x, y, B, T, o);
@@ -173,6 +171,6 @@ test('kernel and tfjs training track the same loss curve over 100 steps (same se
     last = [a, b];
   }
   tfjs.dispose();
-  assert.ok(last[0] < first * 0.7, `the loss fell: ${first} → ${last[0]}`);
+  assert.ok(last[0] < first * 0.8, `the loss fell: ${first} → ${last[0]}`);
   assert.ok(Math.max(...diffs) < 0.02, `largest per-step loss difference ${Math.max(...diffs)}`);
 });

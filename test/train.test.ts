@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TrainParams, TrainResult } from '../src-main/api/contract.ts';
+import { evaluateModel } from '../src-main/api/evaluate.ts';
 import { importPaths } from '../src-main/api/library.ts';
 import { loadWeightsFor } from '../src-main/api/model-weights.ts';
 import { initBackend, type BackendReport } from '../src-main/ml/backend.ts';
@@ -20,6 +21,7 @@ let dir: string;
 let backend: BackendReport;
 let service: ReturnType<typeof openService>;
 let db: Db;
+let smallBestValLoss = NaN;
 
 const TINY = { layers: 1, units: 48, embedding: 16 };
 const FAST = { seqLen: 32, batch: 16, evalEvery: 10, evalWindows: 32, checkpointEverySec: 3600 };
@@ -57,6 +59,7 @@ test('a small model trained for a bounded number of steps beats the unigram entr
   assert.equal(r.reason, 'max-steps');
   assert.equal(r.steps, 250);
   assert.ok(r.bestValLoss! < h - 0.3, `validation ${r.bestValLoss} nats vs unigram entropy ${h.toFixed(3)}`);
+  smallBestValLoss = r.bestValLoss!;
   // Progress reached the caller, metrics and the run reached SQLite.
   assert.ok(events.some((e) => e.type === 'start') && events.some((e) => e.type === 'eval'));
   const row = getModel(db, 'small')!;
@@ -124,6 +127,26 @@ test('early stopping keeps the best weights and stops after `patience` evaluatio
   assert.equal(best.step, r.bestStep);
   assert.equal(best.val_loss, r.bestValLoss);
   assert.ok(loadCheckpoint(db, id, 'latest')!.step > best.step);
+});
+
+test('nib eval reports cross-entropy and keystroke savings for the model and the n-gram baseline', () => {
+  const r = evaluateModel(db, { model: 'small', corpus: 'shakes', maxChars: 3000 });
+  assert.match(r.sampling, /evenly spaced chunks/);
+  assert.equal(r.chars, 3000);
+  assert.equal(r.rows.length, 2);
+  const [lstm, ngram] = r.rows;
+  assert.match(ngram.name, /n-gram \(order \d/);
+  for (const row of r.rows) {
+    assert.ok(row.natsPerChar > 0.5 && row.natsPerChar < 4.2, `${row.name}: ${row.natsPerChar}`);
+    assert.ok(Math.abs(row.bitsPerChar - row.natsPerChar / Math.LN2) < 1e-9);
+    assert.ok(row.ksr >= 0 && row.ksr < 1);
+    assert.ok(row.keystrokes > 0 && row.keystrokes <= 3000);
+    assert.ok(row.precision >= 0 && row.precision <= 1);
+  }
+  // The validation loss measured while training and the streaming cross-entropy here agree roughly.
+  const windowed = smallBestValLoss;
+  assert.ok(Math.abs(lstm.natsPerChar - windowed) < 0.3, `streamed ${lstm.natsPerChar} vs windowed ${windowed}`);
+  assert.throws(() => evaluateModel(db, { model: 'small' }), /exactly one of --corpus/);
 });
 
 test('bad training requests get one clear error each', async () => {

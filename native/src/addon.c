@@ -190,6 +190,29 @@ static napi_value js_step(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* profile(model) → [{ phase, seconds }] since the last call (needs NIB_KERNEL_PROFILE=1) */
+static napi_value js_profile(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  lstm_model *m = get_model(env, a[0]);
+  if (!m) return NULL;
+  static const char *names[] = LSTM_PHASE_NAMES;
+  double t[LSTM_PHASES];
+  lstm_profile(m, t);
+  napi_value arr;
+  napi_create_array_with_length(env, LSTM_PHASES, &arr);
+  for (int i = 0; i < LSTM_PHASES; i++) {
+    napi_value o, name, sec;
+    napi_create_object(env, &o);
+    napi_create_string_utf8(env, names[i], NAPI_AUTO_LENGTH, &name);
+    napi_create_double(env, t[i], &sec);
+    napi_set_named_property(env, o, "phase", name);
+    napi_set_named_property(env, o, "seconds", sec);
+    napi_set_element(env, arr, i, o);
+  }
+  return arr;
+}
+
 /* setThreads(n) → threads now running */
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   napi_value a[1];
@@ -226,6 +249,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"adam", 0, js_adam, 0, 0, 0, napi_default, 0},
       {"step", 0, js_step, 0, 0, 0, napi_default, 0},
       {"setThreads", 0, js_set_threads, 0, 0, 0, napi_default, 0},
+      {"profile", 0, js_profile, 0, 0, 0, napi_default, 0},
       {"info", 0, js_info, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof props / sizeof *props, props);

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "lstm.h"
 #include "pool.h"
 
@@ -27,7 +28,25 @@ struct lstm_model {
   int32_t *xt, *yt;
   float *wsA[MAXT], *wsB[MAXT], *pk[MAXT], *dhrec[MAXT], *dc[MAXT];
   double part[MAXT];
+  /* NIB_KERNEL_PROFILE=1: seconds per phase, measured on thread 0 after each phase's barrier */
+  int profile;
+  double prof[LSTM_PHASES], t_last;
 };
+
+static double now_sec(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+#define MARK(m, tid, phase)                  \
+  do {                                       \
+    if ((tid) == 0 && (m)->profile) {        \
+      double t_ = now_sec();                 \
+      (m)->prof[phase] += t_ - (m)->t_last;  \
+      (m)->t_last = t_;                      \
+    }                                        \
+  } while (0)
 
 static void *falloc(long n) {
   size_t bytes = ((size_t)(n > 0 ? n : 1) * sizeof(float) + 63) & ~(size_t)63;
@@ -39,6 +58,7 @@ lstm_model *lstm_create(int V, int E, int L, const int *units, int hard, const k
   lstm_model *m = calloc(1, sizeof *m);
   if (!m) return NULL;
   m->ops = ops;
+  m->profile = getenv("NIB_KERNEL_PROFILE") && *getenv("NIB_KERNEL_PROFILE") && strcmp(getenv("NIB_KERNEL_PROFILE"), "0");
   m->V = V;
   m->E = E;
   m->L = L;
@@ -201,6 +221,7 @@ static void forward(step_ctx *s, int tid, int nt) {
     memcpy(m->X0 + r * m->E, p + m->off_emb + (long)tok * m->E, sizeof(float) * m->E);
   }
   pool_barrier();
+  MARK(m, tid, PH_INPUT);
   const float *Xin = m->X0;
   for (int l = 0; l < m->L; l++) {
     int H = m->H[l], in = m->IN[l], G4 = 4 * H;
@@ -215,6 +236,7 @@ static void forward(step_ctx *s, int tid, int nt) {
     if (S > 0)
       for (int q = 0; q < 4; q++) ops->pack_b(H, S, U + q * H + u0, G4, 1, Upk + (long)q * H * spad);
     pool_barrier();
+    MARK(m, tid, PH_INPUT);
     for (int t = 0; t < T; t++) {
       float *Gt = G + (long)t * B * G4;
       if (S > 0) {
@@ -225,6 +247,7 @@ static void forward(step_ctx *s, int tid, int nt) {
       }
       pool_barrier();
     }
+    MARK(m, tid, PH_REC_FWD);
     Xin = Hs;
     if (s->mode == MODE_TRAIN && s->drop > 0) {
       /* Dropout between layers: the next reader (next layer or dense) uses a masked copy in dBuf.
@@ -283,6 +306,7 @@ static void step_task(void *ctx, int tid, int nt) {
   m->part[tid] = loss;
   if (s->mode != MODE_TRAIN) return;
   pool_barrier();
+  MARK(m, tid, PH_DENSE);
 
   /* Dense backward. */
   float *g = s->g;
@@ -298,6 +322,7 @@ static void step_task(void *ctx, int tid, int nt) {
   float *dcur = m->dA, *dnext = m->dBuf; /* dBuf held the masked top output until dWd is done */
   ops->gemm(r1 - r0, Hl, V, P + (long)r0 * V, V, 1, Wd, 1, V, dcur + (long)r0 * Hl, Hl, 0, m->wsA[tid], m->wsB[tid]);
   pool_barrier();
+  MARK(m, tid, PH_DENSE);
 
   for (int l = L - 1; l >= 0; l--) {
     int H = m->H[l], in = m->IN[l], G4 = 4 * H;
@@ -322,6 +347,7 @@ static void step_task(void *ctx, int tid, int nt) {
       pool_barrier();
       if (S > 0 && t > 0) ops->gemm_pb(B, S, G4, Gt, G4, 1, UTpk, dhrec, S, 0, m->wsA[tid]);
     }
+    MARK(m, tid, PH_REC_BWD);
     /* Weight gradients over all time steps at once. */
     const float *Xin = l == 0 ? m->X0 : m->Hs[l - 1];
     if (dropping && l > 0) {
@@ -342,6 +368,7 @@ static void step_task(void *ctx, int tid, int nt) {
     pool_barrier();
     ops->gemm(r1 - r0, in, G4, G + (long)r0 * G4, G4, 1, W, 1, G4, dnext + (long)r0 * in, in, 0, m->wsA[tid], m->wsB[tid]);
     pool_barrier();
+    MARK(m, tid, PH_WGRAD);
     float *tmp = dcur;
     dcur = dnext;
     dnext = tmp;
@@ -361,7 +388,9 @@ static void step_task(void *ctx, int tid, int nt) {
 static double run(lstm_model *m, step_ctx *s) {
   int drop = s->mode == MODE_TRAIN && s->drop > 0;
   if (ensure_ws(m, s->B, s->T, drop) != 0) return NAN;
+  if (m->profile) m->t_last = now_sec();
   pool_run(step_task, s);
+  if (m->profile && s->mode == MODE_TRAIN) m->prof[PH_EMB_GRAD] += now_sec() - m->t_last;
   double total = 0;
   for (int t = 0; t < pool_threads(); t++) total += m->part[t];
   return total / ((double)s->B * s->T);
@@ -420,6 +449,13 @@ double lstm_adam(float *params, const float *grads, float *mom, float *vel, long
   adam_ctx a = {params, grads, mom, vel, n, lr, b1, b2, eps, clip, (float)(1 - pow(b1, t)), (float)(1 - pow(b2, t)), {0}, 0};
   pool_run(adam_task, &a);
   return a.norm;
+}
+
+void lstm_profile(lstm_model *m, double *out) {
+  for (int i = 0; i < LSTM_PHASES; i++) {
+    out[i] = m->prof[i];
+    m->prof[i] = 0;
+  }
 }
 
 void lstm_infer_step(lstm_model *m, const float *params, float *state, int token, float *logits) {

@@ -5,6 +5,10 @@
 
 #define LSTM_MAX_LAYERS 8
 
+/* Phases of a training step, for NIB_KERNEL_PROFILE. */
+enum { PH_INPUT, PH_REC_FWD, PH_DENSE, PH_REC_BWD, PH_WGRAD, PH_EMB_GRAD, LSTM_PHASES };
+#define LSTM_PHASE_NAMES {"embedding + input projections X·W + packing", "recurrence forward (h·U + gates)", "dense + softmax, forward and backward", "recurrence backward (gates + dZ·Uᵀ)", "weight gradients Xᵀ·dZ, Hᵀ·dZ, bias, dZ·Wᵀ", "embedding gradient"}
+
 typedef struct lstm_model lstm_model;
 
 /* A char-LSTM: Embedding(V,E) → LSTM(units[0]) → … → Dense(V). Parameters live outside, in one
@@ -23,6 +27,8 @@ double lstm_evaluate(lstm_model *m, const float *params, const int32_t *x, const
 int lstm_logits(lstm_model *m, const float *params, const int32_t *x, int B, int T, float *out);
 /* Adam with global-norm clipping, in place; returns the gradient norm before clipping. */
 double lstm_adam(float *params, const float *grads, float *mom, float *vel, long n, float lr, float b1, float b2, float eps, int t, float clip);
+/* Seconds spent per phase since the last call (NIB_KERNEL_PROFILE=1), then reset. */
+void lstm_profile(lstm_model *m, double *out);
 /* One inference step: state holds h then c of every layer; logits (V floats) may be NULL. */
 void lstm_infer_step(lstm_model *m, const float *params, float *state, int token, float *logits);
 

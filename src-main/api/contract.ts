@@ -75,7 +75,10 @@ export interface GenerateResult {
 }
 
 export interface SuggestParams {
-  model: string;
+  /** The LSTM model to suggest with… */
+  model?: string;
+  /** …or a corpus, whose n-gram model suggests before any LSTM is trained. */
+  corpus?: string;
   /** The text before the cursor. */
   text: string;
   /** Keeps the LSTM state for this document between calls, so only new text is read. */

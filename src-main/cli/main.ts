@@ -4,6 +4,8 @@ import type { GenerateResult, SuggestResult, TrainEvent, TrainParams, TrainResul
 import { invalid, NibError } from '../api/errors.ts';
 import { checkName, corpora, documents, importPaths, removeCorpus, removeDocument } from '../api/library.ts';
 import { exportModel, importModel, models, removeModel } from '../api/models.ts';
+import type { EvalParams, EvalResult } from '../api/evaluate.ts';
+import { refreshNgram } from '../api/ngram.ts';
 import type { BackendReport } from '../ml/backend.ts';
 import { paramCount, PRESETS, type PresetName } from '../ml/spec.ts';
 import type { TrainConfig } from '../ml/train-config.ts';
@@ -122,7 +124,14 @@ const COMMANDS: Record<string, Command> = {
       });
       const skipped = Object.entries(r.skipped);
       const skippedText = skipped.length ? skipped.map(([k, n]) => `${n} ${k}`).join(', ') : 'none';
-      c.out.result(r, `${r.imported} imported, ${skipped.reduce((s, [, n]) => s + n, 0)} skipped (${skippedText}), ${r.chars.toLocaleString('en-US')} characters into corpus "${r.corpus}"`);
+      const ngram = r.imported > 0 ? refreshNgram(c.db(), r.corpus) : null;
+      if (ngram && !c.out.json) {
+        c.out.err(`n-gram model: order ${ngram.order}, ${ngram.bitsPerChar.toFixed(3)} bits/char on held-out text, built in ${ngram.seconds.toFixed(1)} s (nib suggest --corpus ${r.corpus} uses it)`);
+      }
+      c.out.result(
+        { ...r, ngram },
+        `${r.imported} imported, ${skipped.reduce((s, [, n]) => s + n, 0)} skipped (${skippedText}), ${r.chars.toLocaleString('en-US')} characters into corpus "${r.corpus}"`,
+      );
       return r.imported === 0 && r.files.length > 0 && skipped.some(([k]) => k !== 'duplicate') ? 4 : 0;
     },
   },
@@ -222,13 +231,16 @@ const COMMANDS: Record<string, Command> = {
   },
   suggest: {
     summary: 'the suggestion the editor would show after TEXT',
-    usage: 'nib suggest --model NAME --text TEXT [--threshold 0.2 --max-words 4 --max-chars 48]',
-    options: { model: { type: 'string' }, text: { type: 'string' }, threshold: { type: 'string' }, 'max-words': { type: 'string' }, 'max-chars': { type: 'string' } },
+    usage: 'nib suggest (--model NAME | --corpus NAME) --text TEXT [--threshold 0.2 --max-words 4 --max-chars 48]',
+    options: { model: { type: 'string' }, corpus: { type: 'string' }, text: { type: 'string' }, threshold: { type: 'string' }, 'max-words': { type: 'string' }, 'max-chars': { type: 'string' } },
     async run(c) {
-      const model = checkName('model', c.str('model'));
+      if (!!c.str('model') === !!c.str('corpus')) throw invalid('nib suggest needs --model NAME (an LSTM) or --corpus NAME (its n-gram model)');
+      const model = c.str('model') ? checkName('model', c.str('model')) : undefined;
+      const corpus = c.str('corpus') ? checkName('corpus', c.str('corpus')) : undefined;
       if (c.str('text') === undefined) throw invalid('nib suggest needs --text TEXT (the text before the cursor)');
       const params = {
         model,
+        corpus,
         text: c.str('text')!,
         threshold: parseNumber('threshold', c.str('threshold'), { min: 0, max: 1 }),
         maxWords: parseNumber('max-words', c.str('max-words'), { int: true, min: 1, max: 50 }),
@@ -236,6 +248,37 @@ const COMMANDS: Record<string, Command> = {
       };
       const r = await withHost(c, (h) => h.request<SuggestResult>('suggest', params));
       c.out.result(r, r.suggestion);
+    },
+  },
+  eval: {
+    summary: 'cross-entropy and keystroke savings on held-out text, next to an n-gram baseline',
+    usage: 'nib eval --model NAME (--corpus NAME | --file PATH) [--max-chars 100000 --threshold 0.2 --max-words 4 --max-chars-suggestion 48]',
+    options: { model: { type: 'string' }, corpus: { type: 'string' }, file: { type: 'string' }, 'max-chars': { type: 'string' }, threshold: { type: 'string' }, 'max-words': { type: 'string' }, 'max-chars-suggestion': { type: 'string' } },
+    async run(c) {
+      const params: EvalParams = {
+        model: checkName('model', c.str('model')),
+        corpus: c.str('corpus'),
+        file: c.str('file'),
+        maxChars: parseNumber('max-chars', c.str('max-chars'), { int: true, min: 1000 }),
+        suggest: {
+          ...(c.str('threshold') !== undefined && { threshold: parseNumber('threshold', c.str('threshold'), { min: 0, max: 1 }) }),
+          ...(c.str('max-words') !== undefined && { maxWords: parseNumber('max-words', c.str('max-words'), { int: true, min: 1, max: 50 }) }),
+          ...(c.str('max-chars-suggestion') !== undefined && { maxChars: parseNumber('max-chars-suggestion', c.str('max-chars-suggestion'), { int: true, min: 1, max: 1000 }) }),
+        },
+      };
+      if (!!params.corpus === !!params.file) throw invalid('nib eval needs exactly one of --corpus NAME or --file PATH');
+      const r = await withHost(c, (h) => h.request<EvalResult>('eval', params));
+      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+      c.out.result(
+        r,
+        [
+          `Held-out text: ${r.source}; ${r.sampling}. Suggestions: threshold ${r.suggest.threshold}, up to ${r.suggest.maxWords} words / ${r.suggest.maxChars} chars. ${formatDuration(r.seconds)}.`,
+          table(
+            ['model', 'nats/char', 'bits/char', 'KSR', 'shown/100 chars', 'precision', 'chars/accept', 'latency p50', 'p95'],
+            r.rows.map((x) => [x.name, x.natsPerChar.toFixed(4), x.bitsPerChar.toFixed(3), pct(x.ksr), x.shownPer100.toFixed(1), pct(x.precision), x.meanAcceptedChars.toFixed(1), `${x.latencyP50.toFixed(2)} ms`, `${x.latencyP95.toFixed(2)} ms`]),
+          ),
+        ].join('\n'),
+      );
     },
   },
   models: {

@@ -53,6 +53,11 @@ export class NativeEngine implements TrainEngine {
     return { loss, grads: this.view(this.grads) };
   }
 
+  /** Where training time went since the last call (needs NIB_KERNEL_PROFILE=1 before creation). */
+  profile(): { phase: string; seconds: number }[] {
+    return this.kernel.profile(this.model);
+  }
+
   async evaluate(x: Int32Array, y: Int32Array, B: number, T: number): Promise<number> {
     return this.kernel.evaluate(this.model, this.params, x, y, B, T);
   }

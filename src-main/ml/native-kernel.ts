@@ -11,6 +11,8 @@ export interface NativeKernel {
   logits(model: object, params: Float32Array, x: Int32Array, batch: number, seqLen: number, out: Float32Array): void;
   adam(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, t: number, clip: number): number;
   step(model: object, params: Float32Array, state: Float32Array, token: number, logits: Float32Array | null): void;
+  /** Seconds per phase of training since the last call (when NIB_KERNEL_PROFILE=1 at create time). */
+  profile(model: object): { phase: string; seconds: number }[];
   setThreads(n: number): number;
   info(): { isa: string; threads: number };
 }

@@ -14,16 +14,9 @@ export class DataError extends Error {}
  */
 export function splitCorpus(texts: string[], tok: CharTokenizer, valFraction: number, seqLen: number): TrainData {
   if (texts.length === 0) throw new DataError('the corpus has no documents: import some text first (nib import PATH --corpus NAME)');
-  const trainParts: string[] = [];
-  const valParts: string[] = [];
-  for (const t of texts) {
-    const cps = Array.from(t);
-    const cut = Math.round(cps.length * (1 - valFraction));
-    trainParts.push(cps.slice(0, cut).join(''));
-    if (cut < cps.length) valParts.push(cps.slice(cut).join(''));
-  }
-  const train = tok.encode(trainParts.join('\n\n'));
-  const val = tok.encode(valParts.join('\n\n'));
+  const split = splitTexts(texts, valFraction);
+  const train = tok.encode(split.train);
+  const val = tok.encode(split.val);
   const need = seqLen + 1;
   const total = train.length + val.length;
   if (total < need * 2) {
@@ -38,6 +31,22 @@ export function splitCorpus(texts: string[], tok: CharTokenizer, valFraction: nu
     );
   }
   return { train, val };
+}
+
+/**
+ * The training head and validation tail (the last `valFraction`) of every document, joined with a
+ * blank line between documents. Training, evaluation and the n-gram baseline all split this way.
+ */
+export function splitTexts(texts: string[], valFraction: number): { train: string; val: string } {
+  const trainParts: string[] = [];
+  const valParts: string[] = [];
+  for (const t of texts) {
+    const cps = Array.from(t);
+    const cut = Math.round(cps.length * (1 - valFraction));
+    trainParts.push(cps.slice(0, cut).join(''));
+    if (cut < cps.length) valParts.push(cps.slice(cut).join(''));
+  }
+  return { train: trainParts.join('\n\n'), val: valParts.join('\n\n') };
 }
 
 /** A batch of `batch` windows starting at `starts`: inputs and next-character targets. */

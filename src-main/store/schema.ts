@@ -84,4 +84,15 @@ export const MIGRATIONS: readonly string[] = [
     value  TEXT NOT NULL
   );
   `,
+  `
+  -- The character n-gram model of a corpus: suggestions before any LSTM exists, and the baseline.
+  CREATE TABLE ngram_models (
+    corpus_id    INTEGER PRIMARY KEY REFERENCES corpora(id) ON DELETE CASCADE,
+    ngram_order  INTEGER NOT NULL,
+    val_loss     REAL,
+    corpus_sha   TEXT NOT NULL,                   -- which documents it was built from
+    data         BLOB NOT NULL,                   -- gzip'd JSON (ml/ngram.ts NgramData)
+    built_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  `,
 ];

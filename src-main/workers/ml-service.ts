@@ -1,5 +1,7 @@
 import { NibError, notFound } from '../api/errors.ts';
 import { loadWeightsFor } from '../api/model-weights.ts';
+import { evaluateModel, type EvalParams } from '../api/evaluate.ts';
+import { corpusNgram } from '../api/ngram.ts';
 import type {
   GenerateParams,
   GenerateResult,
@@ -89,8 +91,22 @@ export function openService(dataDir: string, backend: BackendReport) {
       const m = model(p.model);
       return generate(m.runner, m.tok, p.prompt, p.length, p);
     },
+    eval: (p: EvalParams) => evaluateModel(db, p),
     suggest: (p: SuggestParams): SuggestResult => {
-      const m = model(p.model);
+      const opts = {
+        maxChars: p.maxChars ?? DEFAULT_SUGGEST.maxChars,
+        maxWords: p.maxWords ?? DEFAULT_SUGGEST.maxWords,
+        threshold: p.threshold ?? DEFAULT_SUGGEST.threshold,
+      };
+      if (p.corpus) {
+        // No LSTM yet: the corpus's n-gram model suggests (it reads only its last few characters).
+        const t0 = performance.now();
+        const { model: ng, tok } = corpusNgram(db, p.corpus);
+        const ctx = Array.from(tok.encode(Array.from(p.text).slice(-(ng.order - 1) * 4).join(''))).slice(-(ng.order - 1));
+        const s = suggest(ng, tok, ctx, opts);
+        return { suggestion: s.text, probability: s.probability, latencyMs: performance.now() - t0, fedChars: ctx.length };
+      }
+      const m = model(p.model!);
       const t0 = performance.now();
       let doc = p.docKey ? m.docs.get(p.docKey) : undefined;
       if (!doc) {
@@ -98,11 +114,7 @@ export function openService(dataDir: string, backend: BackendReport) {
         if (p.docKey) m.docs.set(p.docKey, doc);
       }
       const { fed } = doc.update(p.text);
-      const s = suggest(m.runner, m.tok, doc.current, {
-        maxChars: p.maxChars ?? DEFAULT_SUGGEST.maxChars,
-        maxWords: p.maxWords ?? DEFAULT_SUGGEST.maxWords,
-        threshold: p.threshold ?? DEFAULT_SUGGEST.threshold,
-      });
+      const s = suggest(m.runner, m.tok, doc.current, opts);
       return { suggestion: s.text, probability: s.probability, latencyMs: performance.now() - t0, fedChars: fed };
     },
   };

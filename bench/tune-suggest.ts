@@ -1,0 +1,29 @@
+/**
+ * Sweeps the suggestion policy (confidence threshold × maximum words) for a trained model on its
+ * corpus's held-out text and prints keystroke savings and precision for each setting, so the
+ * defaults can be chosen: the highest KSR at a precision a writer tolerates (≥ 50%).
+ *   npm run bench:tune -- --data-dir DIR --model NAME --corpus NAME [--max-chars 20000]
+ */
+import { evaluateModel } from '../src-main/api/evaluate.ts';
+import { initBackend } from '../src-main/ml/backend.ts';
+import { openDb } from '../src-main/store/db.ts';
+import { arg } from './common.ts';
+
+const opt = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) throw new Error(`--${name} is required`);
+  return process.argv[i + 1];
+};
+await initBackend();
+const db = openDb(opt('data-dir'));
+const maxChars = arg('max-chars', 20000);
+console.log(`model ${opt('model')}, corpus ${opt('corpus')}, ${maxChars} held-out characters`);
+console.log('threshold  words  KSR(lstm)  precision  shown/100 | KSR(n-gram)  precision');
+for (const threshold of [0.05, 0.1, 0.2, 0.3, 0.5]) {
+  for (const maxWords of [1, 2, 4]) {
+    const r = evaluateModel(db, { model: opt('model'), corpus: opt('corpus'), maxChars, suggest: { threshold, maxWords } });
+    const [l, n] = r.rows;
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(9);
+    console.log(`${String(threshold).padEnd(9)}  ${String(maxWords).padEnd(5)}  ${pct(l.ksr)}  ${pct(l.precision)}  ${l.shownPer100.toFixed(1).padStart(9)} | ${pct(n?.ksr ?? NaN)}   ${pct(n?.precision ?? NaN)}`);
+  }
+}

@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import { LstmRunner } from '../ml/lstm-runner.ts';
+import { DEFAULT_SUGGEST, type StepModel, type SuggestOptions } from '../ml/suggest.ts';
+import { CharTokenizer } from '../ml/tokenizer.ts';
+import { DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
+import { splitTexts } from '../ml/train-data.ts';
+import { simulateTyping, type TypingResult } from '../ml/typing-sim.ts';
+import { corpusTexts, getCorpus, getCorpusById } from '../store/corpora.ts';
+import type { Db } from '../store/db.ts';
+import { getModel } from '../store/models.ts';
+import { readDocumentFile } from '../text/read-document.ts';
+import { invalid, NibError, notFound } from './errors.ts';
+import { loadWeightsFor } from './model-weights.ts';
+import { buildNgramFor } from './ngram.ts';
+
+export interface EvalParams {
+  model: string;
+  corpus?: string;
+  file?: string;
+  /** Evaluate at most this many characters of held-out text (evenly spaced chunks beyond it). */
+  maxChars?: number;
+  suggest?: Partial<SuggestOptions>;
+}
+
+export interface EvalRow {
+  name: string;
+  natsPerChar: number;
+  bitsPerChar: number;
+  ksr: number;
+  shownPer100: number;
+  precision: number;
+  meanAcceptedChars: number;
+  latencyP50: number;
+  latencyP95: number;
+  keystrokes: number;
+}
+
+export interface EvalResult {
+  source: string;
+  chars: number;
+  heldOutChars: number;
+  sampling: string;
+  suggest: SuggestOptions;
+  rows: EvalRow[];
+  seconds: number;
+}
+
+const CHUNK = 10_000;
+
+function percentile(xs: number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+/**
+ * Chooses the text to evaluate on. Up to `maxChars` it is all of the held-out text; beyond, it is
+ * evenly spaced chunks of 10,000 characters adding up to `maxChars`, each read after the 1,000
+ * characters before it (so the model starts warm, as in a document being written).
+ */
+function pickSegments(text: string, maxChars: number): { segments: { context: string; text: string }[]; sampling: string } {
+  const cps = Array.from(text);
+  if (cps.length <= maxChars) return { segments: [{ context: '', text }], sampling: `all ${cps.length.toLocaleString('en-US')} held-out characters` };
+  const count = Math.max(1, Math.floor(maxChars / CHUNK));
+  const size = Math.floor(maxChars / count);
+  const segments = Array.from({ length: count }, (_, k) => {
+    const start = Math.floor((k * (cps.length - size)) / Math.max(1, count - 1));
+    return { context: cps.slice(Math.max(0, start - 1000), start).join(''), text: cps.slice(start, start + size).join('') };
+  });
+  return { segments, sampling: `${count} evenly spaced chunks of ${size.toLocaleString('en-US')} characters (of ${cps.length.toLocaleString('en-US')} held out), each after 1,000 characters of context` };
+}
+
+function evaluateWith<S>(name: string, model: StepModel<S>, tok: CharTokenizer, zero: () => S, segments: { context: string; text: string }[], o: SuggestOptions): EvalRow {
+  const total: TypingResult = { chars: 0, nats: 0, scored: 0, keystrokes: 0, ksr: 0, shown: 0, accepted: 0, acceptedChars: 0, latencies: [] };
+  let logLoss = 0;
+  for (const seg of segments) {
+    const start = zero();
+    for (const ch of seg.context) {
+      const id = tok.id(ch);
+      if (id >= 0) model.step(start, id);
+    }
+    const r = simulateTyping(model, tok, start, seg.text, o);
+    total.chars += r.chars;
+    total.scored += r.scored;
+    logLoss += r.nats * r.scored;
+    total.keystrokes += r.keystrokes;
+    total.shown += r.shown;
+    total.accepted += r.accepted;
+    total.acceptedChars += r.acceptedChars;
+    total.latencies.push(...r.latencies);
+  }
+  const nats = logLoss / Math.max(1, total.scored);
+  return {
+    name,
+    natsPerChar: nats,
+    bitsPerChar: nats / Math.LN2,
+    ksr: 1 - total.keystrokes / Math.max(1, total.chars),
+    shownPer100: (100 * total.shown) / Math.max(1, total.chars),
+    precision: total.shown ? total.accepted / total.shown : 0,
+    meanAcceptedChars: total.accepted ? total.acceptedChars / total.accepted : 0,
+    latencyP50: percentile(total.latencies, 50),
+    latencyP95: percentile(total.latencies, 95),
+    keystrokes: total.keystrokes,
+  };
+}
+
+/**
+ * `nib eval`: cross-entropy and simulated-typing keystroke savings of a model on held-out text,
+ * next to a character n-gram baseline built on exactly the model's training text.
+ */
+export function evaluateModel(db: Db, p: EvalParams): EvalResult {
+  const t0 = performance.now();
+  const row = getModel(db, p.model);
+  if (!row) throw notFound(`no model named "${p.model}" (nib models lists them)`);
+  if (!!p.corpus === !!p.file) throw invalid('nib eval needs exactly one of --corpus NAME (its held-out tail) or --file PATH');
+  const { spec, weights } = loadWeightsFor(db, row);
+  const config: TrainConfig = { ...DEFAULT_TRAIN, ...(row.train_config ? (JSON.parse(row.train_config) as TrainConfig) : {}) };
+  const maxChars = p.maxChars ?? 100_000;
+  if (!Number.isInteger(maxChars) || maxChars < 1000) throw invalid('--max-chars must be a whole number of at least 1000');
+
+  // The baseline learns from what the model learned from: its corpus's training split.
+  const baselineCorpus = row.corpus_id !== null ? getCorpusById(db, row.corpus_id) : p.corpus ? getCorpus(db, p.corpus) : undefined;
+  let heldOut: string;
+  let source: string;
+  if (p.corpus) {
+    const c = getCorpus(db, p.corpus);
+    if (!c) throw notFound(`no corpus named "${p.corpus}" (nib corpora lists them)`);
+    heldOut = splitTexts(corpusTexts(db, c.id), config.valFraction).val;
+    source = `corpus "${c.name}", held-out tail (last ${Math.round(config.valFraction * 100)}% of each document)`;
+  } else {
+    if (!fs.existsSync(p.file!)) throw notFound(`no such file: ${p.file}`);
+    const r = readDocumentFile(p.file!);
+    if (!r.ok) throw new NibError('data', `cannot read ${p.file}: ${r.reason}`);
+    heldOut = r.doc.text;
+    source = `file ${p.file}`;
+  }
+  if (Array.from(heldOut).length < 100) throw new NibError('data', `too little held-out text to evaluate (${heldOut.length} characters; at least 100 needed)`);
+  const o: SuggestOptions = { ...DEFAULT_SUGGEST, ...p.suggest };
+  const { segments, sampling } = pickSegments(heldOut, maxChars);
+  const tok = CharTokenizer.fromSpec(spec);
+  const runner = new LstmRunner(spec, weights);
+  const rows = [evaluateWith(`${p.model} (LSTM ${spec.units.join('×')})`, runner, tok, () => runner.zeroState(), segments, o)];
+  if (baselineCorpus) {
+    const { model: ngram } = buildNgramFor(corpusTexts(db, baselineCorpus.id), config.valFraction, spec.vocab);
+    rows.push(evaluateWith(`n-gram (order ${ngram.order}, Kneser-Ney)`, ngram, tok, () => [] as number[], segments, o));
+  }
+  return {
+    source,
+    chars: segments.reduce((s, g) => s + Array.from(g.text).length, 0),
+    heldOutChars: Array.from(heldOut).length,
+    sampling,
+    suggest: o,
+    rows,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

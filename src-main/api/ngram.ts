@@ -1,0 +1,55 @@
+import zlib from 'node:zlib';
+import { NgramModel, type NgramData } from '../ml/ngram.ts';
+import { buildVocab, CharTokenizer } from '../ml/tokenizer.ts';
+import { DEFAULT_TRAIN } from '../ml/train-config.ts';
+import { splitTexts } from '../ml/train-data.ts';
+import { corpusTexts, getCorpus } from '../store/corpora.ts';
+import type { Db } from '../store/db.ts';
+import { corpusDigest, loadNgram, saveNgram } from '../store/ngrams.ts';
+import { NibError, notFound } from './errors.ts';
+
+export interface NgramSummary {
+  corpus: string;
+  order: number;
+  valLoss: number;
+  bitsPerChar: number;
+  seconds: number;
+  tried: { order: number; valLoss: number }[];
+}
+
+/**
+ * Builds a character n-gram model on texts split as training splits them (held-out tails for
+ * choosing the order). Shared by the stored per-corpus model and by `nib eval`'s baseline.
+ */
+export function buildNgramFor(texts: string[], valFraction = DEFAULT_TRAIN.valFraction, vocab?: string[]) {
+  const { train, val } = splitTexts(texts, valFraction);
+  const tok = new CharTokenizer(vocab ?? buildVocab(texts), null);
+  const { model, tried } = NgramModel.build(tok.vocab, tok.encode(train), tok.encode(val));
+  return { model, tok, tried, valLoss: tried.find((t) => t.order === model.order)!.valLoss };
+}
+
+/** (Re)builds and stores the n-gram model of a corpus; run after every import. */
+export function refreshNgram(db: Db, corpusName: string): NgramSummary | null {
+  const corpus = getCorpus(db, corpusName);
+  if (!corpus) throw notFound(`no corpus named "${corpusName}" (nib corpora lists them)`);
+  const texts = corpusTexts(db, corpus.id);
+  if (!texts.length) return null;
+  const t0 = performance.now();
+  const { model, tried, valLoss } = buildNgramFor(texts);
+  const data = zlib.gzipSync(JSON.stringify(model.toData()));
+  saveNgram(db, { corpus_id: corpus.id, ngram_order: model.order, val_loss: Number.isFinite(valLoss) ? valLoss : null, corpus_sha: corpusDigest(db, corpus.id), data });
+  return { corpus: corpusName, order: model.order, valLoss, bitsPerChar: valLoss / Math.LN2, seconds: (performance.now() - t0) / 1000, tried };
+}
+
+/** The stored n-gram model of a corpus, rebuilt first if its documents changed since. */
+export function corpusNgram(db: Db, corpusName: string): { model: NgramModel; tok: CharTokenizer } {
+  const corpus = getCorpus(db, corpusName);
+  if (!corpus) throw notFound(`no corpus named "${corpusName}" (nib corpora lists them)`);
+  let row = loadNgram(db, corpus.id);
+  if (!row || row.corpus_sha !== corpusDigest(db, corpus.id)) {
+    if (!refreshNgram(db, corpusName)) throw new NibError('data', `corpus "${corpusName}" is empty: import some text first`);
+    row = loadNgram(db, corpus.id)!;
+  }
+  const model = NgramModel.fromData(JSON.parse(zlib.gunzipSync(row.data).toString('utf8')) as NgramData);
+  return { model, tok: new CharTokenizer(model.vocab, null) };
+}

@@ -1,0 +1,191 @@
+import type { StepModel } from './suggest.ts';
+
+/**
+ * A character n-gram model with interpolated Kneser-Ney smoothing. It is built in seconds from a
+ * corpus, so it suggests from the first minute (before any LSTM is trained) and is the baseline
+ * every evaluation reports. Orders below the highest use continuation counts (how many distinct
+ * characters precede an n-gram), the lowest interpolates with the uniform distribution, so every
+ * context — seen or not — gives a proper distribution over the vocabulary.
+ */
+
+/** Counts for one order: context key → (next token → count). */
+type Table = Map<string, Map<number, number>>;
+
+export interface NgramData {
+  kind: 'char-ngram-kn';
+  vocab: string[];
+  order: number;
+  /** Absolute discount per order (index n-1). */
+  discounts: number[];
+  /** tables[n-1]: raw counts for the highest order, continuation counts below. */
+  tables: [string, [number, number][]][][];
+}
+
+const key = (ids: ArrayLike<number>, from: number, to: number): string => {
+  let s = '';
+  for (let i = from; i < to; i++) s += String.fromCharCode(ids[i]);
+  return s;
+};
+
+function bump(t: Table, k: string, w: number, by = 1): void {
+  let m = t.get(k);
+  if (!m) t.set(k, (m = new Map()));
+  m.set(w, (m.get(w) ?? 0) + by);
+}
+
+/** Raw counts for every order 1..maxOrder. */
+function countAll(ids: Int32Array, maxOrder: number): Table[] {
+  const raw: Table[] = Array.from({ length: maxOrder }, () => new Map());
+  for (let i = 0; i < ids.length; i++) {
+    for (let n = 1; n <= maxOrder && n <= i + 1; n++) bump(raw[n - 1], key(ids, i - n + 1, i), ids[i]);
+  }
+  return raw;
+}
+
+/**
+ * Continuation counts N1+(• h w) for orders 1..maxOrder−1: how many distinct characters precede
+ * (h w), read off the next order's raw counts. Kneser-Ney uses them below the top order.
+ */
+function continuationCounts(raw: Table[]): Table[] {
+  const out: Table[] = [];
+  for (let n = 1; n < raw.length; n++) {
+    const cont: Table = new Map();
+    for (const [k, m] of raw[n]) {
+      const h = k.slice(1);
+      for (const w of m.keys()) bump(cont, h, w);
+    }
+    out.push(cont);
+  }
+  return out;
+}
+
+function discountsFor(tables: Table[]): number[] {
+  return tables.map((t) => {
+    let n1 = 0;
+    let n2 = 0;
+    for (const m of t.values())
+      for (const c of m.values()) {
+        if (c === 1) n1++;
+        else if (c === 2) n2++;
+      }
+    const d = n1 + 2 * n2 > 0 ? n1 / (n1 + 2 * n2) : 0.5;
+    return Math.min(0.95, Math.max(0.05, d));
+  });
+}
+
+export class NgramModel implements StepModel<number[]> {
+  private readonly totals: Map<string, number>[];
+
+  private constructor(
+    readonly vocab: string[],
+    readonly order: number,
+    private readonly discounts: number[],
+    private readonly tables: Table[],
+  ) {
+    this.totals = tables.map((t) => {
+      const m = new Map<string, number>();
+      for (const [k, c] of t) {
+        let s = 0;
+        for (const v of c.values()) s += v;
+        m.set(k, s);
+      }
+      return m;
+    });
+  }
+
+  /**
+   * Builds from training token ids, choosing the order (2..maxOrder) with the lowest
+   * cross-entropy on `valIds`. Returns the model and the validation loss of each order tried.
+   */
+  static build(vocab: string[], trainIds: Int32Array, valIds: Int32Array, maxOrder = 8): { model: NgramModel; tried: { order: number; valLoss: number }[] } {
+    const raw = countAll(trainIds, maxOrder);
+    const cont = continuationCounts(raw);
+    const tried: { order: number; valLoss: number }[] = [];
+    let best: NgramModel | null = null;
+    let bestLoss = Infinity;
+    // Choosing the order needs only a sample of the held-out text.
+    const sample = valIds.subarray(0, 30_000);
+    for (let order = 2; order <= maxOrder; order++) {
+      const tables = [...cont.slice(0, order - 1), raw[order - 1]];
+      const m = new NgramModel(vocab, order, discountsFor(tables), tables);
+      const loss = m.crossEntropy(sample);
+      tried.push({ order, valLoss: loss });
+      if (loss < bestLoss) {
+        bestLoss = loss;
+        best = m;
+      }
+    }
+    return { model: best!, tried };
+  }
+
+  static fromData(d: NgramData): NgramModel {
+    const tables: Table[] = d.tables.map((entries) => new Map(entries.map(([k, pairs]) => [k, new Map(pairs)])));
+    return new NgramModel(d.vocab, d.order, d.discounts, tables);
+  }
+
+  toData(): NgramData {
+    return {
+      kind: 'char-ngram-kn',
+      vocab: this.vocab,
+      order: this.order,
+      discounts: this.discounts,
+      tables: this.tables.map((t) => [...t].map(([k, m]) => [k, [...m]] as [string, [number, number][]])),
+    };
+  }
+
+  /** P(· | context) over the vocabulary; `context` holds the preceding token ids (any length). */
+  distribution(context: ArrayLike<number>): Float32Array {
+    const V = this.vocab.length;
+    const p = new Float64Array(V).fill(1 / V);
+    const len = context.length;
+    for (let n = 1; n <= this.order; n++) {
+      const h = n - 1;
+      if (h > len) break;
+      const k = key(context, len - h, len);
+      const counts = this.tables[n - 1].get(k);
+      if (!counts) continue; // unseen context: this order defers wholly to the lower one
+      const total = this.totals[n - 1].get(k)!;
+      const D = this.discounts[n - 1];
+      const lambda = (D * counts.size) / total;
+      for (let w = 0; w < V; w++) p[w] *= lambda;
+      for (const [w, c] of counts) p[w] += Math.max(c - D, 0) / total;
+    }
+    return Float32Array.from(p);
+  }
+
+  /** P(w | context): the interpolation of `distribution`, for one character only. */
+  probability(context: ArrayLike<number>, w: number): number {
+    let p = 1 / this.vocab.length;
+    const len = context.length;
+    for (let n = 1; n <= this.order && n - 1 <= len; n++) {
+      const k = key(context, len - (n - 1), len);
+      const counts = this.tables[n - 1].get(k);
+      if (!counts) continue;
+      const total = this.totals[n - 1].get(k)!;
+      const D = this.discounts[n - 1];
+      p = (D * counts.size * p) / total + Math.max((counts.get(w) ?? 0) - D, 0) / total;
+    }
+    return p;
+  }
+
+  /** Mean negative log-likelihood (nats per character) of a token sequence, read left to right. */
+  crossEntropy(ids: Int32Array): number {
+    let total = 0;
+    for (let i = 0; i < ids.length; i++) total -= Math.log(this.probability(ids.subarray(Math.max(0, i - this.order + 1), i), ids[i]));
+    return total / Math.max(1, ids.length);
+  }
+
+  // StepModel: the state is the last order−1 token ids.
+  probs(state: number[]): Float32Array {
+    return this.distribution(state);
+  }
+
+  step(state: number[], token: number): void {
+    state.push(token);
+    if (state.length >= this.order) state.splice(0, state.length - (this.order - 1));
+  }
+
+  clone(state: number[]): number[] {
+    return state.slice();
+  }
+}
