@@ -44,7 +44,7 @@ describe('nib CLI', () => {
     assert.equal(r.out.trim(), '1 imported, 1 skipped (1 invalid-encoding), 1,115,394 characters into corpus "shakes"');
     assert.match(r.err, /^n-gram model: order \d, \d\.\d{3} bits\/char on held-out text, built in [\d.]+ s/m);
     // Suggestions work from the first minute, before any LSTM exists.
-    const s = JSON.parse(nib('suggest', '--corpus', 'shakes', '--text', 'What say yo', '--json').out);
+    const s = JSON.parse(nib('suggest', '--corpus', 'shakes', '--text', 'What say yo', '--threshold', '0.05', '--json').out);
     assert.match(s.suggestion, /^u/);
     const j = JSON.parse(nib('import', SHAKESPEARE, '--corpus', 'shakes', '--json').out);
     assert.deepEqual(j.skipped, { duplicate: 1 });

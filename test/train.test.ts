@@ -133,9 +133,12 @@ test('nib eval reports cross-entropy and keystroke savings for the model and the
   const r = evaluateModel(db, { model: 'small', corpus: 'shakes', maxChars: 3000 });
   assert.match(r.sampling, /evenly spaced chunks/);
   assert.equal(r.chars, 3000);
-  assert.equal(r.rows.length, 2);
-  const [lstm, ngram] = r.rows;
+  assert.equal(r.rows.length, 3);
+  const [lstm, ngram, mix] = r.rows;
   assert.match(ngram.name, /n-gram \(order \d/);
+  assert.match(mix.name, /LSTM \+ n-gram \(λ = 0\.\d+\)/);
+  // A mixture with the best-fitting weight is never much worse than the better of its parts.
+  assert.ok(mix.natsPerChar < Math.min(lstm.natsPerChar, ngram.natsPerChar) + 0.05);
   for (const row of r.rows) {
     assert.ok(row.natsPerChar > 0.5 && row.natsPerChar < 4.2, `${row.name}: ${row.natsPerChar}`);
     assert.ok(Math.abs(row.bitsPerChar - row.natsPerChar / Math.LN2) < 1e-9);

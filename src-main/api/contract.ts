@@ -1,5 +1,6 @@
 import type { PresetName } from '../ml/spec.ts';
 import type { TrainConfig } from '../ml/train-config.ts';
+import type { Progress } from '../ml/train-loop.ts';
 
 /** Requests and results shared by the CLI, the ML host and (later) the IPC and WebSocket transports. */
 
@@ -30,20 +31,10 @@ export interface TrainStartEvent {
   config: TrainConfig;
 }
 
-export interface TrainProgressEvent {
+export type TrainProgressEvent = Progress & {
   type: 'progress' | 'eval' | 'checkpoint';
-  step: number;
-  maxSteps: number;
-  epoch: number;
-  trainLoss: number;
-  valLoss: number | null;
-  bestValLoss: number | null;
-  lr: number;
-  charsPerSec: number;
-  elapsedSec: number;
-  etaSec: number | null;
   improved?: boolean;
-}
+};
 
 export type TrainEvent = TrainStartEvent | TrainProgressEvent;
 

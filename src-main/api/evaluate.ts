@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { LstmRunner } from '../ml/lstm-runner.ts';
+import { fitLambda, MixtureModel } from '../ml/mixture.ts';
 import { DEFAULT_SUGGEST, type StepModel, type SuggestOptions } from '../ml/suggest.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
@@ -20,6 +21,8 @@ export interface EvalParams {
   /** Evaluate at most this many characters of held-out text (evenly spaced chunks beyond it). */
   maxChars?: number;
   suggest?: Partial<SuggestOptions>;
+  /** Also evaluate the n-gram baseline and the interpolated model (default true). */
+  baselines?: boolean;
 }
 
 export interface EvalRow {
@@ -140,9 +143,13 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
   const tok = CharTokenizer.fromSpec(spec);
   const runner = new LstmRunner(spec, weights);
   const rows = [evaluateWith(`${p.model} (LSTM ${spec.units.join('×')})`, runner, tok, () => runner.zeroState(), segments, o)];
-  if (baselineCorpus) {
+  if (baselineCorpus && p.baselines !== false) {
     const { model: ngram } = buildNgramFor(corpusTexts(db, baselineCorpus.id), config.valFraction, spec.vocab);
     rows.push(evaluateWith(`n-gram (order ${ngram.order}, Kneser-Ney)`, ngram, tok, () => [] as number[], segments, o));
+    // The two interpolated, with the weight that fits the first 5,000 evaluated characters best.
+    const lambda = fitLambda(runner, runner.zeroState(), ngram, [] as number[], tok.encode(Array.from(segments[0].text).slice(0, 5000).join('')));
+    const mix = new MixtureModel(runner, ngram, lambda);
+    rows.push(evaluateWith(`LSTM + n-gram (λ = ${lambda})`, mix, tok, () => ({ a: runner.zeroState(), b: [] as number[] }), segments, o));
   }
   return {
     source,

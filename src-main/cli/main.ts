@@ -231,7 +231,7 @@ const COMMANDS: Record<string, Command> = {
   },
   suggest: {
     summary: 'the suggestion the editor would show after TEXT',
-    usage: 'nib suggest (--model NAME | --corpus NAME) --text TEXT [--threshold 0.2 --max-words 4 --max-chars 48]',
+    usage: 'nib suggest (--model NAME | --corpus NAME) --text TEXT [--threshold 0.3 --max-words 4 --max-chars 48]',
     options: { model: { type: 'string' }, corpus: { type: 'string' }, text: { type: 'string' }, threshold: { type: 'string' }, 'max-words': { type: 'string' }, 'max-chars': { type: 'string' } },
     async run(c) {
       if (!!c.str('model') === !!c.str('corpus')) throw invalid('nib suggest needs --model NAME (an LSTM) or --corpus NAME (its n-gram model)');
@@ -252,7 +252,7 @@ const COMMANDS: Record<string, Command> = {
   },
   eval: {
     summary: 'cross-entropy and keystroke savings on held-out text, next to an n-gram baseline',
-    usage: 'nib eval --model NAME (--corpus NAME | --file PATH) [--max-chars 100000 --threshold 0.2 --max-words 4 --max-chars-suggestion 48]',
+    usage: 'nib eval --model NAME (--corpus NAME | --file PATH) [--max-chars 100000 --threshold 0.3 --max-words 4 --max-chars-suggestion 48]',
     options: { model: { type: 'string' }, corpus: { type: 'string' }, file: { type: 'string' }, 'max-chars': { type: 'string' }, threshold: { type: 'string' }, 'max-words': { type: 'string' }, 'max-chars-suggestion': { type: 'string' } },
     async run(c) {
       const params: EvalParams = {

@@ -16,7 +16,7 @@ export interface SuggestOptions {
   threshold: number;
 }
 
-export const DEFAULT_SUGGEST: SuggestOptions = { maxChars: 48, maxWords: 4, threshold: 0.2 };
+export const DEFAULT_SUGGEST: SuggestOptions = { maxChars: 48, maxWords: 4, threshold: 0.3 };
 
 export interface Suggestion {
   text: string;
