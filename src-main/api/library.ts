@@ -12,7 +12,7 @@ import {
   type DocumentRow,
 } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
-import { collectFiles, DEFAULT_MAX_SIZE, readDocumentFile, type SkipCode } from '../text/read-document.ts';
+import { collectFiles, DEFAULT_MAX_SIZE, documentFromBytes, readDocumentFile, SUPPORTED_EXTENSIONS, type ReadOutcome, type SkipCode } from '../text/read-document.ts';
 import { invalid, notFound } from './errors.ts';
 
 export interface ImportParams {
@@ -62,25 +62,47 @@ export function importPaths(db: Db, p: ImportParams, onFile?: (o: FileOutcome) =
   const corpus = ensureCorpus(db, corpusName);
   const result: ImportResult = { corpus: corpusName, files: [], imported: 0, skipped: {}, chars: 0 };
   const add = (o: FileOutcome) => {
-    result.files.push(o);
-    if (o.status === 'imported') {
-      result.imported++;
-      result.chars += o.chars ?? 0;
-    } else result.skipped[o.code!] = (result.skipped[o.code!] ?? 0) + 1;
+    tally(result, o);
     onFile?.(o);
   };
   for (const m of missing) add({ path: m, status: 'skipped', code: 'unreadable', reason: 'no such file or folder' });
-  for (const file of files) {
-    const r = readDocumentFile(file, maxSize);
-    if (!r.ok) {
-      add({ path: file, status: 'skipped', code: r.code, reason: r.reason });
-      continue;
-    }
-    const id = insertDocument(db, corpus.id, { ...r.doc, name: path.basename(file) });
-    if (id === null) add({ path: file, status: 'skipped', code: 'duplicate', reason: `the same text is already in corpus "${corpusName}"` });
-    else add({ path: file, status: 'imported', documentId: id, chars: Array.from(r.doc.text).length });
+  for (const file of files) addOutcome(db, corpus.id, corpusName, readDocumentFile(file, maxSize), file, add);
+  return result;
+}
+
+/** Stores one read file (or reports why not), in its own transaction. */
+function addOutcome(db: Db, corpusId: number, corpusName: string, r: ReadOutcome, label: string, add: (o: FileOutcome) => void): void {
+  if (!r.ok) return add({ path: label, status: 'skipped', code: r.code, reason: r.reason });
+  const id = insertDocument(db, corpusId, { ...r.doc, name: path.basename(label) });
+  if (id === null) add({ path: label, status: 'skipped', code: 'duplicate', reason: `the same text is already in corpus "${corpusName}"` });
+  else add({ path: label, status: 'imported', documentId: id, chars: Array.from(r.doc.text).length });
+}
+
+/** The same import for files that arrive as bytes (the app's file picker and drag-and-drop). */
+export function importBuffers(db: Db, corpus: string, files: { name: string; data: Buffer }[], maxSize = DEFAULT_MAX_SIZE): ImportResult {
+  const corpusName = checkName('corpus', corpus);
+  if (!files.length) throw invalid('nothing to import: choose one or more files');
+  const c = ensureCorpus(db, corpusName);
+  const result: ImportResult = { corpus: corpusName, files: [], imported: 0, skipped: {}, chars: 0 };
+  for (const f of files) {
+    const ext = path.extname(f.name).toLowerCase();
+    const format = SUPPORTED_EXTENSIONS[ext];
+    const outcome: ReadOutcome = !format
+      ? { ok: false, path: f.name, code: 'unsupported', reason: `unsupported file type "${ext || '(none)'}" (Nib reads .txt, .md, .markdown, .html, .htm, .docx)` }
+      : f.data.length > maxSize
+        ? { ok: false, path: f.name, code: 'too-large', reason: `too large (${f.data.length} bytes > ${maxSize})` }
+        : documentFromBytes(f.name, f.name, format, f.data);
+    addOutcome(db, c.id, corpusName, outcome, f.name, (o) => tally(result, o));
   }
   return result;
+}
+
+function tally(result: ImportResult, o: FileOutcome): void {
+  result.files.push(o);
+  if (o.status === 'imported') {
+    result.imported++;
+    result.chars += o.chars ?? 0;
+  } else result.skipped[o.code!] = (result.skipped[o.code!] ?? 0) + 1;
 }
 
 export function corpora(db: Db): CorpusRow[] {

@@ -1,4 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Core } from '../api/core.ts';
+import { startWebServer } from '../server/web.ts';
 import { createRequire } from 'node:module';
 import type { GenerateResult, SuggestResult, TrainEvent, TrainParams, TrainResult } from '../api/contract.ts';
 import { invalid, NibError } from '../api/errors.ts';
@@ -340,6 +345,32 @@ const COMMANDS: Record<string, Command> = {
       if (!model || !dir) throw invalid('nib export needs MODEL and DIR');
       const r = await exportModel(c.db(), model, dir);
       c.out.result(r, `Wrote ${r.files.join(', ')}`);
+    },
+  },
+  serve: {
+    summary: 'web mode: the app in your browser, on 127.0.0.1 only',
+    usage: 'nib serve [--port N]',
+    options: { port: { type: 'string' } },
+    async run(c) {
+      const port = parseNumber('port', c.str('port'), { int: true, min: 0, max: 65535 }) ?? 0;
+      const staticDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'renderer');
+      if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new NibError('data', 'the renderer is not built: run npm run build first');
+      const core = new Core(c.dataDir);
+      let server;
+      try {
+        server = await startWebServer(core, { port, staticDir });
+      } catch (e) {
+        await core.close();
+        throw new NibError('invalid', `cannot listen on 127.0.0.1:${port}: ${(e as Error).message}`);
+      }
+      c.out.line(`Nib web: ${server.url}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+      await core.close();
     },
   },
   'import-model': {

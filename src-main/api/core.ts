@@ -1,0 +1,221 @@
+import type { SuggestResult, TrainEvent, TrainParams, TrainResult } from './contract.ts';
+import { NibError, notFound, toWire, type WireError } from './errors.ts';
+import { checkName, corpora, documents, importBuffers, removeCorpus, removeDocument } from './library.ts';
+import { models, removeModel } from './models.ts';
+import { refreshNgram } from './ngram.ts';
+import { validate, type Schema } from './validate.ts';
+import { DEFAULT_SUGGEST } from '../ml/suggest.ts';
+import { PRESETS } from '../ml/spec.ts';
+import { openDb, type Db } from '../store/db.ts';
+import { deleteDraft, getDraft, listDrafts, saveDraft } from '../store/drafts.ts';
+import { getModel, renameModel } from '../store/models.ts';
+import { getSettings, setSettings } from '../store/settings.ts';
+import { MlHost } from '../workers/ml-host.ts';
+import type { ChildLauncher } from '../workers/protocol.ts';
+
+export interface Settings {
+  pauseMs: number;
+  threshold: number;
+  maxWords: number;
+  maxChars: number;
+  activeModel: string | null;
+  backend: string;
+}
+
+export const DEFAULT_SETTINGS: Settings = { pauseMs: 150, ...DEFAULT_SUGGEST, activeModel: null, backend: 'auto' };
+
+export type CoreEvent =
+  | { type: 'train'; model: string; event: TrainEvent }
+  | { type: 'train-done'; model: string; result?: TrainResult; error?: WireError }
+  | { type: 'host-crashed'; which: 'train' | 'suggest'; why: string };
+
+interface Method {
+  schema: Schema;
+  run(params: never): unknown;
+}
+
+/**
+ * The application core behind both transports (Electron IPC and web mode's WebSocket): one
+ * database, one ML host for training and a second for suggestions, so a suggestion never waits
+ * behind a training step. Every request is validated before a handler sees it.
+ */
+export class Core {
+  readonly db: Db;
+  private readonly listeners = new Set<(e: CoreEvent) => void>();
+  private trainHost: MlHost | null = null;
+  private suggestHost: MlHost | null = null;
+  private training: { model: string; callId: number; last: TrainEvent | null } | null = null;
+  private readonly methods: Record<string, Method>;
+
+  constructor(
+    readonly dataDir: string,
+    private readonly launcher?: ChildLauncher,
+  ) {
+    this.db = openDb(dataDir);
+    const name = { type: 'string', nonEmpty: true, max: 200 } as const;
+    this.methods = {
+      'app.info': { schema: {}, run: () => this.info() },
+      'corpora.list': { schema: {}, run: () => corpora(this.db) },
+      'corpora.import': {
+        schema: { corpus: name, files: { type: 'array', max: 1000, of: { name: { type: 'string', nonEmpty: true, max: 1000 }, data: { type: 'string', max: 70_000_000 } } } },
+        run: (p: { corpus: string; files: { name: string; data: string }[] }) => {
+          const r = importBuffers(this.db, p.corpus, p.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64') })));
+          const ngram = r.imported > 0 ? refreshNgram(this.db, r.corpus) : null;
+          return { ...r, ngram };
+        },
+      },
+      'corpora.delete': { schema: { corpus: name }, run: (p: { corpus: string }) => removeCorpus(this.db, p.corpus) },
+      'documents.list': { schema: { corpus: name }, run: (p: { corpus: string }) => documents(this.db, p.corpus) },
+      'documents.delete': { schema: { id: { type: 'number', int: true, min: 1 } }, run: (p: { id: number }) => removeDocument(this.db, p.id) },
+      'models.list': { schema: {}, run: () => models(this.db) },
+      'models.delete': { schema: { name }, run: (p: { name: string }) => removeModel(this.db, p.name) },
+      'models.rename': {
+        schema: { from: name, to: name },
+        run: (p: { from: string; to: string }) => {
+          if (getModel(this.db, checkName('model', p.to))) throw new NibError('conflict', `a model named "${p.to}" already exists`);
+          if (!renameModel(this.db, p.from, p.to)) throw notFound(`no model named "${p.from}"`);
+        },
+      },
+      'train.start': {
+        schema: {
+          corpus: name,
+          model: name,
+          preset: { type: 'enum', values: Object.keys(PRESETS) },
+          maxSteps: { type: 'number', int: true, min: 1, optional: true },
+          maxTimeSec: { type: 'number', min: 1, optional: true },
+          resume: { type: 'boolean', optional: true },
+        },
+        run: (p: { corpus: string; model: string; preset: keyof typeof PRESETS; maxSteps?: number; maxTimeSec?: number; resume?: boolean }) =>
+          this.startTraining({
+            model: p.model,
+            corpus: p.corpus,
+            resume: p.resume ?? false,
+            preset: p.preset,
+            config: { ...(p.maxSteps && { maxSteps: p.maxSteps }), ...(p.maxTimeSec && { maxTimeSec: p.maxTimeSec }), evalEvery: 100 },
+          }),
+      },
+      'train.cancel': { schema: {}, run: () => this.cancelTraining() },
+      'train.status': { schema: {}, run: () => (this.training ? { running: true, model: this.training.model, last: this.training.last } : { running: false }) },
+      'drafts.list': { schema: {}, run: () => listDrafts(this.db) },
+      'drafts.get': {
+        schema: { id: { type: 'number', int: true, min: 1 } },
+        run: (p: { id: number }) => getDraft(this.db, p.id) ?? (() => { throw notFound(`no draft ${p.id}`); })(),
+      },
+      'drafts.save': {
+        schema: { id: { type: 'number', int: true, min: 1, optional: true }, title: { type: 'string', max: 500 }, text: { type: 'string', max: 50_000_000 } },
+        run: (p: { id?: number; title: string; text: string }) => ({ id: saveDraft(this.db, p.id ?? null, p.title, p.text) }),
+      },
+      'drafts.delete': { schema: { id: { type: 'number', int: true, min: 1 } }, run: (p: { id: number }) => deleteDraft(this.db, p.id) },
+      suggest: {
+        schema: { text: { type: 'string', max: 50_000_000 }, docKey: { type: 'string', optional: true, max: 200 } },
+        run: (p: { text: string; docKey?: string }) => this.suggest(p.text, p.docKey),
+      },
+      'settings.get': { schema: {}, run: () => this.settings() },
+      'settings.set': {
+        schema: {
+          pauseMs: { type: 'number', int: true, min: 0, max: 5000, optional: true },
+          threshold: { type: 'number', min: 0, max: 1, optional: true },
+          maxWords: { type: 'number', int: true, min: 1, max: 50, optional: true },
+          maxChars: { type: 'number', int: true, min: 1, max: 1000, optional: true },
+          activeModel: { type: 'string', optional: true, max: 200 },
+          backend: { type: 'enum', values: ['auto', 'gpu', 'node', 'kernel', 'wasm', 'cpu'], optional: true },
+        },
+        run: (p: Partial<Settings>) => {
+          setSettings(this.db, p);
+          return this.settings();
+        },
+      },
+    };
+  }
+
+  /** Calls a method with untrusted params; errors come back as user-facing NibErrors. */
+  async call(method: string, params: unknown): Promise<unknown> {
+    const m = Object.hasOwn(this.methods, method) ? this.methods[method] : undefined;
+    if (!m) throw new NibError('invalid', `unknown method "${method}"`);
+    return m.run(validate(m.schema, params ?? {}, method) as never);
+  }
+
+  on(fn: (e: CoreEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(e: CoreEvent): void {
+    for (const fn of this.listeners) fn(e);
+  }
+
+  settings(): Settings {
+    return { ...DEFAULT_SETTINGS, ...(getSettings(this.db) as Partial<Settings>) };
+  }
+
+  private host(which: 'train' | 'suggest'): MlHost {
+    const existing = which === 'train' ? this.trainHost : this.suggestHost;
+    if (existing) return existing;
+    const backend = this.settings().backend;
+    const h = new MlHost({ dataDir: this.dataDir, backend: backend === 'auto' ? undefined : backend, launcher: this.launcher });
+    h.onExit((why) => {
+      if (which === 'train') this.trainHost = null;
+      else this.suggestHost = null;
+      // Restarted on the next request; the UI hears about it.
+      if (!this.closing) this.emit({ type: 'host-crashed', which, why });
+    });
+    if (which === 'train') this.trainHost = h;
+    else this.suggestHost = h;
+    return h;
+  }
+
+  private async info() {
+    const h = this.host('suggest');
+    const backend = await h.ready;
+    return { dataDir: this.dataDir, backend, settings: this.settings() };
+  }
+
+  private async suggest(text: string, docKey?: string): Promise<SuggestResult & { source: string }> {
+    const s = this.settings();
+    const h = this.host('suggest');
+    await h.ready;
+    const opts = { text, docKey, threshold: s.threshold, maxWords: s.maxWords, maxChars: s.maxChars };
+    const active = s.activeModel && getModel(this.db, s.activeModel) ? s.activeModel : (models(this.db).find((m) => m.status === 'ready' || m.status === 'interrupted')?.name ?? null);
+    if (active) return { ...(await h.request<SuggestResult>('suggest', { ...opts, model: active })), source: active };
+    // No LSTM yet: the n-gram of the first corpus suggests.
+    const corpus = corpora(this.db).find((c) => c.documents > 0);
+    if (!corpus) return { suggestion: '', probability: 0, latencyMs: 0, fedChars: 0, source: 'none' };
+    return { ...(await h.request<SuggestResult>('suggest', { ...opts, corpus: corpus.name })), source: `n-gram of ${corpus.name}` };
+  }
+
+  private async startTraining(p: TrainParams): Promise<{ started: true }> {
+    if (this.training) throw new NibError('conflict', `model "${this.training.model}" is training: wait for it or cancel it first`);
+    const h = this.host('train');
+    await h.ready;
+    const call = h.call<TrainResult>('train', p, (e) => {
+      if (this.training) this.training.last = e as TrainEvent;
+      this.emit({ type: 'train', model: p.model, event: e as TrainEvent });
+    });
+    this.training = { model: p.model, callId: call.id, last: null };
+    call.result.then(
+      (result) => {
+        this.training = null;
+        this.emit({ type: 'train-done', model: p.model, result });
+      },
+      (err) => {
+        this.training = null;
+        this.emit({ type: 'train-done', model: p.model, error: toWire(err) });
+      },
+    );
+    return { started: true };
+  }
+
+  private cancelTraining(): { cancelled: boolean } {
+    if (!this.training || !this.trainHost) return { cancelled: false };
+    this.trainHost.cancel(this.training.callId);
+    return { cancelled: true };
+  }
+
+  private closing = false;
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([this.trainHost?.close(), this.suggestHost?.close()]);
+    this.db.close();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The renderer's only door to the core. In Electron the preload exposes `window.nib`; in web mode
+ * the same calls travel over a WebSocket to 127.0.0.1 (the page's cookie carries the token).
+ */
+export interface NibApi {
+  call<T = unknown>(method: string, params?: unknown): Promise<T>;
+  onEvent(fn: (event: CoreEvent) => void): () => void;
+}
+
+export type CoreEvent =
+  | { type: 'train'; model: string; event: TrainEvent }
+  | { type: 'train-done'; model: string; result?: { steps: number; bestValLoss: number | null; reason: string }; error?: { message: string } }
+  | { type: 'host-crashed'; which: string; why: string };
+
+export interface TrainEvent {
+  type: 'start' | 'progress' | 'eval' | 'checkpoint';
+  step: number;
+  maxSteps: number;
+  trainLoss: number;
+  valLoss: number | null;
+  charsPerSec: number;
+  etaSec: number | null;
+  params?: number;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function socketApi(): NibApi {
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  const listeners = new Set<(e: CoreEvent) => void>();
+  let next = 1;
+  let ws: WebSocket;
+  let open: Promise<void>;
+  const connect = () => {
+    const token = new URLSearchParams(location.search).get('token');
+    ws = new WebSocket(`ws://${location.host}/api${token ? `?token=${encodeURIComponent(token)}` : ''}`);
+    open = new Promise((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new ApiError('backend', 'cannot reach Nib: is it still running?'));
+    });
+    ws.onmessage = (m) => {
+      const msg = JSON.parse(String(m.data));
+      if (msg.event) return listeners.forEach((fn) => fn(msg.event));
+      const p = pending.get(msg.id);
+      if (!p) return;
+      pending.delete(msg.id);
+      if (msg.error) p.reject(new ApiError(msg.error.code, msg.error.message));
+      else p.resolve(msg.result);
+    };
+    ws.onclose = () => {
+      for (const p of pending.values()) p.reject(new ApiError('backend', 'the connection to Nib closed'));
+      pending.clear();
+      setTimeout(connect, 1000);
+    };
+  };
+  connect();
+  return {
+    async call<T>(method: string, params: unknown = {}) {
+      await open;
+      const id = next++;
+      return new Promise<T>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        ws.send(JSON.stringify({ id, method, params }));
+      });
+    },
+    onEvent(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+  };
+}
+
+declare global {
+  interface Window {
+    nib?: NibApi;
+  }
+}
+
+export const api: NibApi = window.nib ?? socketApi();

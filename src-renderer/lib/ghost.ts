@@ -1,0 +1,118 @@
+import { Prec, StateEffect, StateField, type Extension } from '@codemirror/state';
+import { Decoration, EditorView, keymap, WidgetType, type DecorationSet } from '@codemirror/view';
+import { acceptAll, acceptWord, afterInsert, wantsSuggestion, type Ghost } from './suggestion.ts';
+
+export const setGhost = StateEffect.define<Ghost | null>();
+
+class GhostWidget extends WidgetType {
+  constructor(readonly text: string) {
+    super();
+  }
+  eq(other: GhostWidget): boolean {
+    return other.text === this.text;
+  }
+  toDOM(): HTMLElement {
+    const span = document.createElement('span');
+    span.className = 'cm-ghost';
+    span.dataset.testid = 'ghost';
+    span.setAttribute('aria-label', `Suggestion: ${this.text}. Tab accepts, Escape dismisses.`);
+    span.textContent = this.text;
+    return span;
+  }
+  ignoreEvent(): boolean {
+    return false;
+  }
+}
+
+export const ghostField = StateField.define<Ghost | null>({
+  create: () => null,
+  update(g, tr) {
+    for (const e of tr.effects) if (e.is(setGhost)) return e.value;
+    if (!tr.docChanged) return g && tr.selection && tr.state.selection.main.head !== g.pos ? null : g;
+    // Typing what the suggestion predicted keeps the rest of it; any other edit cancels it.
+    let next: Ghost | null = null;
+    let changes = 0;
+    tr.changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
+      changes++;
+      next = fromA === toA ? afterInsert(g, fromA, inserted.toString()) : null;
+    });
+    return changes === 1 ? next : null;
+  },
+  provide: (f) =>
+    EditorView.decorations.from(f, (g): DecorationSet => (g ? Decoration.set([Decoration.widget({ widget: new GhostWidget(g.text), side: 1 }).range(g.pos)]) : Decoration.none)),
+});
+
+function insert(view: EditorView, at: number, text: string, rest: Ghost | null): void {
+  view.dispatch({ changes: { from: at, insert: text }, selection: { anchor: at + text.length }, effects: setGhost.of(rest), userEvent: 'input.complete' });
+}
+
+const ghostKeys = keymap.of([
+  {
+    key: 'Tab',
+    run: (view) => {
+      const g = view.state.field(ghostField);
+      if (!g) return false;
+      const a = acceptAll(g);
+      insert(view, a.at, a.insert, null);
+      return true;
+    },
+  },
+  {
+    key: 'Mod-ArrowRight',
+    run: (view) => {
+      const g = view.state.field(ghostField);
+      if (!g) return false;
+      const a = acceptWord(g);
+      insert(view, a.at, a.insert, a.rest);
+      return true;
+    },
+  },
+  {
+    key: 'Escape',
+    run: (view) => {
+      if (!view.state.field(ghostField)) return false;
+      view.dispatch({ effects: setGhost.of(null) });
+      return true;
+    },
+  },
+]);
+
+export interface SuggestSource {
+  /** Resolves to a suggestion for the text before the cursor ('' for none). */
+  suggest(textBefore: string): Promise<string>;
+  pauseMs(): number;
+}
+
+/**
+ * Asks for a suggestion after a pause in typing, with the cursor at the end of a word or line.
+ * Only the newest request counts: an answer for text that has changed since is dropped, so
+ * suggestions never lag or flicker behind typing.
+ */
+function suggester(source: SuggestSource): Extension {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let generation = 0;
+  return EditorView.updateListener.of((u) => {
+    if (!u.docChanged && !u.selectionSet) return;
+    if (timer) clearTimeout(timer);
+    const mine = ++generation;
+    const state = u.state;
+    if (state.field(ghostField)) return; // still showing (typed through)
+    const head = state.selection.main.head;
+    if (!state.selection.main.empty || !wantsSuggestion(state.doc.toString(), head)) return;
+    timer = setTimeout(async () => {
+      const text = state.doc.sliceString(0, head);
+      let s = '';
+      try {
+        s = await source.suggest(text);
+      } catch {
+        return;
+      }
+      if (mine !== generation || !s || u.view.state.doc !== state.doc || u.view.state.selection.main.head !== head) return;
+      u.view.dispatch({ effects: setGhost.of({ pos: head, text: s }) });
+    }, source.pauseMs());
+  });
+}
+
+export function ghostText(source: SuggestSource): Extension {
+  return [ghostField, Prec.highest(ghostKeys), suggester(source)];
+}

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { Core } from '../src-main/api/core.ts';
+import { startWebServer, type WebServer } from '../src-main/server/web.ts';
+import { ROOT, SHAKESPEARE, tempDir } from './helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const STATIC = path.join(ROOT, 'dist', 'renderer');
+// .ci/run installs Debian's chromium and `npm test` builds the renderer first (pretest); a
+// developer machine without chromium skips these with this reason.
+const skip = !fs.existsSync(CHROMIUM) ? 'Debian chromium is not installed (apt-get install -y chromium)' : false;
+const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+
+let dir: string;
+let core: Core;
+let server: WebServer;
+let browser: Browser;
+
+before(async () => {
+  if (skip) return;
+  dir = tempDir('nib-e2e-');
+  core = new Core(path.join(dir, 'data'));
+  server = await startWebServer(core, { staticDir: STATIC });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+after(async () => {
+  if (skip) return;
+  await browser?.close();
+  await server?.close();
+  await core?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function get(pathAndQuery: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: server.port, path: pathAndQuery, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
+function wsStatus(query: string, origin: string | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api${query}`, origin ? { origin } : {});
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+    ws.on('error', () => resolve('error'));
+  });
+}
+
+describe('web mode', { skip }, () => {
+  test('requests and socket upgrades without the token, with a foreign Host or Origin, are refused', async () => {
+    assert.equal(await get('/'), 403);
+    assert.equal(await get('/?token=wrong'), 403);
+    assert.equal(await get(`/?token=${server.token}`), 200);
+    assert.equal(await get(`/?token=${server.token}`, { Host: 'evil.example:80' }), 403);
+    assert.equal(await get(`/?token=${server.token}`, { Origin: 'http://evil.example' }), 403);
+    const own = `http://127.0.0.1:${server.port}`;
+    assert.equal(await wsStatus('', own), '403');
+    assert.equal(await wsStatus(`?token=${server.token}`, 'http://evil.example'), '403');
+    assert.equal(await wsStatus(`?token=${server.token}`, own), 'open');
+  });
+
+  test('bad API payloads are refused with a clear message', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` });
+    await new Promise((r) => ws.on('open', r));
+    const ask = (msg: unknown) =>
+      new Promise<{ error?: { code: string; message: string } }>((resolve) => {
+        ws.once('message', (m) => resolve(JSON.parse(String(m))));
+        ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+      });
+    assert.match((await ask('not json')).error!.message, /JSON/);
+    assert.match((await ask({ id: 1, method: 'nope' })).error!.message, /unknown method/);
+    assert.match((await ask({ id: 2, method: 'train.start', params: { corpus: 'c', model: 'm', preset: 'huge' } })).error!.message, /preset" must be one of small, medium, large/);
+    assert.match((await ask({ id: 3, method: 'drafts.save', params: { title: 1, text: '' } })).error!.message, /title" must be text/);
+    assert.match((await ask({ id: 4, method: 'corpora.list', params: { extra: true } })).error!.message, /unknown field "extra"/);
+    ws.close();
+  });
+
+  test('a writer imports, trains, writes with a suggestion, accepts it with Tab, and finds the draft after a reload', async () => {
+    const page: Page = await browser.newPage({ viewport: { width: 1200, height: 720 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+
+    // Library: import a small corpus through the file input.
+    await page.getByTestId('nav-library').click();
+    await page.getByLabel('Corpus name').fill('plays');
+    const file = path.join(dir, 'plays.txt');
+    fs.writeFileSync(file, fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 60_000));
+    await page.getByTestId('import-input').setInputFiles(file);
+    await page.getByTestId('corpus-row').first().waitFor();
+    assert.match(await page.getByTestId('corpus-row').first().textContent() ?? '', /plays\s*1\s*60,000/);
+    await shot('library');
+
+    // Settings: show every suggestion, however unsure, so the test does not depend on luck.
+    await page.getByTestId('nav-settings').click();
+    await page.getByLabel('Confidence threshold (0–1)').fill('0');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    await shot('settings');
+
+    // Train: a tiny model to completion.
+    await page.getByTestId('nav-train').click();
+    await page.getByLabel('Model name').fill('e2e');
+    await page.getByLabel('Maximum steps').fill('150');
+    await page.getByTestId('train-start').click();
+    await page.getByTestId('train-progress').waitFor();
+    await page.getByText(/Finished "e2e" at step 150/).waitFor({ timeout: 120_000 });
+    await shot('train');
+
+    await page.getByTestId('nav-models').click();
+    await page.getByTestId('model-row').first().waitFor();
+    assert.match(await page.getByTestId('model-row').first().textContent() ?? '', /e2e.*ready/);
+    await shot('models');
+
+    // Write: type, see the ghost text, take it with Tab.
+    await page.getByTestId('nav-write').click();
+    const editor = page.getByTestId('editor');
+    await editor.click();
+    await page.keyboard.type('First Citizen:\nWe are accounted poor citizens, the ', { delay: 20 });
+    const ghost = page.getByTestId('ghost');
+    await ghost.waitFor({ timeout: 10_000 });
+    const suggestion = (await ghost.textContent()) ?? '';
+    assert.ok(suggestion.length > 0);
+    assert.match(await page.getByTestId('status-latency').textContent() ?? '', /Suggestion in [\d.]+ ms/);
+    await shot('write');
+    await page.keyboard.press('Tab');
+    await ghost.waitFor({ state: 'detached' }).catch(() => {});
+    const expected = `We are accounted poor citizens, the ${suggestion}`;
+    assert.ok((await editor.textContent())?.includes(expected), `editor holds the accepted suggestion "${suggestion}"`);
+
+    // The draft autosaves; a reload brings it back.
+    await page.getByText('Saved', { exact: true }).waitFor();
+    await page.reload();
+    await page.getByTestId('editor').getByText(expected.slice(-20)).waitFor();
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
