@@ -30,8 +30,11 @@ export class LstmRunner {
   private readonly native: { kernel: NativeKernel; model: object; params: Float32Array } | null = null;
   readonly engine: string;
 
-  /** `kernel`: the native kernel to step with (default: the loaded one, if any); null for plain JS. */
-  constructor(spec: ModelSpec, w: Weights, kernel: NativeKernel | null | undefined = loadNativeKernel().kernel) {
+  /**
+   * `kernel`: the native kernel to step with; null for plain JS. By default the kernel when it
+   * loads, unless NIB_BACKEND forces another engine (then inference stays off the kernel too).
+   */
+  constructor(spec: ModelSpec, w: Weights, kernel: NativeKernel | null | undefined = defaultKernel()) {
     checkWeights(spec, w);
     if (kernel) {
       const params = new Float32Array(w.reduce((n, a) => n + a.data.length, 0));
@@ -143,6 +146,11 @@ export class LstmRunner {
   private act(x: number): number {
     return this.hard ? Math.min(1, Math.max(0, 0.2 * x + 0.5)) : 1 / (1 + Math.exp(-x));
   }
+}
+
+function defaultKernel(): NativeKernel | null {
+  const forced = process.env.NIB_BACKEND;
+  return forced && forced !== 'auto' && forced !== 'kernel' ? null : loadNativeKernel().kernel;
 }
 
 /** out[j] += Σ_k x[k] · M[k*n + j] — row-major M, inner loop contiguous. */

@@ -7,11 +7,22 @@ import { initBackend } from '../ml/backend.ts';
 import { openService } from './ml-service.ts';
 import type { HostReply, HostRequest } from './protocol.ts';
 
+// In Electron's utility process messages travel over process.parentPort; under Node, over IPC.
+interface ParentPort {
+  postMessage(m: unknown): void;
+  on(ev: 'message', fn: (e: { data: unknown }) => void): void;
+}
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 const send = (m: HostReply) =>
   new Promise<void>((resolve) => {
+    if (parentPort) {
+      parentPort.postMessage(m);
+      return resolve();
+    }
     if (!process.connected || !process.send) return resolve();
     process.send(m, undefined, {}, () => resolve());
   });
+const onMessage = (fn: (m: unknown) => void) => (parentPort ? parentPort.on('message', (e) => fn(e.data)) : process.on('message', fn));
 const cancelled = new Set<number>();
 const running = new Set<number>();
 let stopping = false;
@@ -29,7 +40,7 @@ process.on('disconnect', stopSoon);
 try {
   const backend = await initBackend();
   const service = openService(process.env.NIB_DATA_DIR ?? '', backend);
-  process.on('message', async (raw) => {
+  onMessage(async (raw) => {
     const m = raw as HostRequest;
     if (m.kind === 'cancel') {
       cancelled.add(m.id);

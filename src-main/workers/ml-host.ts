@@ -49,7 +49,9 @@ export class MlHost {
   constructor(opts: { dataDir: string; backend?: string; launcher?: ChildLauncher }) {
     const env: Record<string, string> = { NIB_DATA_DIR: opts.dataDir };
     if (opts.backend) env.NIB_BACKEND = opts.backend;
-    this.child = (opts.launcher ?? forkLauncher)(CHILD, env);
+    // Bundled (the Electron app), this module and the child sit side by side as .mjs files.
+    const child = import.meta.url.endsWith('.ts') ? CHILD : CHILD.replace(/\.ts$/, '.mjs');
+    this.child = (opts.launcher ?? forkLauncher)(child, env);
     let readyResolve!: (v: unknown) => void;
     let readyReject!: (e: Error) => void;
     this.ready = new Promise((res, rej) => {

@@ -1,0 +1,85 @@
+/**
+ * Electron entry: one window, the renderer from the nib:// scheme, the core's API over IPC, and
+ * the ML host in a utility process. Everything else lives in plain-Node modules.
+ */
+import { app, BrowserWindow, ipcMain, net, protocol, session, utilityProcess, type IpcMainInvokeEvent } from 'electron';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Core } from '../api/core.ts';
+import { toWire } from '../api/errors.ts';
+import type { ChildLauncher, HostReply } from '../workers/protocol.ts';
+import { APP_CSP, APP_ORIGIN, mainWindowOptions } from './window-options.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const RENDERER = path.resolve(here, '..', 'renderer');
+
+protocol.registerSchemesAsPrivileged([{ scheme: 'nib', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+/** The ML host as an Electron utility process: a crash there is reported, never fatal here. */
+const utilityLauncher: ChildLauncher = (modulePath, env) => {
+  const child = utilityProcess.fork(modulePath, [], { env: { ...process.env, ...env }, serviceName: 'Nib ML host' });
+  return {
+    send: (m) => child.postMessage(m),
+    onMessage: (fn) => child.on('message', (m: HostReply) => fn(m)),
+    onExit: (fn) => child.on('exit', (code) => fn(code, null)),
+    kill: () => child.kill(),
+    get pid() {
+      return child.pid;
+    },
+  };
+};
+
+function fromOurPage(e: IpcMainInvokeEvent): boolean {
+  const url = e.senderFrame?.url ?? '';
+  return url.startsWith(`${APP_ORIGIN}/`) && e.senderFrame === e.sender.mainFrame;
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const core = new Core(app.getPath('userData'), utilityLauncher);
+
+  protocol.handle('nib', async (req) => {
+    const url = new URL(req.url);
+    const rel = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
+    const file = path.resolve(RENDERER, '.' + rel);
+    if (url.host !== 'app' || !file.startsWith(RENDERER + path.sep)) return new Response('Not found', { status: 404 });
+    const res = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(res.headers);
+    headers.set('Content-Security-Policy', APP_CSP);
+    return new Response(res.body, { status: res.status, headers });
+  });
+
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+
+  ipcMain.handle('nib:call', async (e, method: unknown, params: unknown) => {
+    if (!fromOurPage(e)) return { ok: false, error: { code: 'invalid', message: 'request from an unknown frame' } };
+    if (typeof method !== 'string') return { ok: false, error: { code: 'invalid', message: 'method must be a string' } };
+    try {
+      return { ok: true, result: (await core.call(method, params)) ?? null };
+    } catch (err) {
+      const w = toWire(err);
+      return { ok: false, error: w.code === 'internal' ? { code: 'internal', message: 'Something went wrong inside Nib; the log has details.' } : w };
+    }
+  });
+
+  const win = new BrowserWindow(mainWindowOptions(path.join(here, 'preload.cjs')));
+  core.on((event) => {
+    if (!win.isDestroyed()) win.webContents.send('nib:event', event);
+  });
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  win.webContents.on('will-attach-webview', (e) => e.preventDefault());
+  win.once('ready-to-show', () => win.show());
+  await win.loadURL(`${APP_ORIGIN}/index.html`);
+
+  app.on('window-all-closed', async () => {
+    await core.close();
+    app.quit();
+  });
+}
+
+start().catch((e) => {
+  console.error('Nib failed to start:', e);
+  app.exit(1);
+});
