@@ -140,6 +140,15 @@ describe('web mode', { skip }, () => {
     assert.ok(suggestion.length > 0);
     assert.match(await page.getByTestId('status-latency').textContent() ?? '', /Suggestion in [\d.]+ ms/);
     await shot('write');
+    // Alt+] and Alt+[ cycle through the alternatives when there are several.
+    const of = (await ghost.getAttribute('title')) ?? '';
+    if (/ of [23]/.test(of)) {
+      await page.keyboard.press('Alt+BracketRight');
+      await page.waitForFunction(`document.querySelector('[data-testid=ghost]')?.textContent !== ${JSON.stringify(suggestion)}`);
+      assert.match((await ghost.getAttribute('title')) ?? '', /Suggestion 2 of/);
+      await page.keyboard.press('Alt+BracketLeft');
+      await page.waitForFunction(`document.querySelector('[data-testid=ghost]')?.textContent === ${JSON.stringify(suggestion)}`);
+    }
     await page.keyboard.press('Tab');
     await ghost.waitFor({ state: 'detached' }).catch(() => {});
     const expected = `We are accounted poor citizens, the ${suggestion}`;

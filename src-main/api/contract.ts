@@ -82,6 +82,8 @@ export interface SuggestParams {
 export interface SuggestResult {
   suggestion: string;
   probability: number;
+  /** Up to three different suggestions, most probable first (`suggestion` is the first). */
+  alternatives: string[];
   latencyMs: number;
   /** Characters run through the LSTM for this call. */
   fedChars: number;

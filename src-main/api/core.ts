@@ -179,7 +179,7 @@ export class Core {
     if (active) return { ...(await h.request<SuggestResult>('suggest', { ...opts, model: active })), source: active };
     // No LSTM yet: the n-gram of the first corpus suggests.
     const corpus = corpora(this.db).find((c) => c.documents > 0);
-    if (!corpus) return { suggestion: '', probability: 0, latencyMs: 0, fedChars: 0, source: 'none' };
+    if (!corpus) return { suggestion: '', probability: 0, alternatives: [], latencyMs: 0, fedChars: 0, source: 'none' };
     return { ...(await h.request<SuggestResult>('suggest', { ...opts, corpus: corpus.name })), source: `n-gram of ${corpus.name}` };
   }
 

@@ -33,6 +33,27 @@ const PHRASE_END = new Set([',', ';', ':', ')', '"', '”', '’']);
  * the end of a word, phrase or sentence. Never crosses a line break. Empty when not confident.
  */
 export function suggest<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions = DEFAULT_SUGGEST): Suggestion {
+  return decode(runner, tok, state, o, null);
+}
+
+/**
+ * Up to `n` different suggestions for Alt+] / Alt+[: greedy decoding as in `suggest`, started from
+ * each of the `n` likeliest next characters.
+ */
+export function suggestAlternatives<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions = DEFAULT_SUGGEST, n = 3): Suggestion[] {
+  // The first is exactly `suggest`'s answer (what `nib eval` measures); the others follow by probability.
+  const best = decode(runner, tok, state, o, null);
+  const probs = runner.probs(state);
+  const others: Suggestion[] = [];
+  for (const id of Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]).slice(0, n)) {
+    const s = decode(runner, tok, state, o, id);
+    if (s.text && s.text !== best.text && !others.some((x) => x.text === s.text)) others.push(s);
+  }
+  others.sort((a, b) => b.probability - a.probability);
+  return (best.text ? [best, ...others] : others).slice(0, n);
+}
+
+function decode<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions, forcedFirst: number | null): Suggestion {
   const s = runner.clone(state);
   let out = '';
   let p = 1;
@@ -41,7 +62,8 @@ export function suggest<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o
   for (let i = 0; i < o.maxChars; i++) {
     const probs = runner.probs(s);
     let id = 0;
-    for (let k = 1; k < probs.length; k++) if (probs[k] > probs[id]) id = k;
+    if (i === 0 && forcedFirst !== null) id = forcedFirst;
+    else for (let k = 1; k < probs.length; k++) if (probs[k] > probs[id]) id = k;
     const ch = tok.vocab[id];
     p *= probs[id];
     if (p < o.threshold) break;

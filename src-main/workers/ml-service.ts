@@ -18,7 +18,7 @@ import { createEngine } from '../ml/engines.ts';
 import { LstmRunner } from '../ml/lstm-runner.ts';
 import { generate } from '../ml/sample.ts';
 import { paramCount, PRESETS, type ModelSpec } from '../ml/spec.ts';
-import { DEFAULT_SUGGEST, suggest } from '../ml/suggest.ts';
+import { DEFAULT_SUGGEST, suggestAlternatives } from '../ml/suggest.ts';
 import { DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
 import { DataError, splitCorpus } from '../ml/train-data.ts';
 import { initialTrainerState, runTraining, type TrainerState } from '../ml/train-loop.ts';
@@ -103,8 +103,8 @@ export function openService(dataDir: string, backend: BackendReport) {
         const t0 = performance.now();
         const { model: ng, tok } = corpusNgram(db, p.corpus);
         const ctx = Array.from(tok.encode(Array.from(p.text).slice(-(ng.order - 1) * 4).join(''))).slice(-(ng.order - 1));
-        const s = suggest(ng, tok, ctx, opts);
-        return { suggestion: s.text, probability: s.probability, latencyMs: performance.now() - t0, fedChars: ctx.length };
+        const alts = suggestAlternatives(ng, tok, ctx, opts);
+        return { suggestion: alts[0]?.text ?? '', probability: alts[0]?.probability ?? 0, alternatives: alts.map((a) => a.text), latencyMs: performance.now() - t0, fedChars: ctx.length };
       }
       const m = model(p.model!);
       const t0 = performance.now();
@@ -114,8 +114,8 @@ export function openService(dataDir: string, backend: BackendReport) {
         if (p.docKey) m.docs.set(p.docKey, doc);
       }
       const { fed } = doc.update(p.text);
-      const s = suggest(m.runner, m.tok, doc.current, opts);
-      return { suggestion: s.text, probability: s.probability, latencyMs: performance.now() - t0, fedChars: fed };
+      const alts = suggestAlternatives(m.runner, m.tok, doc.current, opts);
+      return { suggestion: alts[0]?.text ?? '', probability: alts[0]?.probability ?? 0, alternatives: alts.map((a) => a.text), latencyMs: performance.now() - t0, fedChars: fed };
     },
   };
 

@@ -1,22 +1,26 @@
 import { Prec, StateEffect, StateField, type Extension } from '@codemirror/state';
 import { Decoration, EditorView, keymap, WidgetType, type DecorationSet } from '@codemirror/view';
-import { acceptAll, acceptWord, afterInsert, wantsSuggestion, type Ghost } from './suggestion.ts';
+import { acceptAll, acceptWord, afterInsert, cycle, ghostOf, shown, wantsSuggestion, type Ghost } from './suggestion.ts';
 
 export const setGhost = StateEffect.define<Ghost | null>();
 
 class GhostWidget extends WidgetType {
-  constructor(readonly text: string) {
+  constructor(
+    readonly text: string,
+    readonly of: string,
+  ) {
     super();
   }
   eq(other: GhostWidget): boolean {
-    return other.text === this.text;
+    return other.text === this.text && other.of === this.of;
   }
   toDOM(): HTMLElement {
     const span = document.createElement('span');
     span.className = 'cm-ghost';
     span.dataset.testid = 'ghost';
-    span.setAttribute('aria-label', `Suggestion: ${this.text}. Tab accepts, Escape dismisses.`);
+    span.setAttribute('aria-label', `Suggestion${this.of ? ` ${this.of}` : ''}: ${this.text}. Tab accepts, Escape dismisses${this.of ? ', Alt+] shows the next' : ''}.`);
     span.textContent = this.text;
+    if (this.of) span.title = `Suggestion ${this.of} (Alt+] / Alt+[ for the others)`;
     return span;
   }
   ignoreEvent(): boolean {
@@ -39,7 +43,9 @@ export const ghostField = StateField.define<Ghost | null>({
     return changes === 1 ? next : null;
   },
   provide: (f) =>
-    EditorView.decorations.from(f, (g): DecorationSet => (g ? Decoration.set([Decoration.widget({ widget: new GhostWidget(g.text), side: 1 }).range(g.pos)]) : Decoration.none)),
+    EditorView.decorations.from(f, (g): DecorationSet =>
+      g ? Decoration.set([Decoration.widget({ widget: new GhostWidget(shown(g), g.alts.length > 1 ? `${g.index + 1} of ${g.alts.length}` : ''), side: 1 }).range(g.pos)]) : Decoration.none,
+    ),
 });
 
 function insert(view: EditorView, at: number, text: string, rest: Ghost | null): void {
@@ -67,6 +73,18 @@ const ghostKeys = keymap.of([
       return true;
     },
   },
+  ...([
+    ['Alt-]', 1],
+    ['Alt-[', -1],
+  ] as const).map(([key, dir]) => ({
+    key,
+    run: (view: EditorView) => {
+      const g = view.state.field(ghostField);
+      if (!g || g.alts.length < 2) return false;
+      view.dispatch({ effects: setGhost.of(cycle(g, dir)) });
+      return true;
+    },
+  })),
   {
     key: 'Escape',
     run: (view) => {
@@ -78,8 +96,8 @@ const ghostKeys = keymap.of([
 ]);
 
 export interface SuggestSource {
-  /** Resolves to a suggestion for the text before the cursor ('' for none). */
-  suggest(textBefore: string): Promise<string>;
+  /** Resolves to the suggestions for the text before the cursor, best first (none: empty). */
+  suggest(textBefore: string): Promise<string[]>;
   pauseMs(): number;
 }
 
@@ -101,14 +119,15 @@ function suggester(source: SuggestSource): Extension {
     if (!state.selection.main.empty || !wantsSuggestion(state.doc.toString(), head)) return;
     timer = setTimeout(async () => {
       const text = state.doc.sliceString(0, head);
-      let s = '';
+      let alts: string[] = [];
       try {
-        s = await source.suggest(text);
+        alts = await source.suggest(text);
       } catch {
         return;
       }
-      if (mine !== generation || !s || u.view.state.doc !== state.doc || u.view.state.selection.main.head !== head) return;
-      u.view.dispatch({ effects: setGhost.of({ pos: head, text: s }) });
+      const g = ghostOf(head, alts);
+      if (mine !== generation || !g || u.view.state.doc !== state.doc || u.view.state.selection.main.head !== head) return;
+      u.view.dispatch({ effects: setGhost.of(g) });
     }, source.pauseMs());
   });
 }

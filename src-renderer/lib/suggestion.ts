@@ -1,30 +1,48 @@
 /**
  * The editor's suggestion state machine, free of the DOM so it can be tested on its own.
- * A ghost is a suggestion anchored at a document position.
+ * A ghost is a suggestion anchored at a document position, with its alternatives (Alt+] / Alt+[).
  */
 export interface Ghost {
   pos: number;
-  text: string;
+  alts: string[];
+  index: number;
 }
 
-/** After the writer inserts `inserted` at `at`: keep the rest of the ghost if they typed its start. */
+export function ghostOf(pos: number, alts: string[]): Ghost | null {
+  const list = alts.filter((a) => a.length > 0);
+  return list.length ? { pos, alts: list, index: 0 } : null;
+}
+
+export function shown(g: Ghost): string {
+  return g.alts[g.index];
+}
+
+/**
+ * After the writer inserts `inserted` at `at`: if they typed the start of what is shown, keep the
+ * rest of it (and of the alternatives that agree); any other edit cancels the suggestion.
+ */
 export function afterInsert(g: Ghost | null, at: number, inserted: string): Ghost | null {
-  if (!g || at !== g.pos || inserted === '' || !g.text.startsWith(inserted)) return null;
-  const rest = g.text.slice(inserted.length);
-  return rest ? { pos: g.pos + inserted.length, text: rest } : null;
+  if (!g || at !== g.pos || inserted === '' || !shown(g).startsWith(inserted)) return null;
+  const order = [shown(g), ...g.alts.filter((_, i) => i !== g.index)];
+  return ghostOf(g.pos + inserted.length, order.filter((a) => a.startsWith(inserted)).map((a) => a.slice(inserted.length)));
 }
 
-/** Tab: the whole suggestion. */
+/** Tab: the whole suggestion shown. */
 export function acceptAll(g: Ghost): { at: number; insert: string } {
-  return { at: g.pos, insert: g.text };
+  return { at: g.pos, insert: shown(g) };
 }
 
 /** Ctrl+→: the next word (with its leading space), keeping the rest shown. */
 export function acceptWord(g: Ghost): { at: number; insert: string; rest: Ghost | null } {
-  const m = /^\s*\S+/.exec(g.text);
-  const insert = m ? m[0] : g.text;
-  const restText = g.text.slice(insert.length);
-  return { at: g.pos, insert, rest: restText ? { pos: g.pos + insert.length, text: restText } : null };
+  const text = shown(g);
+  const m = /^\s*\S+/.exec(text);
+  const insert = m ? m[0] : text;
+  return { at: g.pos, insert, rest: ghostOf(g.pos + insert.length, [text.slice(insert.length)]) };
+}
+
+/** Alt+] (+1) / Alt+[ (−1): the next or previous alternative, wrapping around. */
+export function cycle(g: Ghost, dir: 1 | -1): Ghost {
+  return { ...g, index: (g.index + dir + g.alts.length) % g.alts.length };
 }
 
 /** Whether a suggestion may be asked for: the cursor ends a word or a line (nothing but space after it). */
