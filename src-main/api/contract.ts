@@ -34,6 +34,8 @@ export interface TrainStartEvent {
 export type TrainProgressEvent = Progress & {
   type: 'progress' | 'eval' | 'checkpoint';
   improved?: boolean;
+  /** At evaluations: text the model writes at this point of training. */
+  sample?: string;
 };
 
 export type TrainEvent = TrainStartEvent | TrainProgressEvent;
@@ -77,6 +79,7 @@ export interface SuggestParams {
   maxChars?: number;
   maxWords?: number;
   threshold?: number;
+  temperature?: number;
 }
 
 export interface SuggestResult {

@@ -1,7 +1,7 @@
 import type { SuggestResult, TrainEvent, TrainParams, TrainResult } from './contract.ts';
 import { NibError, notFound, toWire, type WireError } from './errors.ts';
 import { checkName, corpora, documents, importBuffers, removeCorpus, removeDocument } from './library.ts';
-import { models, removeModel } from './models.ts';
+import { exportModel, importModel, models, removeModel } from './models.ts';
 import { refreshNgram } from './ngram.ts';
 import { validate, type Schema } from './validate.ts';
 import { DEFAULT_SUGGEST } from '../ml/suggest.ts';
@@ -16,13 +16,14 @@ import type { ChildLauncher } from '../workers/protocol.ts';
 export interface Settings {
   pauseMs: number;
   threshold: number;
+  temperature: number;
   maxWords: number;
   maxChars: number;
   activeModel: string | null;
   backend: string;
 }
 
-export const DEFAULT_SETTINGS: Settings = { pauseMs: 150, ...DEFAULT_SUGGEST, activeModel: null, backend: 'auto' };
+export const DEFAULT_SETTINGS: Settings = { pauseMs: 150, ...DEFAULT_SUGGEST, temperature: 1, activeModel: null, backend: 'auto' };
 
 export type CoreEvent =
   | { type: 'train'; model: string; event: TrainEvent }
@@ -105,6 +106,18 @@ export class Core {
         schema: { id: { type: 'number', int: true, min: 1, optional: true }, title: { type: 'string', max: 500 }, text: { type: 'string', max: 50_000_000 } },
         run: (p: { id?: number; title: string; text: string }) => ({ id: saveDraft(this.db, p.id ?? null, p.title, p.text) }),
       },
+      'drafts.addToCorpus': {
+        schema: { id: { type: 'number', int: true, min: 1 }, corpus: name },
+        run: (p: { id: number; corpus: string }) => {
+          const d = getDraft(this.db, p.id);
+          if (!d) throw notFound(`no draft ${p.id}`);
+          const r = importBuffers(this.db, p.corpus, [{ name: `${d.title || 'Draft'}.txt`, data: Buffer.from(d.text, 'utf8') }]);
+          if (r.imported) refreshNgram(this.db, r.corpus);
+          return r;
+        },
+      },
+      'models.export': { schema: { name, dir: { type: 'string', nonEmpty: true, max: 4096 } }, run: (p: { name: string; dir: string }) => exportModel(this.db, p.name, p.dir) },
+      'models.import': { schema: { name, dir: { type: 'string', nonEmpty: true, max: 4096 } }, run: (p: { name: string; dir: string }) => importModel(this.db, p.dir, p.name) },
       'drafts.delete': { schema: { id: { type: 'number', int: true, min: 1 } }, run: (p: { id: number }) => deleteDraft(this.db, p.id) },
       suggest: {
         schema: { text: { type: 'string', max: 50_000_000 }, docKey: { type: 'string', optional: true, max: 200 } },
@@ -115,13 +128,20 @@ export class Core {
         schema: {
           pauseMs: { type: 'number', int: true, min: 0, max: 5000, optional: true },
           threshold: { type: 'number', min: 0, max: 1, optional: true },
+          temperature: { type: 'number', min: 0.1, max: 3, optional: true },
           maxWords: { type: 'number', int: true, min: 1, max: 50, optional: true },
           maxChars: { type: 'number', int: true, min: 1, max: 1000, optional: true },
           activeModel: { type: 'string', optional: true, max: 200 },
           backend: { type: 'enum', values: ['auto', 'gpu', 'node', 'kernel', 'wasm', 'cpu'], optional: true },
         },
-        run: (p: Partial<Settings>) => {
+        run: async (p: Partial<Settings>) => {
+          const before = this.settings().backend;
           setSettings(this.db, p);
+          // A new backend preference applies from the next ML host: restart the idle ones.
+          if (p.backend && p.backend !== before) {
+            await this.suggestHost?.close();
+            if (!this.training) await this.trainHost?.close();
+          }
           return this.settings();
         },
       },
@@ -174,7 +194,7 @@ export class Core {
     const s = this.settings();
     const h = this.host('suggest');
     await h.ready;
-    const opts = { text, docKey, threshold: s.threshold, maxWords: s.maxWords, maxChars: s.maxChars };
+    const opts = { text, docKey, threshold: s.threshold, maxWords: s.maxWords, maxChars: s.maxChars, temperature: s.temperature };
     const active = s.activeModel && getModel(this.db, s.activeModel) ? s.activeModel : (models(this.db).find((m) => m.status === 'ready' || m.status === 'interrupted')?.name ?? null);
     if (active) return { ...(await h.request<SuggestResult>('suggest', { ...opts, model: active })), source: active };
     // No LSTM yet: the n-gram of the first corpus suggests.

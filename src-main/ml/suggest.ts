@@ -14,6 +14,8 @@ export interface SuggestOptions {
   maxWords: number;
   /** Smallest probability (under the model) that the writer types the whole suggestion. */
   threshold: number;
+  /** Creativity: probabilities are sharpened (< 1) or flattened (> 1) before deciding. Default 1. */
+  temperature?: number;
 }
 
 export const DEFAULT_SUGGEST: SuggestOptions = { maxChars: 48, maxWords: 4, threshold: 0.3 };
@@ -53,6 +55,15 @@ export function suggestAlternatives<S>(runner: StepModel<S>, tok: CharTokenizer,
   return (best.text ? [best, ...others] : others).slice(0, n);
 }
 
+function withTemperature(p: Float32Array, t: number): Float32Array {
+  if (t === 1) return p;
+  const out = new Float32Array(p.length);
+  let sum = 0;
+  for (let i = 0; i < p.length; i++) sum += out[i] = Math.pow(p[i], 1 / Math.max(t, 0.05));
+  for (let i = 0; i < p.length; i++) out[i] /= sum;
+  return out;
+}
+
 function decode<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions, forcedFirst: number | null): Suggestion {
   const s = runner.clone(state);
   let out = '';
@@ -60,7 +71,7 @@ function decode<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: Sugges
   let best: Suggestion = { text: '', probability: 1 };
   let words = 0;
   for (let i = 0; i < o.maxChars; i++) {
-    const probs = runner.probs(s);
+    const probs = withTemperature(runner.probs(s), o.temperature ?? 1);
     let id = 0;
     if (i === 0 && forcedFirst !== null) id = forcedFirst;
     else for (let k = 1; k < probs.length; k++) if (probs[k] > probs[id]) id = k;

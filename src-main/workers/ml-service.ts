@@ -97,6 +97,7 @@ export function openService(dataDir: string, backend: BackendReport) {
         maxChars: p.maxChars ?? DEFAULT_SUGGEST.maxChars,
         maxWords: p.maxWords ?? DEFAULT_SUGGEST.maxWords,
         threshold: p.threshold ?? DEFAULT_SUGGEST.threshold,
+        temperature: p.temperature ?? 1,
       };
       if (p.corpus) {
         // No LSTM yet: the corpus's n-gram model suggests (it reads only its last few characters).
@@ -239,7 +240,10 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
             { steps: ev.step, trainSeconds: ev.elapsedSec, bestValLoss: ev.bestValLoss },
           );
         }
-        ctx.emit({ type: 'eval', ...ev } satisfies TrainEvent);
+        // A short sample at each evaluation shows the writer what the model has learned so far.
+        const sampleRunner = new LstmRunner(spec, engine.getWeights());
+        const sample = generate(sampleRunner, tok, '\n', 160, { temperature: 0.8, topK: 0, topP: 1, seed: ev.step }).text;
+        ctx.emit({ type: 'eval', ...ev, sample } satisfies TrainEvent);
       },
       onCheckpoint(s) {
         flush();
