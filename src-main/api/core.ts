@@ -187,7 +187,7 @@ export class Core {
   private async info() {
     const h = this.host('suggest');
     const backend = await h.ready;
-    return { dataDir: this.dataDir, backend, settings: this.settings() };
+    return { dataDir: this.dataDir, backend, settings: this.settings(), mlHostPid: h.pid };
   }
 
   private async suggest(text: string, docKey?: string): Promise<SuggestResult & { source: string }> {

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Core, type CoreEvent } from '../src-main/api/core.ts';
+import { SHAKESPEARE, tempDir } from './helpers.ts';
+
+let dir: string;
+let core: Core;
+
+before(() => {
+  dir = tempDir('nib-core-');
+  core = new Core(path.join(dir, 'data'));
+});
+
+after(async () => {
+  await core.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('suggestions come from the n-gram model before any LSTM exists', async () => {
+  const data = fs.readFileSync(SHAKESPEARE).subarray(0, 50_000).toString('base64');
+  const r = (await core.call('corpora.import', { corpus: 'plays', files: [{ name: 'plays.txt', data }] })) as { imported: number };
+  assert.equal(r.imported, 1);
+  await core.call('settings.set', { threshold: 0 });
+  const s = (await core.call('suggest', { text: 'First Citizen:\nBefore we proceed any further, hear me ' })) as { source: string; alternatives: string[] };
+  assert.equal(s.source, 'n-gram of plays');
+  assert.ok(s.alternatives.length >= 1);
+});
+
+test('a crashed ML host is reported and replaced on the next request, without taking the core down', async () => {
+  const events: CoreEvent[] = [];
+  const off = core.on((e) => events.push(e));
+  const { mlHostPid } = (await core.call('app.info', {})) as { mlHostPid: number };
+  process.kill(mlHostPid, 'SIGKILL');
+  const t0 = Date.now();
+  while (!events.some((e) => e.type === 'host-crashed') && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+  const crash = events.find((e) => e.type === 'host-crashed');
+  assert.ok(crash && crash.type === 'host-crashed' && /killed \(SIGKILL\)/.test(crash.why));
+  const again = (await core.call('app.info', {})) as { mlHostPid: number };
+  assert.notEqual(again.mlHostPid, mlHostPid);
+  const s = (await core.call('suggest', { text: 'What say you ' })) as { source: string };
+  assert.equal(s.source, 'n-gram of plays');
+  off();
+});
+
+test('settings are validated and persisted', async () => {
+  await assert.rejects(core.call('settings.set', { threshold: 2 }), /threshold" must be between 0 and 1/);
+  await assert.rejects(core.call('settings.set', { backend: 'quantum' }), /backend" must be one of/);
+  const s = (await core.call('settings.set', { pauseMs: 300, temperature: 0.7 })) as { pauseMs: number; temperature: number; threshold: number };
+  assert.deepEqual([s.pauseMs, s.temperature, s.threshold], [300, 0.7, 0]);
+});
