@@ -119,6 +119,8 @@ describe('web mode', { skip }, () => {
     await page.getByTestId('nav-train').click();
     await page.getByLabel('Model name').fill('e2e');
     await page.getByLabel('Maximum steps').fill('150');
+    // Before starting: the parameter count and the time it would take here, measured.
+    await page.getByText(/[\d,]+ parameters · about \d+ s for 150 steps on this computer/).waitFor({ timeout: 20_000 });
     await page.getByTestId('train-start').click();
     await page.getByTestId('train-progress').waitFor();
     await page.getByText(/Finished "e2e" at step 150/).waitFor({ timeout: 120_000 });

@@ -96,6 +96,15 @@ export class Core {
           }),
       },
       'train.cancel': { schema: {}, run: () => this.cancelTraining() },
+      'train.estimate': {
+        schema: { corpus: name, preset: { type: 'enum', values: Object.keys(PRESETS) }, steps: { type: 'number', int: true, min: 1, max: 10_000_000 } },
+        // Timed in the suggestion host, so it never waits behind (or slows) a running training.
+        run: async (p: { corpus: string; preset: string; steps: number }) => {
+          const h = this.host('suggest');
+          await h.ready;
+          return h.request('estimate', p);
+        },
+      },
       'train.status': { schema: {}, run: () => (this.training ? { running: true, model: this.training.model, last: this.training.last } : { running: false }) },
       'drafts.list': { schema: {}, run: () => listDrafts(this.db) },
       'drafts.get': {

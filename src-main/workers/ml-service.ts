@@ -86,6 +86,7 @@ export function openService(dataDir: string, backend: BackendReport) {
 
   const methods: Record<string, (params: never, ctx: CallContext) => unknown> = {
     info: () => ({ backend, dataDir, pid: process.pid }),
+    estimate: async (p: EstimateParams) => estimate(db, backend, p),
     train: (p: TrainParams, ctx) => train(db, backend, p, ctx),
     generate: (p: GenerateParams): GenerateResult => {
       const m = model(p.model);
@@ -128,6 +129,38 @@ export function openService(dataDir: string, backend: BackendReport) {
       return fn(params as never, ctx);
     },
   };
+}
+
+export interface EstimateParams {
+  corpus: string;
+  preset: keyof typeof PRESETS;
+  steps: number;
+}
+
+/**
+ * How long training would take here: a few real steps of the preset's model on random windows,
+ * timed on this machine's engine, extrapolated. Also the parameter count for the corpus's vocabulary.
+ */
+async function estimate(db: Db, backend: BackendReport, p: EstimateParams): Promise<{ params: number; secondsPerStep: number; totalSec: number }> {
+  const corpus = getCorpus(db, p.corpus);
+  if (!corpus) throw notFound(`no corpus named "${p.corpus}"`);
+  const pr = PRESETS[p.preset];
+  const spec: ModelSpec = { kind: 'char-lstm', vocab: buildVocab(corpusTexts(db, corpus.id)), unk: null, embedding: pr.embedding, units: Array(pr.layers).fill(pr.units), recurrentActivation: 'sigmoid' };
+  const engine = createEngine(spec, initWeights(spec, 1), backend);
+  try {
+    const n = pr.batch * pr.seqLen;
+    const x = Int32Array.from({ length: n }, (_, i) => (i * 7) % spec.vocab.length);
+    const y = Int32Array.from({ length: n }, (_, i) => (i * 5) % spec.vocab.length);
+    const opts = { lr: 1e-3, clipNorm: 5, dropout: 0, seed: 1 };
+    await engine.trainStep(x, y, pr.batch, pr.seqLen, opts); // warm-up
+    const t0 = performance.now();
+    const reps = 3;
+    for (let i = 0; i < reps; i++) await engine.trainStep(x, y, pr.batch, pr.seqLen, opts);
+    const secondsPerStep = (performance.now() - t0) / 1000 / reps;
+    return { params: paramCount(spec), secondsPerStep, totalSec: secondsPerStep * p.steps };
+  } finally {
+    engine.dispose();
+  }
 }
 
 async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallContext): Promise<TrainResult> {
