@@ -50,3 +50,33 @@ test('settings are validated and persisted', async () => {
   const s = (await core.call('settings.set', { pauseMs: 300, temperature: 0.7 })) as { pauseMs: number; temperature: number; threshold: number };
   assert.deepEqual([s.pauseMs, s.temperature, s.threshold], [300, 0.7, 0]);
 });
+
+test('training from the app: pause keeps it resumable, resume continues, cancel leaves a usable model', async () => {
+  const events: CoreEvent[] = [];
+  const off = core.on((e) => events.push(e));
+  const until = async (pred: () => boolean) => {
+    const t0 = Date.now();
+    while (!pred() && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(pred(), 'timed out');
+  };
+  const done = () => events.filter((e) => e.type === 'train-done').length;
+  await core.call('train.start', { corpus: 'plays', model: 'app', preset: 'small', maxSteps: 100000 });
+  await assert.rejects(core.call('train.start', { corpus: 'plays', model: 'other', preset: 'small' }), /is training: wait for it or cancel it first/);
+  await until(() => events.some((e) => e.type === 'train' && e.event.type === 'progress'));
+  await core.call('train.pause', {});
+  await until(() => done() === 1);
+  const models = (await core.call('models.list', {})) as { name: string; status: string; steps: number }[];
+  const paused = models.find((m) => m.name === 'app')!;
+  assert.equal(paused.status, 'interrupted');
+  assert.ok(paused.steps > 0);
+  assert.deepEqual(await core.call('train.status', {}), { running: false });
+
+  await core.call('train.start', { corpus: 'plays', model: 'app', preset: 'small', maxSteps: 100000, resume: true });
+  await until(() => events.some((e) => e.type === 'train' && e.event.type === 'start' && e.event.resumedFromStep === paused.steps));
+  await core.call('train.cancel', {});
+  await until(() => done() === 2);
+  const after = ((await core.call('models.list', {})) as { name: string; status: string; steps: number }[]).find((m) => m.name === 'app')!;
+  assert.equal(after.status, 'ready');
+  assert.ok(after.steps >= paused.steps);
+  off();
+});

@@ -8,7 +8,7 @@ import { DEFAULT_SUGGEST } from '../ml/suggest.ts';
 import { PRESETS } from '../ml/spec.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { deleteDraft, getDraft, listDrafts, saveDraft } from '../store/drafts.ts';
-import { getModel, renameModel } from '../store/models.ts';
+import { getModel, renameModel, setModelStatus } from '../store/models.ts';
 import { getSettings, setSettings } from '../store/settings.ts';
 import { MlHost } from '../workers/ml-host.ts';
 import type { ChildLauncher } from '../workers/protocol.ts';
@@ -45,7 +45,7 @@ export class Core {
   private readonly listeners = new Set<(e: CoreEvent) => void>();
   private trainHost: MlHost | null = null;
   private suggestHost: MlHost | null = null;
-  private training: { model: string; callId: number; last: TrainEvent | null } | null = null;
+  private training: { model: string; callId: number; last: TrainEvent | null; stop: 'pause' | 'cancel' | null } | null = null;
   private readonly methods: Record<string, Method>;
 
   constructor(
@@ -95,7 +95,10 @@ export class Core {
             config: { ...(p.maxSteps && { maxSteps: p.maxSteps }), ...(p.maxTimeSec && { maxTimeSec: p.maxTimeSec }), evalEvery: 100 },
           }),
       },
-      'train.cancel': { schema: {}, run: () => this.cancelTraining() },
+      // Pause: stop at the next step with a checkpoint, to resume later. Cancel: stop for good; the
+      // model keeps its best weights and is not offered for resuming.
+      'train.pause': { schema: {}, run: () => this.stopTraining('pause') },
+      'train.cancel': { schema: {}, run: () => this.stopTraining('cancel') },
       'train.estimate': {
         schema: { corpus: name, preset: { type: 'enum', values: Object.keys(PRESETS) }, steps: { type: 'number', int: true, min: 1, max: 10_000_000 } },
         // Timed in the suggestion host, so it never waits behind (or slows) a running training.
@@ -220,9 +223,13 @@ export class Core {
       if (this.training) this.training.last = e as TrainEvent;
       this.emit({ type: 'train', model: p.model, event: e as TrainEvent });
     });
-    this.training = { model: p.model, callId: call.id, last: null };
+    this.training = { model: p.model, callId: call.id, last: null, stop: null };
     call.result.then(
       (result) => {
+        if (this.training?.stop === 'cancel') {
+          const row = getModel(this.db, p.model);
+          if (row) setModelStatus(this.db, row.id, 'ready');
+        }
         this.training = null;
         this.emit({ type: 'train-done', model: p.model, result });
       },
@@ -234,10 +241,11 @@ export class Core {
     return { started: true };
   }
 
-  private cancelTraining(): { cancelled: boolean } {
-    if (!this.training || !this.trainHost) return { cancelled: false };
+  private stopTraining(how: 'pause' | 'cancel'): { stopping: boolean } {
+    if (!this.training || !this.trainHost) return { stopping: false };
+    this.training.stop = how;
     this.trainHost.cancel(this.training.callId);
-    return { cancelled: true };
+    return { stopping: true };
   }
 
   private closing = false;
