@@ -1,8 +1,7 @@
 import type { SuggestResult, TrainEvent, TrainParams, TrainResult } from './contract.ts';
 import { NibError, notFound, toWire, type WireError } from './errors.ts';
 import { checkName, corpora, documents, importBuffers, removeCorpus, removeDocument } from './library.ts';
-import { exportModel, importModel, models, removeModel } from './models.ts';
-import { refreshNgram } from './ngram.ts';
+import { models, removeModel } from './models.ts';
 import { validate, type Schema } from './validate.ts';
 import { DEFAULT_SUGGEST } from '../ml/suggest.ts';
 import { PRESETS } from '../ml/spec.ts';
@@ -59,10 +58,9 @@ export class Core {
       'corpora.list': { schema: {}, run: () => corpora(this.db) },
       'corpora.import': {
         schema: { corpus: name, files: { type: 'array', max: 1000, of: { name: { type: 'string', nonEmpty: true, max: 1000 }, data: { type: 'string', max: 70_000_000 } } } },
-        run: (p: { corpus: string; files: { name: string; data: string }[] }) => {
+        run: async (p: { corpus: string; files: { name: string; data: string }[] }) => {
           const r = importBuffers(this.db, p.corpus, p.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64') })));
-          const ngram = r.imported > 0 ? refreshNgram(this.db, r.corpus) : null;
-          return { ...r, ngram };
+          return { ...r, ngram: r.imported > 0 ? await this.offload('ngram.refresh', { corpus: r.corpus }) : null };
         },
       },
       'corpora.delete': { schema: { corpus: name }, run: (p: { corpus: string }) => removeCorpus(this.db, p.corpus) },
@@ -102,11 +100,7 @@ export class Core {
       'train.estimate': {
         schema: { corpus: name, preset: { type: 'enum', values: Object.keys(PRESETS) }, steps: { type: 'number', int: true, min: 1, max: 10_000_000 } },
         // Timed in the suggestion host, so it never waits behind (or slows) a running training.
-        run: async (p: { corpus: string; preset: string; steps: number }) => {
-          const h = this.host('suggest');
-          await h.ready;
-          return h.request('estimate', p);
-        },
+        run: (p: { corpus: string; preset: string; steps: number }) => this.offload('estimate', p),
       },
       'train.status': { schema: {}, run: () => (this.training ? { running: true, model: this.training.model, last: this.training.last } : { running: false }) },
       'drafts.list': { schema: {}, run: () => listDrafts(this.db) },
@@ -120,16 +114,16 @@ export class Core {
       },
       'drafts.addToCorpus': {
         schema: { id: { type: 'number', int: true, min: 1 }, corpus: name },
-        run: (p: { id: number; corpus: string }) => {
+        run: async (p: { id: number; corpus: string }) => {
           const d = getDraft(this.db, p.id);
           if (!d) throw notFound(`no draft ${p.id}`);
           const r = importBuffers(this.db, p.corpus, [{ name: `${d.title || 'Draft'}.txt`, data: Buffer.from(d.text, 'utf8') }]);
-          if (r.imported) refreshNgram(this.db, r.corpus);
+          if (r.imported) await this.offload('ngram.refresh', { corpus: r.corpus });
           return r;
         },
       },
-      'models.export': { schema: { name, dir: { type: 'string', nonEmpty: true, max: 4096 } }, run: (p: { name: string; dir: string }) => exportModel(this.db, p.name, p.dir) },
-      'models.import': { schema: { name, dir: { type: 'string', nonEmpty: true, max: 4096 } }, run: (p: { name: string; dir: string }) => importModel(this.db, p.dir, p.name) },
+      'models.export': { schema: { name, dir: { type: 'string', nonEmpty: true, max: 4096 } }, run: (p: { name: string; dir: string }) => this.offload('models.export', p) },
+      'models.import': { schema: { name, dir: { type: 'string', nonEmpty: true, max: 4096 } }, run: (p: { name: string; dir: string }) => this.offload('models.import', p) },
       'drafts.delete': { schema: { id: { type: 'number', int: true, min: 1 } }, run: (p: { id: number }) => deleteDraft(this.db, p.id) },
       suggest: {
         schema: { text: { type: 'string', max: 50_000_000 }, docKey: { type: 'string', optional: true, max: 200 } },
@@ -194,6 +188,13 @@ export class Core {
     if (which === 'train') this.trainHost = h;
     else this.suggestHost = h;
     return h;
+  }
+
+  /** Runs heavy work in the suggestion host, keeping the main process (the app's UI) responsive. */
+  private async offload(method: string, params: unknown): Promise<unknown> {
+    const h = this.host('suggest');
+    await h.ready;
+    return h.request(method, params);
   }
 
   private async info() {

@@ -1,7 +1,8 @@
 import { NibError, notFound } from '../api/errors.ts';
 import { loadWeightsFor } from '../api/model-weights.ts';
 import { evaluateModel, type EvalParams } from '../api/evaluate.ts';
-import { corpusNgram } from '../api/ngram.ts';
+import { corpusNgram, refreshNgram } from '../api/ngram.ts';
+import { exportModel, importModel } from '../api/models.ts';
 import type {
   GenerateParams,
   GenerateResult,
@@ -87,6 +88,10 @@ export function openService(dataDir: string, backend: BackendReport) {
   const methods: Record<string, (params: never, ctx: CallContext) => unknown> = {
     info: () => ({ backend, dataDir, pid: process.pid }),
     estimate: async (p: EstimateParams) => estimate(db, backend, p),
+    // Work too heavy for the app's main thread (seconds per megabyte, or tfjs) runs here too.
+    'ngram.refresh': (p: { corpus: string }) => refreshNgram(db, p.corpus),
+    'models.export': (p: { name: string; dir: string }) => exportModel(db, p.name, p.dir),
+    'models.import': (p: { name: string; dir: string }) => importModel(db, p.dir, p.name),
     train: (p: TrainParams, ctx) => train(db, backend, p, ctx),
     generate: (p: GenerateParams): GenerateResult => {
       const m = model(p.model);
