@@ -27,7 +27,4 @@ export function torchReference(args: string[]): { result: Record<string, number 
   return { result: JSON.parse(r.stdout.trim().split('\n').at(-1)!) };
 }
 
-export function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
+export { percentile } from '../src-main/api/evaluate.ts';

@@ -7,7 +7,7 @@ import { DEFAULT_SUGGEST } from '../ml/suggest.ts';
 import { PRESETS } from '../ml/spec.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { deleteDraft, getDraft, listDrafts, saveDraft } from '../store/drafts.ts';
-import { getModel, renameModel, setModelStatus } from '../store/models.ts';
+import { getModel, listModels, renameModel, setModelStatus } from '../store/models.ts';
 import { getSettings, setSettings } from '../store/settings.ts';
 import { MlHost } from '../workers/ml-host.ts';
 import type { ChildLauncher } from '../workers/protocol.ts';
@@ -208,7 +208,8 @@ export class Core {
     const h = this.host('suggest');
     await h.ready;
     const opts = { text, docKey, threshold: s.threshold, maxWords: s.maxWords, maxChars: s.maxChars, temperature: s.temperature };
-    const active = s.activeModel && getModel(this.db, s.activeModel) ? s.activeModel : (models(this.db).find((m) => m.status === 'ready' || m.status === 'interrupted')?.name ?? null);
+    // On the keystroke path: plain row lookups, not the model summaries (which also sweep runs).
+    const active = s.activeModel && getModel(this.db, s.activeModel) ? s.activeModel : (listModels(this.db).find((m) => m.status === 'ready' || m.status === 'interrupted')?.name ?? null);
     if (active) return { ...(await h.request<SuggestResult>('suggest', { ...opts, model: active })), source: active };
     // No LSTM yet: the n-gram of the first corpus suggests.
     const corpus = corpora(this.db).find((c) => c.documents > 0);

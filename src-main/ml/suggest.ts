@@ -47,7 +47,8 @@ export function suggestAlternatives<S>(runner: StepModel<S>, tok: CharTokenizer,
   const best = decode(runner, tok, state, o, null);
   const probs = runner.probs(state);
   const others: Suggestion[] = [];
-  for (const id of Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]).slice(0, n)) {
+  // The likeliest first character is where the greedy decode above started: skip it, don't redo it.
+  for (const id of Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]).slice(1, n)) {
     const s = decode(runner, tok, state, o, id);
     if (s.text && s.text !== best.text && !others.some((x) => x.text === s.text)) others.push(s);
   }

@@ -117,6 +117,20 @@ export function loadCheckpoint(db: Db, modelId: number, kind: 'latest' | 'best')
     | undefined;
 }
 
+/**
+ * Which checkpoint `loadUsableCheckpoint` would return, without reading its weights: a cheap key
+ * for caches that must notice new weights.
+ */
+export function usableCheckpointStamp(db: Db, modelId: number): string | null {
+  const row = db
+    .prepare(
+      `SELECT kind, step, created_at FROM checkpoints WHERE model_id = ?
+       ORDER BY CASE kind WHEN 'best' THEN 0 ELSE 1 END LIMIT 1`,
+    )
+    .get(modelId) as { kind: string; step: number; created_at: string } | undefined;
+  return row ? `${modelId}:${row.kind}:${row.step}:${row.created_at}` : null;
+}
+
 /** The weights a model should be used with: its best checkpoint, else its latest. */
 export function loadUsableCheckpoint(db: Db, modelId: number): CheckpointRow | undefined {
   return loadCheckpoint(db, modelId, 'best') ?? loadCheckpoint(db, modelId, 'latest');

@@ -31,7 +31,7 @@ import {
   createModel,
   getModel,
   loadCheckpoint,
-  loadUsableCheckpoint,
+  usableCheckpointStamp,
   saveCheckpoints,
   setModelStatus,
   setTrainConfig,
@@ -75,8 +75,8 @@ export function openService(dataDir: string, backend: BackendReport) {
   function model(name: string): LoadedModel {
     const row = getModel(db, name);
     if (!row) throw notFound(`no model named "${name}" (nib models lists them)`);
-    const cp = loadUsableCheckpoint(db, row.id);
-    const key = cp ? `${row.id}:${cp.kind}:${cp.step}:${cp.created_at}` : '';
+    // Checked on every suggestion: a stamp, not the weights BLOB (megabytes for a medium model).
+    const key = usableCheckpointStamp(db, row.id) ?? '';
     const cached = loaded.get(name);
     if (cached && cached.key === key) return cached;
     const { spec, weights } = loadWeightsFor(db, row);
@@ -312,7 +312,7 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
   } catch (e) {
     flush();
     endRun(db, runId, 'failed', (e as Error).message);
-    setModelStatus(db, modelId, loadUsableCheckpoint(db, modelId) ? 'interrupted' : 'failed');
+    setModelStatus(db, modelId, usableCheckpointStamp(db, modelId) ? 'interrupted' : 'failed');
     if (e instanceof Error && /diverged/.test(e.message)) throw new NibError('data', e.message);
     throw e;
   } finally {
