@@ -5,7 +5,8 @@ import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const SHAKESPEARE = path.resolve(ROOT, '..', 'shared', 'data', 'tinyshakespeare.txt');
+/** 300k characters of tiny-shakespeare (public domain; see test/fixtures/README.md). */
+export const SHAKESPEARE = path.join(ROOT, 'test', 'fixtures', 'tinyshakespeare-300k.txt');
 
 export function tempDir(prefix = 'nib-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -64,7 +65,7 @@ export function makeDocx(paragraphs: string[]): Buffer {
   ]);
 }
 
-/** Float64 reference of SEED.md's LSTM, tfjs gate order (i, f, c, o), for checking the engines. */
+/** Float64 reference of the LSTM equations in README.md, tfjs gate order (i, f, c, o), for checking the engines. */
 export function referenceLogits(
   w: { data: Float32Array; shape: number[] }[],
   units: number[],
@@ -119,7 +120,7 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /**
  * Float64 reference of the whole training computation — forward, softmax cross-entropy (mean over
- * B·T) and backpropagation through time — written straight from the SEED.md equations, for
+ * B·T) and backpropagation through time — written straight from the LSTM equations in README.md, for
  * checking the kernels' gradients. x, y are batch-major [B*T].
  */
 export function referenceLossAndGrads(

@@ -222,6 +222,35 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* setAdaptive(model, enabled): let training steps pick their thread count by measurement */
+static napi_value js_set_adaptive(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  lstm_model *m = get_model(env, a[0]);
+  if (!m) return NULL;
+  bool on = false;
+  napi_get_value_bool(env, a[1], &on);
+  lstm_set_adaptive(m, on);
+  return NULL;
+}
+
+/* threadInfo(model) → { width, switches }: threads training steps use now, changes so far */
+static napi_value js_thread_info(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  lstm_model *m = get_model(env, a[0]);
+  if (!m) return NULL;
+  int width = 0, switches = 0;
+  lstm_thread_info(m, &width, &switches);
+  napi_value o, w, s;
+  napi_create_object(env, &o);
+  napi_create_int32(env, width, &w);
+  napi_create_int32(env, switches, &s);
+  napi_set_named_property(env, o, "width", w);
+  napi_set_named_property(env, o, "switches", s);
+  return o;
+}
+
 /* info() → { isa, threads } */
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
@@ -251,6 +280,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setThreads", 0, js_set_threads, 0, 0, 0, napi_default, 0},
       {"profile", 0, js_profile, 0, 0, 0, napi_default, 0},
       {"info", 0, js_info, 0, 0, 0, napi_default, 0},
+      {"setAdaptive", 0, js_set_adaptive, 0, 0, 0, napi_default, 0},
+      {"threadInfo", 0, js_thread_info, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof props / sizeof *props, props);
   return exports;

@@ -13,6 +13,31 @@
 
 #define MAXT 64
 
+/*
+ * Adaptive thread count. Threads meet once per time step, so a thread preempted by another busy
+ * process stalls the rest: on a 2-core laptop with a browser busy, two threads can train slower
+ * than one. Training steps are timed; every `interval` steps a few steps run at another candidate
+ * width (all threads, half, one), for at least three steps and 30 ms, and the faster per character
+ * is kept, with 5% hysteresis. The
+ * interval doubles (up to 400 steps) while the choice holds, and is at least 20 times the probe's
+ * duration, so probing costs a few percent at most once one width is clearly best; it comes back
+ * to 25 steps when the best width changes.
+ */
+#define ADAPT_MAX_CAND 3
+#define ADAPT_MIN_INTERVAL 25
+#define ADAPT_MAX_INTERVAL 400
+typedef struct {
+  int want, enabled, ncand, cand[ADAPT_MAX_CAND], cur, turn;
+  double per_char[ADAPT_MAX_CAND]; /* seconds per character, smoothed; 0 = not measured yet */
+  int interval, until_probe, skip;
+  int probe, probe_steps; /* candidate being probed (-1 = none), steps measured in the probe */
+  double probe_t, cur_t;  /* seconds and characters measured in the probe / since the last probe */
+  long probe_c, cur_c;
+  int switches;
+} adapt_state;
+
+static void adapt_reset(adapt_state *a, int threads, int want);
+
 struct lstm_model {
   const kernel_ops *ops;
   int V, E, L, hard;
@@ -31,6 +56,7 @@ struct lstm_model {
   /* NIB_KERNEL_PROFILE=1: seconds per phase, measured on thread 0 after each phase's barrier */
   int profile;
   double prof[LSTM_PHASES], t_last;
+  adapt_state adapt;
 };
 
 static double now_sec(void) {
@@ -87,6 +113,7 @@ lstm_model *lstm_create(int V, int E, int L, const int *units, int hard, const k
   m->off_bd = off;
   off += V;
   m->nparams = off;
+  adapt_reset(&m->adapt, pool_threads(), 1);
   return m;
 }
 
@@ -385,14 +412,100 @@ static void step_task(void *ctx, int tid, int nt) {
   }
 }
 
+static void adapt_reset(adapt_state *a, int threads, int want) {
+  memset(a, 0, sizeof *a);
+  a->want = want;
+  a->enabled = want && threads > 1;
+  a->cand[a->ncand++] = threads;
+  if (threads / 2 > 1) a->cand[a->ncand++] = threads / 2;
+  a->cand[a->ncand++] = 1;
+  a->interval = ADAPT_MIN_INTERVAL;
+  a->until_probe = 8; /* the first look at the alternatives comes early */
+  a->probe = -1;
+}
+
+/* The width for the next training step. */
+static int adapt_width(lstm_model *m) {
+  adapt_state *a = &m->adapt;
+  if (a->cand[0] != pool_threads()) adapt_reset(a, pool_threads(), a->want);
+  if (!a->enabled) return pool_threads();
+  return a->cand[a->probe >= 0 ? a->probe : a->cur];
+}
+
+static void adapt_record(lstm_model *m, double seconds, long chars) {
+  adapt_state *a = &m->adapt;
+  if (!a->enabled || chars <= 0) return;
+  /* The first step after a change of width pays for waking threads: it is not measured. */
+  if (a->skip) {
+    a->skip = 0;
+    if (a->probe < 0) a->until_probe--;
+    return;
+  }
+  if (a->probe >= 0) {
+    a->probe_t += seconds;
+    a->probe_c += chars;
+    a->probe_steps++;
+    /* At least 3 measured steps and 30 ms, so one preemption does not decide. */
+    if (a->probe_steps < 3 || (a->probe_t < 0.03 && a->probe_steps < 50)) return;
+    double measured = a->probe_t / (double)a->probe_c;
+    double current = a->cur_c > 0 ? a->cur_t / (double)a->cur_c : measured * 2;
+    a->per_char[a->probe] = measured;
+    int better = measured < current * 0.95;
+    if (better) {
+      a->cur = a->probe;
+      a->switches++;
+    }
+    a->interval = better ? ADAPT_MIN_INTERVAL : (a->interval * 2 < ADAPT_MAX_INTERVAL ? a->interval * 2 : ADAPT_MAX_INTERVAL);
+    a->until_probe = a->interval;
+    /* Keep probing under 5% of the time even where a probe is long next to a step (tiny models). */
+    double step_sec = (better ? measured : current) * (double)chars;
+    if (step_sec > 0 && 20 * a->probe_t / step_sec > a->until_probe) a->until_probe = (int)(20 * a->probe_t / step_sec) + 1;
+    a->probe = -1;
+    a->cur_t = 0;
+    a->cur_c = 0;
+    a->skip = 1;
+    return;
+  }
+  a->cur_t += seconds;
+  a->cur_c += chars;
+  if (--a->until_probe > 0) return;
+  /* Probe the candidates other than the current one in turn, never-measured ones first. */
+  int pick = -1;
+  for (int i = 0; i < a->ncand && pick < 0; i++)
+    if (i != a->cur && a->per_char[i] == 0) pick = i;
+  if (pick < 0) {
+    a->turn = (a->turn + 1) % a->ncand;
+    if (a->turn == a->cur) a->turn = (a->turn + 1) % a->ncand;
+    pick = a->turn;
+  }
+  a->probe = pick;
+  a->probe_t = 0;
+  a->probe_c = 0;
+  a->probe_steps = 0;
+  a->skip = 1;
+}
+
+void lstm_set_adaptive(lstm_model *m, int enabled) { adapt_reset(&m->adapt, pool_threads(), enabled); }
+
+void lstm_thread_info(lstm_model *m, int *width, int *switches) {
+  adapt_state *a = &m->adapt;
+  *width = a->enabled ? a->cand[a->cur] : pool_threads();
+  *switches = a->switches;
+}
+
 static double run(lstm_model *m, step_ctx *s) {
   int drop = s->mode == MODE_TRAIN && s->drop > 0;
   if (ensure_ws(m, s->B, s->T, drop) != 0) return NAN;
-  if (m->profile) m->t_last = now_sec();
+  int width = s->mode == MODE_TRAIN ? adapt_width(m) : (m->adapt.enabled ? m->adapt.cand[m->adapt.cur] : pool_threads());
+  pool_set_active(width);
+  double t0 = now_sec();
+  if (m->profile) m->t_last = t0;
   pool_run(step_task, s);
-  if (m->profile && s->mode == MODE_TRAIN) m->prof[PH_EMB_GRAD] += now_sec() - m->t_last;
+  double t1 = now_sec();
+  if (m->profile && s->mode == MODE_TRAIN) m->prof[PH_EMB_GRAD] += t1 - m->t_last;
+  if (s->mode == MODE_TRAIN) adapt_record(m, t1 - t0, (long)s->B * s->T);
   double total = 0;
-  for (int t = 0; t < pool_threads(); t++) total += m->part[t];
+  for (int t = 0; t < width; t++) total += m->part[t];
   return total / ((double)s->B * s->T);
 }
 

@@ -29,6 +29,10 @@ int lstm_logits(lstm_model *m, const float *params, const int32_t *x, int B, int
 double lstm_adam(float *params, const float *grads, float *mom, float *vel, long n, float lr, float b1, float b2, float eps, int t, float clip);
 /* Seconds spent per phase since the last call (NIB_KERNEL_PROFILE=1), then reset. */
 void lstm_profile(lstm_model *m, double *out);
+/* Adaptive thread count for training steps (on by default; see lstm.c). */
+void lstm_set_adaptive(lstm_model *m, int enabled);
+/* The width training steps use now, and how often it has changed. */
+void lstm_thread_info(lstm_model *m, int *width, int *switches);
 /* One inference step: state holds h then c of every layer; logits (V floats) may be NULL. */
 void lstm_infer_step(lstm_model *m, const float *params, float *state, int token, float *logits);
 

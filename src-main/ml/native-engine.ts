@@ -1,5 +1,5 @@
 import { ADAM, type OptimizerState, type StepOptions, type TrainEngine } from './engine.ts';
-import type { NativeKernel } from './native-kernel.ts';
+import { threadsFixed, type NativeKernel } from './native-kernel.ts';
 import { paramShapes, type ModelSpec } from './spec.ts';
 import { checkWeights, type NamedArray, type Weights } from './weights.ts';
 
@@ -36,8 +36,10 @@ export class NativeEngine implements TrainEngine {
     this.v = new Float32Array(offset);
     this.model = kernel.create(spec.vocab.length, spec.embedding, Int32Array.from(spec.units), spec.recurrentActivation === 'hardSigmoid');
     this.setWeights(weights);
+    const adaptive = !threadsFixed();
+    kernel.setAdaptive(this.model, adaptive);
     const { isa, threads } = kernel.info();
-    this.name = `nib-kernel (${isa}, ${threads} thread${threads === 1 ? '' : 's'})`;
+    this.name = `nib-kernel (${isa}, ${threads} thread${threads === 1 ? '' : 's'}${adaptive && threads > 1 ? ', adaptive' : ''})`;
   }
 
   async trainStep(x: Int32Array, y: Int32Array, B: number, T: number, o: StepOptions): Promise<number> {
@@ -51,6 +53,16 @@ export class NativeEngine implements TrainEngine {
   gradients(x: Int32Array, y: Int32Array, B: number, T: number, dropout = 0, seed = 0): { loss: number; grads: Weights } {
     const loss = this.kernel.trainStep(this.model, this.params, this.grads, x, y, B, T, dropout, seed);
     return { loss, grads: this.view(this.grads) };
+  }
+
+  /** Turns the adaptive thread count on or off for this model (benchmarks compare both). */
+  adaptThreads(on: boolean): void {
+    this.kernel.setAdaptive(this.model, on);
+  }
+
+  /** Threads training steps use now (adaptive unless NIB_THREADS is set), and how often it changed. */
+  threads(): { width: number; switches: number } {
+    return this.kernel.threadInfo(this.model);
   }
 
   /** Where training time went since the last call (needs NIB_KERNEL_PROFILE=1 before creation). */

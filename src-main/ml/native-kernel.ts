@@ -15,15 +15,25 @@ export interface NativeKernel {
   profile(model: object): { phase: string; seconds: number }[];
   setThreads(n: number): number;
   info(): { isa: string; threads: number };
+  /** Let this model's training steps pick their thread count by timing (on at creation). */
+  setAdaptive(model: object, enabled: boolean): void;
+  /** Threads this model's training steps use now, and how often that changed. */
+  threadInfo(model: object): { width: number; switches: number };
 }
 
 const ADDON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'build', 'Release', 'nib_kernel.node');
+
+/** NIB_THREADS fixes the thread count; otherwise the kernel adapts it to the machine's load. */
+export function threadsFixed(): boolean {
+  return Number(process.env.NIB_THREADS) > 0;
+}
 
 let loaded: { kernel: NativeKernel | null; why: string } | null = null;
 
 /**
  * Loads the native kernel once per process. Threads: NIB_THREADS, else one per core the OS
- * reports available. Returns null with the reason when it cannot load (not built, wrong platform).
+ * reports available; training steps then use as many of them as is fastest at the moment (see
+ * `threadsFixed`). Returns null with the reason when it cannot load (not built, wrong platform).
  */
 export function loadNativeKernel(): { kernel: NativeKernel | null; why: string } {
   if (loaded) return loaded;

@@ -6,7 +6,7 @@ export interface ModelSpec {
   unk: number | null;
   embedding: number;
   units: number[];
-  /** 'sigmoid' as in SEED.md and PyTorch; 'hardSigmoid' for models imported from tfjs-layers defaults. */
+  /** 'sigmoid' as in README.md's equations and PyTorch; 'hardSigmoid' for models imported from tfjs-layers defaults. */
   recurrentActivation: 'sigmoid' | 'hardSigmoid';
 }
 

@@ -5,7 +5,7 @@ import { checkWeights, type Weights } from './weights.ts';
 
 /**
  * The LSTM written out with tfjs ops (runs on every tfjs backend, GPU included). The cell follows
- * SEED.md with tfjs-layers' gate order i, f, c, o inside each 4H block. Gradients come from tfjs's
+ * the README's LSTM equations with tfjs-layers' gate order i, f, c, o inside each 4H block. Gradients come from tfjs's
  * autodiff; Adam and clipping are explicit so their state can be checkpointed exactly.
  */
 export class TfjsEngine implements TrainEngine {
