@@ -18,14 +18,17 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('suggestions come from the n-gram model before any LSTM exists', async () => {
+test('before any personal model exists, the base model suggests (with up to three alternatives, or one when asked)', async () => {
   const data = fs.readFileSync(SHAKESPEARE).subarray(0, 50_000).toString('base64');
   const r = (await core.call('corpora.import', { corpus: 'plays', files: [{ name: 'plays.txt', data }] })) as { imported: number };
   assert.equal(r.imported, 1);
   await core.call('settings.set', { threshold: 0 });
-  const s = (await core.call('suggest', { text: 'First Citizen:\nBefore we proceed any further, hear me ' })) as { source: string; alternatives: string[] };
-  assert.equal(s.source, 'n-gram of plays');
-  assert.ok(s.alternatives.length >= 1);
+  const text = 'First Citizen:\nBefore we proceed any further, hear me ';
+  const s = (await core.call('suggest', { text })) as { model: string; source: string; alternatives: string[] };
+  assert.deepEqual([s.model, s.source], ['base', 'lstm']);
+  assert.ok(s.alternatives.length >= 2, JSON.stringify(s.alternatives));
+  const one = (await core.call('suggest', { text, alternatives: 1 })) as { alternatives: string[] };
+  assert.deepEqual(one.alternatives, s.alternatives.slice(0, 1));
 });
 
 test('a crashed ML host is reported and replaced on the next request, without taking the core down', async () => {
@@ -39,16 +42,17 @@ test('a crashed ML host is reported and replaced on the next request, without ta
   assert.ok(crash && crash.type === 'host-crashed' && /killed \(SIGKILL\)/.test(crash.why));
   const again = (await core.call('app.info', {})) as { mlHostPid: number };
   assert.notEqual(again.mlHostPid, mlHostPid);
-  const s = (await core.call('suggest', { text: 'What say you ' })) as { source: string };
-  assert.equal(s.source, 'n-gram of plays');
+  const s = (await core.call('suggest', { text: 'What say you ' })) as { model: string };
+  assert.equal(s.model, 'base');
   off();
 });
 
 test('settings are validated and persisted', async () => {
   await assert.rejects(core.call('settings.set', { threshold: 2 }), /threshold" must be between 0 and 1/);
   await assert.rejects(core.call('settings.set', { backend: 'quantum' }), /backend" must be one of/);
-  const s = (await core.call('settings.set', { pauseMs: 300, temperature: 0.7 })) as { pauseMs: number; temperature: number; threshold: number };
-  assert.deepEqual([s.pauseMs, s.temperature, s.threshold], [300, 0.7, 0]);
+  await assert.rejects(core.call('settings.set', { creativity: 1.5 }), /creativity" must be between 0 and 1/);
+  const s = (await core.call('settings.set', { pauseMs: 300, creativity: 0.7 })) as { pauseMs: number; creativity: number; threshold: number };
+  assert.deepEqual([s.pauseMs, s.creativity, s.threshold], [300, 0.7, 0]);
 });
 
 test('training from the app: pause keeps it resumable, resume continues, cancel leaves a usable model', async () => {
@@ -60,8 +64,8 @@ test('training from the app: pause keeps it resumable, resume continues, cancel 
     assert.ok(pred(), 'timed out');
   };
   const done = () => events.filter((e) => e.type === 'train-done').length;
-  await core.call('train.start', { corpus: 'plays', model: 'app', preset: 'small', maxSteps: 100000 });
-  await assert.rejects(core.call('train.start', { corpus: 'plays', model: 'other', preset: 'small' }), /is training: wait for it or cancel it first/);
+  await core.call('train.start', { corpus: 'plays', model: 'app', from: 'scratch', preset: 'small', maxSteps: 100000 });
+  await assert.rejects(core.call('train.start', { corpus: 'plays', model: 'other', from: 'scratch', preset: 'small' }), /is training: wait for it or cancel it first/);
   await until(() => events.some((e) => e.type === 'train' && e.event.type === 'progress'));
   await core.call('train.pause', {});
   await until(() => done() === 1);
@@ -71,7 +75,7 @@ test('training from the app: pause keeps it resumable, resume continues, cancel 
   assert.ok(paused.steps > 0);
   assert.deepEqual(await core.call('train.status', {}), { running: false });
 
-  await core.call('train.start', { corpus: 'plays', model: 'app', preset: 'small', maxSteps: 100000, resume: true });
+  await core.call('train.start', { model: 'app', maxSteps: 100000, resume: true });
   await until(() => events.some((e) => e.type === 'train' && e.event.type === 'start' && e.event.resumedFromStep === paused.steps));
   await core.call('train.cancel', {});
   await until(() => done() === 2);

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { DocumentState } from '../src-main/ml/document-state.ts';
 import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
 import type { ModelSpec } from '../src-main/ml/spec.ts';
-import { suggest, type StepModel } from '../src-main/ml/suggest.ts';
+import { effectiveThreshold, suggest, type StepModel, type SuggestOptions } from '../src-main/ml/suggest.ts';
 import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
 import { initWeights } from '../src-main/ml/weights.ts';
 
@@ -53,9 +53,9 @@ describe('DocumentState: incremental LSTM state along a document', () => {
 });
 
 /** A scripted model: after `state` characters it predicts script[state] with probability q. */
-function scripted(script: string, q = 1): { model: StepModel<{ n: number }>; tok: CharTokenizer } {
-  const v = [...new Set([...script, '~'])];
-  const t = new CharTokenizer(v, null);
+function scripted(script: string, q = 1, unk: string | null = null): { model: StepModel<{ n: number }>; tok: CharTokenizer } {
+  const v = [...new Set([...script, '~', ...(unk ? [unk] : [])])];
+  const t = new CharTokenizer(v, unk ? v.indexOf(unk) : null);
   const model: StepModel<{ n: number }> = {
     probs(s) {
       const p = new Float32Array(v.length).fill((1 - q) / (v.length - 1));
@@ -72,10 +72,34 @@ function scripted(script: string, q = 1): { model: StepModel<{ n: number }>; tok
 }
 
 describe('suggestion policy', () => {
-  const run = (script: string, o: Partial<{ maxChars: number; maxWords: number; threshold: number }>, q = 1) => {
+  const run = (script: string, o: Partial<SuggestOptions>, q = 1, before = '') => {
     const { model, tok: t } = scripted(script, q);
-    return suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.2, ...o });
+    return suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.2, ...o }, before);
   };
+
+  test('never repeats the word before it, nor a pair of words ("the the", "of the of the")', () => {
+    assert.equal(run('the cat', {}, 1, 'I saw the ').text, '', 'the only boundary would make "the the"');
+    assert.equal(run('e cat sat ', {}, 1, 'I saw th').text, 'e cat sat', 'completing "th" to "the" is no repeat');
+    assert.equal(run('cat sat on the mat.', { maxWords: 6 }, 1, 'the ').text, 'cat sat on the mat.');
+    assert.equal(run('of the of the day', { maxWords: 6 }, 1, 'most ').text, 'of the', 'stops before the pair repeats');
+    assert.equal(run('ing the the end', {}, 1, 'walk').text, 'ing the', 'stops before an internal repeat');
+  });
+
+  test('never suggests the unknown symbol, though the model finds it likeliest', () => {
+    const unk = '\uFFFD';
+    const { model, tok: t } = scripted(`ab${unk}d ef`, 0.9, unk);
+    const s = suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0 });
+    assert.ok(!s.text.includes(unk), JSON.stringify(s.text));
+  });
+
+  test('creativity moves the confidence bar: bolder shows more, safer shows less', () => {
+    // Each character 0.8: "xyz" and its space cost 0.8^4 = 0.41, "xyz abc " 0.8^8 = 0.17.
+    const at = (creativity: number) => run('xyz abc def', { threshold: 0.3, creativity }, 0.8).text;
+    assert.equal(at(0.5), 'xyz', 'balanced: the threshold itself');
+    assert.equal(at(1), 'xyz abc', 'bold: a quarter of the threshold');
+    assert.equal(at(0), '', 'safe: four times the threshold');
+    assert.equal(effectiveThreshold({ maxChars: 1, maxWords: 1, threshold: 0.3 }), 0.3);
+  });
 
   test('completes the word and runs on to a natural boundary', () => {
     assert.equal(run('ing the day. Then', {}).text, 'ing the day.');

@@ -1,6 +1,7 @@
 import type { PresetName } from '../ml/spec.ts';
 import type { TrainConfig } from '../ml/train-config.ts';
 import type { Progress } from '../ml/train-loop.ts';
+import type { SourceChoice } from '../ml/source-choice.ts';
 
 /** Requests and results shared by the CLI, the ML host and (later) the IPC and WebSocket transports. */
 
@@ -9,12 +10,20 @@ export interface TrainParams {
   /** Corpus to train a new model on (ignored on resume: a model keeps its corpus). */
   corpus?: string;
   resume: boolean;
+  /**
+   * What a new model starts from: 'base' (fine-tune the base model shipped with Nib: the default),
+   * 'scratch' (random weights; the architecture from preset/layers/units/embedding), or the name
+   * of another model over the shared vocabulary.
+   */
+  from?: string;
   preset?: PresetName;
   layers?: number;
   units?: number;
   embedding?: number;
   /** Only the options the user set; the rest come from defaults, the preset or the model's last run. */
   config: Partial<TrainConfig>;
+  /** Measure the suggestion source when training ends (default true; tests of the loop skip it). */
+  chooseSource?: boolean;
 }
 
 export interface TrainStartEvent {
@@ -38,7 +47,13 @@ export type TrainProgressEvent = Progress & {
   sample?: string;
 };
 
-export type TrainEvent = TrainStartEvent | TrainProgressEvent;
+/** Training has ended; the suggestion source is being measured (ml/source-choice.ts). */
+export interface TrainMeasuringEvent {
+  type: 'measuring';
+  model: string;
+}
+
+export type TrainEvent = TrainStartEvent | TrainProgressEvent | TrainMeasuringEvent;
 
 export interface TrainResult {
   model: string;
@@ -49,6 +64,8 @@ export interface TrainResult {
   elapsedSec: number;
   runSec: number;
   charsPerSec: number;
+  /** Which source suggests for this model, as measured when training ended (null when not measured). */
+  suggestSource?: SourceChoice | null;
 }
 
 export interface GenerateParams {
@@ -79,7 +96,10 @@ export interface SuggestParams {
   maxChars?: number;
   maxWords?: number;
   threshold?: number;
-  temperature?: number;
+  /** 0–1: how bold suggestions are (see SuggestOptions.creativity). */
+  creativity?: number;
+  /** How many different suggestions to decode (1 on each keystroke; more for Alt+]). Default 3. */
+  alternatives?: number;
 }
 
 export interface SuggestResult {
@@ -90,4 +110,6 @@ export interface SuggestResult {
   latencyMs: number;
   /** Characters run through the LSTM for this call. */
   fedChars: number;
+  /** What suggested: 'lstm', 'ngram' or 'mix' (see ml/source-choice.ts). */
+  source?: string;
 }

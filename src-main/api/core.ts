@@ -1,13 +1,14 @@
 import type { SuggestResult, TrainEvent, TrainParams, TrainResult } from './contract.ts';
 import { NibError, notFound, toWire, type WireError } from './errors.ts';
 import { checkName, corpora, documents, importBuffers, removeCorpus, removeDocument } from './library.ts';
-import { models, removeModel } from './models.ts';
+import { defaultSuggestModel, models, removeModel } from './models.ts';
+import { installBaseModel } from './base-model.ts';
 import { validate, type Schema } from './validate.ts';
 import { DEFAULT_SUGGEST } from '../ml/suggest.ts';
 import { PRESETS } from '../ml/spec.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { deleteDraft, getDraft, listDrafts, saveDraft } from '../store/drafts.ts';
-import { getModel, listModels, renameModel, setModelStatus } from '../store/models.ts';
+import { getModel, renameModel, setModelStatus } from '../store/models.ts';
 import { getSettings, setSettings } from '../store/settings.ts';
 import { MlHost } from '../workers/ml-host.ts';
 import type { ChildLauncher } from '../workers/protocol.ts';
@@ -15,14 +16,15 @@ import type { ChildLauncher } from '../workers/protocol.ts';
 export interface Settings {
   pauseMs: number;
   threshold: number;
-  temperature: number;
+  /** 0–1: how bold suggestions are (ml/suggest.ts effectiveThreshold). */
+  creativity: number;
   maxWords: number;
   maxChars: number;
   activeModel: string | null;
   backend: string;
 }
 
-export const DEFAULT_SETTINGS: Settings = { pauseMs: 150, ...DEFAULT_SUGGEST, temperature: 1, activeModel: null, backend: 'auto' };
+export const DEFAULT_SETTINGS: Settings = { pauseMs: 150, ...DEFAULT_SUGGEST, creativity: 0.5, activeModel: null, backend: 'auto' };
 
 export type CoreEvent =
   | { type: 'train'; model: string; event: TrainEvent }
@@ -52,6 +54,7 @@ export class Core {
     private readonly launcher?: ChildLauncher,
   ) {
     this.db = openDb(dataDir);
+    installBaseModel(this.db);
     const name = { type: 'string', nonEmpty: true, max: 200 } as const;
     this.methods = {
       'app.info': { schema: {}, run: () => this.info() },
@@ -77,20 +80,22 @@ export class Core {
       },
       'train.start': {
         schema: {
-          corpus: name,
+          corpus: { ...name, optional: true },
           model: name,
-          preset: { type: 'enum', values: Object.keys(PRESETS) },
+          from: { type: 'enum', values: ['base', 'scratch'], optional: true },
+          preset: { type: 'enum', values: Object.keys(PRESETS), optional: true },
           maxSteps: { type: 'number', int: true, min: 1, optional: true },
           maxTimeSec: { type: 'number', min: 1, optional: true },
           resume: { type: 'boolean', optional: true },
         },
-        run: (p: { corpus: string; model: string; preset: keyof typeof PRESETS; maxSteps?: number; maxTimeSec?: number; resume?: boolean }) =>
+        run: (p: { corpus?: string; model: string; from?: 'base' | 'scratch'; preset?: keyof typeof PRESETS; maxSteps?: number; maxTimeSec?: number; resume?: boolean }) =>
           this.startTraining({
             model: p.model,
             corpus: p.corpus,
             resume: p.resume ?? false,
-            preset: p.preset,
-            config: { ...(p.maxSteps && { maxSteps: p.maxSteps }), ...(p.maxTimeSec && { maxTimeSec: p.maxTimeSec }), evalEvery: 100 },
+            ...(!p.resume && { from: p.from ?? 'base' }),
+            ...(p.from === 'scratch' && { preset: p.preset ?? 'small' }),
+            config: { ...(p.maxSteps && { maxSteps: p.maxSteps }), ...(p.maxTimeSec && { maxTimeSec: p.maxTimeSec }), ...(!p.resume && { evalEvery: 100 }) },
           }),
       },
       // Pause: stop at the next step with a checkpoint, to resume later. Cancel: stop for good; the
@@ -98,9 +103,14 @@ export class Core {
       'train.pause': { schema: {}, run: () => this.stopTraining('pause') },
       'train.cancel': { schema: {}, run: () => this.stopTraining('cancel') },
       'train.estimate': {
-        schema: { corpus: name, preset: { type: 'enum', values: Object.keys(PRESETS) }, steps: { type: 'number', int: true, min: 1, max: 10_000_000 } },
+        schema: {
+          corpus: name,
+          from: { type: 'enum', values: ['base', 'scratch'], optional: true },
+          preset: { type: 'enum', values: Object.keys(PRESETS), optional: true },
+          steps: { type: 'number', int: true, min: 1, max: 10_000_000 },
+        },
         // Timed in the suggestion host, so it never waits behind (or slows) a running training.
-        run: (p: { corpus: string; preset: string; steps: number }) => this.offload('estimate', p),
+        run: (p: { corpus: string; from?: string; preset?: string; steps: number }) => this.offload('estimate', p),
       },
       'train.status': { schema: {}, run: () => (this.training ? { running: true, model: this.training.model, last: this.training.last } : { running: false }) },
       'drafts.list': { schema: {}, run: () => listDrafts(this.db) },
@@ -126,15 +136,15 @@ export class Core {
       'models.import': { schema: { name, dir: { type: 'string', nonEmpty: true, max: 4096 } }, run: (p: { name: string; dir: string }) => this.offload('models.import', p) },
       'drafts.delete': { schema: { id: { type: 'number', int: true, min: 1 } }, run: (p: { id: number }) => deleteDraft(this.db, p.id) },
       suggest: {
-        schema: { text: { type: 'string', max: 50_000_000 }, docKey: { type: 'string', optional: true, max: 200 } },
-        run: (p: { text: string; docKey?: string }) => this.suggest(p.text, p.docKey),
+        schema: { text: { type: 'string', max: 50_000_000 }, docKey: { type: 'string', optional: true, max: 200 }, alternatives: { type: 'number', int: true, min: 1, max: 5, optional: true } },
+        run: (p: { text: string; docKey?: string; alternatives?: number }) => this.suggest(p.text, p.docKey, p.alternatives),
       },
       'settings.get': { schema: {}, run: () => this.settings() },
       'settings.set': {
         schema: {
           pauseMs: { type: 'number', int: true, min: 0, max: 5000, optional: true },
           threshold: { type: 'number', min: 0, max: 1, optional: true },
-          temperature: { type: 'number', min: 0.1, max: 3, optional: true },
+          creativity: { type: 'number', min: 0, max: 1, optional: true },
           maxWords: { type: 'number', int: true, min: 1, max: 50, optional: true },
           maxChars: { type: 'number', int: true, min: 1, max: 1000, optional: true },
           activeModel: { type: 'string', optional: true, max: 200 },
@@ -203,18 +213,18 @@ export class Core {
     return { dataDir: this.dataDir, backend, settings: this.settings(), mlHostPid: h.pid };
   }
 
-  private async suggest(text: string, docKey?: string): Promise<SuggestResult & { source: string }> {
+  private async suggest(text: string, docKey?: string, alternatives?: number): Promise<SuggestResult & { model: string }> {
     const s = this.settings();
     const h = this.host('suggest');
     await h.ready;
-    const opts = { text, docKey, threshold: s.threshold, maxWords: s.maxWords, maxChars: s.maxChars, temperature: s.temperature };
+    const opts = { text, docKey, threshold: s.threshold, maxWords: s.maxWords, maxChars: s.maxChars, creativity: s.creativity, alternatives };
     // On the keystroke path: plain row lookups, not the model summaries (which also sweep runs).
-    const active = s.activeModel && getModel(this.db, s.activeModel) ? s.activeModel : (listModels(this.db).find((m) => m.status === 'ready' || m.status === 'interrupted')?.name ?? null);
-    if (active) return { ...(await h.request<SuggestResult>('suggest', { ...opts, model: active })), source: active };
-    // No LSTM yet: the n-gram of the first corpus suggests.
+    const active = defaultSuggestModel(this.db, s.activeModel);
+    if (active) return { ...(await h.request<SuggestResult>('suggest', { ...opts, model: active })), model: active };
+    // No model at all (a build without the base model): the n-gram of the first corpus suggests.
     const corpus = corpora(this.db).find((c) => c.documents > 0);
-    if (!corpus) return { suggestion: '', probability: 0, alternatives: [], latencyMs: 0, fedChars: 0, source: 'none' };
-    return { ...(await h.request<SuggestResult>('suggest', { ...opts, corpus: corpus.name })), source: `n-gram of ${corpus.name}` };
+    if (!corpus) return { suggestion: '', probability: 0, alternatives: [], latencyMs: 0, fedChars: 0, model: 'none' };
+    return { ...(await h.request<SuggestResult>('suggest', { ...opts, corpus: corpus.name })), model: `n-gram of ${corpus.name}` };
   }
 
   private async startTraining(p: TrainParams): Promise<{ started: true }> {

@@ -61,10 +61,10 @@ export function percentile(xs: number[], p: number): number {
  * evenly spaced chunks of 10,000 characters adding up to `maxChars`, each read after the 1,000
  * characters before it (so the model starts warm, as in a document being written).
  */
-function pickSegments(text: string, maxChars: number): { segments: { context: string; text: string }[]; sampling: string } {
+export function pickSegments(text: string, maxChars: number, chunk = CHUNK): { segments: { context: string; text: string }[]; sampling: string } {
   const cps = Array.from(text);
   if (cps.length <= maxChars) return { segments: [{ context: '', text }], sampling: `all ${cps.length.toLocaleString('en-US')} held-out characters` };
-  const count = Math.max(1, Math.floor(maxChars / CHUNK));
+  const count = Math.max(1, Math.floor(maxChars / chunk));
   const size = Math.floor(maxChars / count);
   const segments = Array.from({ length: count }, (_, k) => {
     const start = Math.floor((k * (cps.length - size)) / Math.max(1, count - 1));
@@ -73,7 +73,7 @@ function pickSegments(text: string, maxChars: number): { segments: { context: st
   return { segments, sampling: `${count} evenly spaced chunks of ${size.toLocaleString('en-US')} characters (of ${cps.length.toLocaleString('en-US')} held out), each after 1,000 characters of context` };
 }
 
-function evaluateWith<S>(name: string, model: StepModel<S>, tok: CharTokenizer, zero: () => S, segments: { context: string; text: string }[], o: SuggestOptions): EvalRow {
+export function evaluateWith<S>(name: string, model: StepModel<S>, tok: CharTokenizer, zero: () => S, segments: { context: string; text: string }[], o: SuggestOptions): EvalRow {
   const total: TypingResult = { chars: 0, nats: 0, scored: 0, keystrokes: 0, ksr: 0, shown: 0, accepted: 0, acceptedChars: 0, latencies: [] };
   let logLoss = 0;
   for (const seg of segments) {
@@ -82,7 +82,7 @@ function evaluateWith<S>(name: string, model: StepModel<S>, tok: CharTokenizer, 
       const id = tok.id(ch);
       if (id >= 0) model.step(start, id);
     }
-    const r = simulateTyping(model, tok, start, seg.text, o);
+    const r = simulateTyping(model, tok, start, seg.text, o, seg.context);
     total.chars += r.chars;
     total.scored += r.scored;
     logLoss += r.nats * r.scored;

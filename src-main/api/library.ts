@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { isShared, unknownShare } from '../ml/vocab.ts';
 import {
+  corpusTexts,
   deleteCorpus,
   deleteDocument,
   ensureCorpus,
@@ -37,6 +39,23 @@ export interface ImportResult {
   imported: number;
   skipped: Record<string, number>;
   chars: number;
+  /** The whole corpus's characters outside the shared vocabulary (read as unknown, never suggested). */
+  unknown: UnknownReport;
+}
+
+export interface UnknownReport {
+  share: number;
+  chars: number;
+  /** The most frequent of them, with counts. */
+  top: [string, number][];
+}
+
+/** How much of a corpus falls outside the shared vocabulary, and which characters most. */
+export function unknownReport(texts: string[]): UnknownReport {
+  const { unknown, share } = unknownShare(texts);
+  const counts = new Map<string, number>();
+  if (unknown > 0) for (const t of texts) for (const ch of t) if (!isShared(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  return { share, chars: unknown, top: [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8) };
 }
 
 /** Validates a corpus or model name: printable, not empty, not absurdly long. */
@@ -60,13 +79,14 @@ export function importPaths(db: Db, p: ImportParams, onFile?: (o: FileOutcome) =
   const { files, missing } = collectFiles(p.paths);
   if (missing.length === p.paths.length) throw notFound(`no such file or folder: ${missing.join(', ')}`);
   const corpus = ensureCorpus(db, corpusName);
-  const result: ImportResult = { corpus: corpusName, files: [], imported: 0, skipped: {}, chars: 0 };
+  const result: ImportResult = { corpus: corpusName, files: [], imported: 0, skipped: {}, chars: 0, unknown: { share: 0, chars: 0, top: [] } };
   const add = (o: FileOutcome) => {
     tally(result, o);
     onFile?.(o);
   };
   for (const m of missing) add({ path: m, status: 'skipped', code: 'unreadable', reason: 'no such file or folder' });
   for (const file of files) addOutcome(db, corpus.id, corpusName, readDocumentFile(file, maxSize), file, add);
+  result.unknown = unknownReport(corpusTexts(db, corpus.id));
   return result;
 }
 
@@ -83,7 +103,7 @@ export function importBuffers(db: Db, corpus: string, files: { name: string; dat
   const corpusName = checkName('corpus', corpus);
   if (!files.length) throw invalid('nothing to import: choose one or more files');
   const c = ensureCorpus(db, corpusName);
-  const result: ImportResult = { corpus: corpusName, files: [], imported: 0, skipped: {}, chars: 0 };
+  const result: ImportResult = { corpus: corpusName, files: [], imported: 0, skipped: {}, chars: 0, unknown: { share: 0, chars: 0, top: [] } };
   for (const f of files) {
     const ext = path.extname(f.name).toLowerCase();
     const format = SUPPORTED_EXTENSIONS[ext];
@@ -94,6 +114,7 @@ export function importBuffers(db: Db, corpus: string, files: { name: string; dat
         : documentFromBytes(f.name, f.name, format, f.data);
     addOutcome(db, c.id, corpusName, outcome, f.name, (o) => tally(result, o));
   }
+  result.unknown = unknownReport(corpusTexts(db, c.id));
   return result;
 }
 

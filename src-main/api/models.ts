@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fromLayersArtifacts, toLayersArtifacts, WEIGHTS_FILE } from '../ml/layers-format.ts';
+import type { SourceChoice } from '../ml/source-choice.ts';
 import { paramCount, type ModelSpec } from '../ml/spec.ts';
 import { encodeArrays } from '../ml/weights.ts';
 import type { Db } from '../store/db.ts';
@@ -24,6 +25,11 @@ export interface ModelSummary {
   bestBitsPerChar: number | null;
   trainSeconds: number;
   updatedAt: string;
+  origin: 'trained' | 'imported' | 'base';
+  /** The model this one was fine-tuned from (for the base: its release). */
+  parent: string | null;
+  /** Which source suggests for it, as measured (null: the LSTM alone, not measured). */
+  suggestSource: SourceChoice | null;
 }
 
 export function summarise(row: ModelRow): ModelSummary {
@@ -42,7 +48,26 @@ export function summarise(row: ModelRow): ModelSummary {
     bestBitsPerChar: row.best_val_loss === null ? null : row.best_val_loss / Math.LN2,
     trainSeconds: row.train_seconds,
     updatedAt: row.updated_at,
+    origin: row.origin,
+    parent: row.parent,
+    suggestSource: row.suggest_source ? (JSON.parse(row.suggest_source) as SourceChoice) : null,
   };
+}
+
+/**
+ * The model that suggests when the writer has not chosen one: the most recently trained personal
+ * model that is usable, else the base model shipped with Nib. A plain query: it runs per keystroke.
+ */
+export function defaultSuggestModel(db: Db, chosen: string | null): string | null {
+  if (chosen && getModel(db, chosen)) return chosen;
+  const row = db
+    .prepare(
+      `SELECT name FROM models WHERE status IN ('ready', 'interrupted')
+       AND EXISTS (SELECT 1 FROM checkpoints c WHERE c.model_id = models.id)
+       ORDER BY CASE origin WHEN 'base' THEN 1 ELSE 0 END, updated_at DESC LIMIT 1`,
+    )
+    .get() as { name: string } | undefined;
+  return row?.name ?? null;
 }
 
 export function models(db: Db): ModelSummary[] {
@@ -105,7 +130,7 @@ export async function importModel(db: Db, dir: string, name: string): Promise<Mo
   } catch (e) {
     throw invalid(`cannot import ${dir}: ${(e as Error).message}`);
   }
-  const row = createModel(db, { name: modelName, corpusId: null, corpusName: null, spec: loaded.spec });
+  const row = createModel(db, { name: modelName, corpusId: null, corpusName: null, spec: loaded.spec, origin: 'imported' });
   saveCheckpoints(db, row.id, [{ kind: 'best', step: 0, valLoss: null, weights: encodeArrays(loaded.weights), optimizer: null, trainer: null }], {
     steps: 0,
     trainSeconds: 0,

@@ -2,6 +2,7 @@ import zlib from 'node:zlib';
 import { NgramModel, type NgramData } from '../ml/ngram.ts';
 import { buildVocab, CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_TRAIN } from '../ml/train-config.ts';
+import { isSharedVocab, MAX_UNKNOWN_SHARE, SHARED_UNK, SHARED_VOCAB, unknownShare } from '../ml/vocab.ts';
 import { splitTexts } from '../ml/train-data.ts';
 import { corpusTexts, getCorpus } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
@@ -23,9 +24,21 @@ export interface NgramSummary {
  */
 export function buildNgramFor(texts: string[], valFraction = DEFAULT_TRAIN.valFraction, vocab?: string[]) {
   const { train, val } = splitTexts(texts, valFraction);
-  const tok = new CharTokenizer(vocab ?? buildVocab(texts), null);
+  const tok = tokenizerFor(vocab ?? corpusVocab(texts));
   const { model, tried } = NgramModel.build(tok.vocab, tok.encode(train), tok.encode(val));
   return { model, tok, tried, valLoss: tried.find((t) => t.order === model.order)!.valLoss };
+}
+
+/**
+ * The vocabulary of a corpus's n-gram: the shared one (so it can be mixed with the base model and
+ * every model fine-tuned from it), unless the corpus is mostly outside it.
+ */
+export function corpusVocab(texts: string[]): string[] {
+  return unknownShare(texts).share <= MAX_UNKNOWN_SHARE ? [...SHARED_VOCAB] : buildVocab(texts);
+}
+
+export function tokenizerFor(vocab: string[]): CharTokenizer {
+  return new CharTokenizer(vocab, isSharedVocab(vocab) ? SHARED_UNK : null);
 }
 
 /** (Re)builds and stores the n-gram model of a corpus; run after every import. */
@@ -41,6 +54,22 @@ export function refreshNgram(db: Db, corpusName: string): NgramSummary | null {
   return { corpus: corpusName, order: model.order, valLoss, bitsPerChar: valLoss / Math.LN2, seconds: (performance.now() - t0) / 1000, tried };
 }
 
+/**
+ * The stored n-gram of a corpus as it is, without rebuilding, and a cheap stamp that changes when
+ * it is rebuilt: for the keystroke path, which must never wait seconds for a build.
+ */
+export function storedNgramStamp(db: Db, corpusId: number): string | null {
+  const row = db.prepare('SELECT built_at FROM ngram_models WHERE corpus_id = ?').get(corpusId) as { built_at: string } | undefined;
+  return row ? `${corpusId}:${row.built_at}` : null;
+}
+
+export function loadStoredNgram(db: Db, corpusId: number): { model: NgramModel; tok: CharTokenizer } | null {
+  const row = loadNgram(db, corpusId);
+  if (!row) return null;
+  const model = NgramModel.fromData(JSON.parse(zlib.gunzipSync(row.data).toString('utf8')) as NgramData);
+  return { model, tok: tokenizerFor(model.vocab) };
+}
+
 /** The stored n-gram model of a corpus, rebuilt first if its documents changed since. */
 export function corpusNgram(db: Db, corpusName: string): { model: NgramModel; tok: CharTokenizer } {
   const corpus = getCorpus(db, corpusName);
@@ -51,5 +80,5 @@ export function corpusNgram(db: Db, corpusName: string): { model: NgramModel; to
     row = loadNgram(db, corpus.id)!;
   }
   const model = NgramModel.fromData(JSON.parse(zlib.gunzipSync(row.data).toString('utf8')) as NgramData);
-  return { model, tok: new CharTokenizer(model.vocab, null) };
+  return { model, tok: tokenizerFor(model.vocab) };
 }

@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import type { GenerateResult, SuggestResult, TrainEvent, TrainParams, TrainResult } from '../api/contract.ts';
 import { invalid, NibError } from '../api/errors.ts';
 import { checkName, corpora, documents, importPaths, removeCorpus, removeDocument } from '../api/library.ts';
-import { exportModel, importModel, models, removeModel } from '../api/models.ts';
+import { defaultSuggestModel, exportModel, importModel, models, removeModel } from '../api/models.ts';
+import { installBaseModel } from '../api/base-model.ts';
+import { getSettings } from '../store/settings.ts';
 import type { EvalParams, EvalResult } from '../api/evaluate.ts';
 import { refreshNgram } from '../api/ngram.ts';
 import type { BackendReport } from '../ml/backend.ts';
@@ -49,6 +51,7 @@ const TRAIN_OPTIONS: Options = {
   corpus: { type: 'string' },
   model: { type: 'string' },
   resume: { type: 'string' },
+  from: { type: 'string' },
   preset: { type: 'string' },
   layers: { type: 'string' },
   units: { type: 'string' },
@@ -74,7 +77,7 @@ function trainParams(c: Ctx): TrainParams {
   const preset = c.str('preset');
   if (preset !== undefined && !(preset in PRESETS)) throw invalid(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got "${preset}"`);
   if (resume) {
-    for (const k of ['corpus', 'preset', 'layers', 'units', 'embedding', 'seq-len', 'batch', 'val-fraction']) {
+    for (const k of ['corpus', 'from', 'preset', 'layers', 'units', 'embedding', 'seq-len', 'batch', 'val-fraction']) {
       if (c.values[k] !== undefined) throw invalid(`--${k} cannot change on --resume: a model keeps its corpus, architecture and data split`);
     }
   } else if (!c.str('corpus')) throw invalid('nib train needs --corpus NAME (nib corpora lists them)');
@@ -93,10 +96,15 @@ function trainParams(c: Ctx): TrainParams {
   set('seed', parseNumber('seed', c.str('seed'), { int: true, min: 0, max: 2 ** 32 - 1 }));
   set('evalEvery', parseNumber('eval-every', c.str('eval-every'), { int: true, min: 1 }));
   set('checkpointEverySec', parseDuration('checkpoint-every', c.str('checkpoint-every')));
+  // Size options mean a new architecture, so they imply --from scratch; otherwise the base is fine-tuned.
+  const sized = ['preset', 'layers', 'units', 'embedding'].some((k) => c.values[k] !== undefined);
+  const from = c.str('from') ?? (sized ? 'scratch' : 'base');
+  if (sized && from !== 'scratch') throw invalid(`--preset, --layers, --units and --embedding need --from scratch: a model fine-tuned from "${from}" keeps its architecture`);
   return {
     model: checkName('model', model),
     corpus: c.str('corpus'),
     resume: !!resume,
+    ...(resume ? {} : { from: from === 'base' || from === 'scratch' ? from : checkName('model', from) }),
     preset: preset as PresetName | undefined,
     layers: parseNumber('layers', c.str('layers'), { int: true, min: 1, max: 8 }),
     units: parseNumber('units', c.str('units'), { int: true, min: 1, max: 4096 }),
@@ -130,6 +138,10 @@ const COMMANDS: Record<string, Command> = {
       const skipped = Object.entries(r.skipped);
       const skippedText = skipped.length ? skipped.map(([k, n]) => `${n} ${k}`).join(', ') : 'none';
       const ngram = r.imported > 0 ? refreshNgram(c.db(), r.corpus) : null;
+      if (!c.out.json && r.unknown.chars > 0) {
+        const top = r.unknown.top.map(([ch, n]) => `${JSON.stringify(ch)} ×${n.toLocaleString('en-US')}`).join(', ');
+        c.out.err(`${(100 * r.unknown.share).toFixed(2)}% of the corpus's characters are outside Nib's vocabulary and are read as unknown (never suggested): ${top}`);
+      }
       if (ngram && !c.out.json) {
         c.out.err(`n-gram model: order ${ngram.order}, ${ngram.bitsPerChar.toFixed(3)} bits/char on held-out text, built in ${ngram.seconds.toFixed(1)} s (nib suggest --corpus ${r.corpus} uses it)`);
       }
@@ -182,7 +194,10 @@ const COMMANDS: Record<string, Command> = {
   },
   train: {
     summary: 'train a model on a corpus, or resume one',
-    usage: 'nib train --corpus NAME --model NAME [--preset small|medium|large | --layers N --units N --embedding N] [options]\n       nib train --resume MODEL [--max-steps N --max-time 10m ...]',
+    usage:
+      'nib train --corpus NAME --model NAME [--from base|MODEL] [options]      (personalise: fine-tune the base model)\n' +
+      '       nib train --corpus NAME --model NAME --from scratch [--preset small|medium|large | --layers N --units N --embedding N] [options]\n' +
+      '       nib train --resume MODEL [--max-steps N --max-time 10m ...]',
     options: TRAIN_OPTIONS,
     async run(c) {
       const params = trainParams(c);
@@ -206,6 +221,10 @@ const COMMANDS: Record<string, Command> = {
             r,
             `${r.reason === 'cancelled' ? 'Stopped' : 'Finished'} "${r.model}" at step ${r.steps} (${r.reason}): best validation loss ${r.bestValLoss?.toFixed(4) ?? '--'} nats${bits} at step ${r.bestStep}; ${Math.round(r.charsPerSec).toLocaleString('en-US')} chars/s over ${formatDuration(r.runSec)}.`,
           );
+          if (r.suggestSource && !c.out.json) {
+            const m = r.suggestSource.measured.map((x) => `${x.source} ${(100 * x.ksr).toFixed(1)}% KSR`).join(', ');
+            c.out.err(`Suggestions will come from: ${sourceLabel(r.suggestSource.source, r.suggestSource.lambda)} (${m}; ${r.suggestSource.chars.toLocaleString('en-US')} held-out characters).`);
+          }
           return r.reason === 'cancelled' ? 130 : 0;
         } finally {
           process.off('SIGINT', onSignal);
@@ -236,23 +255,34 @@ const COMMANDS: Record<string, Command> = {
   },
   suggest: {
     summary: 'the suggestion the editor would show after TEXT',
-    usage: 'nib suggest (--model NAME | --corpus NAME) --text TEXT [--threshold 0.3 --max-words 4 --max-chars 48]',
-    options: { model: { type: 'string' }, corpus: { type: 'string' }, text: { type: 'string' }, threshold: { type: 'string' }, 'max-words': { type: 'string' }, 'max-chars': { type: 'string' } },
+    usage: 'nib suggest --text TEXT [--model NAME | --corpus NAME] [--threshold 0.3 --creativity 0.5 --max-words 4 --max-chars 48]',
+    options: {
+      model: { type: 'string' },
+      corpus: { type: 'string' },
+      text: { type: 'string' },
+      threshold: { type: 'string' },
+      creativity: { type: 'string' },
+      'max-words': { type: 'string' },
+      'max-chars': { type: 'string' },
+    },
     async run(c) {
-      if (!!c.str('model') === !!c.str('corpus')) throw invalid('nib suggest needs --model NAME (an LSTM) or --corpus NAME (its n-gram model)');
-      const model = c.str('model') ? checkName('model', c.str('model')) : undefined;
+      if (c.str('model') && c.str('corpus')) throw invalid('give either --model NAME (an LSTM) or --corpus NAME (its n-gram model), not both');
       const corpus = c.str('corpus') ? checkName('corpus', c.str('corpus')) : undefined;
+      // Without either, the model the app would use: the one chosen in Settings, else the newest personal model, else the base.
+      const model = c.str('model') ? checkName('model', c.str('model')) : corpus ? undefined : defaultSuggestModel(c.db(), (getSettings(c.db()).activeModel as string | undefined) ?? null);
+      if (!model && !corpus) throw new NibError('data', 'no model to suggest with: train one (nib train --corpus NAME --model NAME) or pass --corpus NAME for its n-gram');
       if (c.str('text') === undefined) throw invalid('nib suggest needs --text TEXT (the text before the cursor)');
       const params = {
         model,
         corpus,
         text: c.str('text')!,
         threshold: parseNumber('threshold', c.str('threshold'), { min: 0, max: 1 }),
+        creativity: parseNumber('creativity', c.str('creativity'), { min: 0, max: 1 }),
         maxWords: parseNumber('max-words', c.str('max-words'), { int: true, min: 1, max: 50 }),
         maxChars: parseNumber('max-chars', c.str('max-chars'), { int: true, min: 1, max: 1000 }),
       };
       const r = await withHost(c, (h) => h.request<SuggestResult>('suggest', params));
-      c.out.result(r, r.suggestion);
+      c.out.result({ ...r, model: model ?? null }, r.suggestion);
     },
   },
   eval: {
@@ -397,6 +427,11 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
     return;
   }
   if (e.type === 'checkpoint') return;
+  if (e.type === 'measuring') {
+    out.status('');
+    out.err('Measuring which suggests best on held-out text: the model, the corpus n-gram or both mixed…');
+    return;
+  }
   const frac = e.maxSteps > 0 ? e.step / e.maxSteps : null;
   const val = e.valLoss === null ? 'val --' : `val ${e.valLoss.toFixed(3)} nats (${(e.valLoss / Math.LN2).toFixed(2)} bits/char)`;
   const line = `${frac !== null ? bar(frac) + ' ' : ''}step ${e.step}${e.maxSteps ? '/' + e.maxSteps : ''} ep ${e.epoch.toFixed(2)} | loss ${e.trainLoss.toFixed(3)} | ${val} | ${Math.round(e.charsPerSec).toLocaleString('en-US')} chars/s | ETA ${formatDuration(e.etaSec)}`;
@@ -404,6 +439,10 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
     out.status('');
     out.err(line + (e.improved ? ' *best' : ''));
   } else out.status(line);
+}
+
+function sourceLabel(source: string, lambda: number): string {
+  return source === 'mix' ? `the model mixed with the corpus n-gram (λ ${lambda})` : source === 'ngram' ? 'the corpus n-gram' : 'the model';
 }
 
 function help(): string {
@@ -468,7 +507,13 @@ export async function main(argv: string[]): Promise<number> {
       positionals: parsed.positionals,
       out,
       dataDir,
-      db: () => (db ??= openDb(dataDir)),
+      db: () => {
+        if (!db) {
+          db = openDb(dataDir);
+          installBaseModel(db);
+        }
+        return db;
+      },
       str: (k) => {
         const v = values[k];
         return typeof v === 'string' ? v : undefined;

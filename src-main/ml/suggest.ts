@@ -14,8 +14,18 @@ export interface SuggestOptions {
   maxWords: number;
   /** Smallest probability (under the model) that the writer types the whole suggestion. */
   threshold: number;
-  /** Creativity: probabilities are sharpened (< 1) or flattened (> 1) before deciding. Default 1. */
-  temperature?: number;
+  /**
+   * Creativity, 0–1 (default 0.5): how bold suggestions are. It moves the confidence bar: at 0.5 it
+   * is `threshold`, at 0 four times higher (fewer, safer suggestions), at 1 four times lower (more
+   * and longer ones, more often wrong).
+   */
+  creativity?: number;
+}
+
+/** The confidence bar a suggestion must clear at the options' creativity. */
+export function effectiveThreshold(o: SuggestOptions): number {
+  const c = Math.min(1, Math.max(0, o.creativity ?? 0.5));
+  return Math.min(0.95, o.threshold * 4 ** (1 - 2 * c));
 }
 
 export const DEFAULT_SUGGEST: SuggestOptions = { maxChars: 48, maxWords: 4, threshold: 0.3 };
@@ -32,68 +42,100 @@ const PHRASE_END = new Set([',', ';', ':', ')', '"', '”', '’']);
 /**
  * The continuation the editor shows: greedy decoding from the model's distribution, kept only as
  * far as its joint probability stays above the threshold, and cut back to a natural boundary —
- * the end of a word, phrase or sentence. Never crosses a line break. Empty when not confident.
+ * the end of a word, phrase or sentence. Never crosses a line break, never contains the unknown
+ * symbol, never repeats the word before it ("the the"). Empty when not confident. `before` is the
+ * text before the cursor (its last few words are enough).
  */
-export function suggest<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions = DEFAULT_SUGGEST): Suggestion {
-  return decode(runner, tok, state, o, null);
+export function suggest<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions = DEFAULT_SUGGEST, before = ''): Suggestion {
+  return decode(runner, tok, state, o, null, before);
 }
 
 /**
  * Up to `n` different suggestions for Alt+] / Alt+[: greedy decoding as in `suggest`, started from
  * each of the `n` likeliest next characters.
  */
-export function suggestAlternatives<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions = DEFAULT_SUGGEST, n = 3): Suggestion[] {
+export function suggestAlternatives<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions = DEFAULT_SUGGEST, n = 3, before = ''): Suggestion[] {
   // The first is exactly `suggest`'s answer (what `nib eval` measures); the others follow by probability.
-  const best = decode(runner, tok, state, o, null);
+  const best = decode(runner, tok, state, o, null, before);
+  if (n <= 1) return best.text ? [best] : [];
   const probs = runner.probs(state);
   const others: Suggestion[] = [];
   // The likeliest first character is where the greedy decode above started: skip it, don't redo it.
-  for (const id of Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]).slice(1, n)) {
-    const s = decode(runner, tok, state, o, id);
+  const firsts = Array.from(probs.keys())
+    .filter((id) => id !== tok.unk)
+    .sort((a, b) => probs[b] - probs[a])
+    .slice(1, n);
+  for (const id of firsts) {
+    const s = decode(runner, tok, state, o, id, before);
     if (s.text && s.text !== best.text && !others.some((x) => x.text === s.text)) others.push(s);
   }
   others.sort((a, b) => b.probability - a.probability);
   return (best.text ? [best, ...others] : others).slice(0, n);
 }
 
-function withTemperature(p: Float32Array, t: number): Float32Array {
-  if (t === 1) return p;
-  const out = new Float32Array(p.length);
-  let sum = 0;
-  for (let i = 0; i < p.length; i++) sum += out[i] = Math.pow(p[i], 1 / Math.max(t, 0.05));
-  for (let i = 0; i < p.length; i++) out[i] /= sum;
-  return out;
+const WORD = /[\p{L}\p{N}'’-]+/gu;
+
+/** The last `n` words of a text, lower-cased. */
+function lastWords(text: string, n: number): string[] {
+  return (text.slice(-80).toLowerCase().match(WORD) ?? []).slice(-n);
 }
 
-function decode<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions, forcedFirst: number | null): Suggestion {
+/** How many words the text's ending repeats: 1 for "the the", 2 for "of the of the", else 0. */
+function repeats(words: string[]): number {
+  const k = words.length;
+  if (k >= 2 && words[k - 1] === words[k - 2]) return 1;
+  return k >= 4 && words[k - 1] === words[k - 3] && words[k - 2] === words[k - 4] ? 2 : 0;
+}
+
+function decode<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions, forcedFirst: number | null, before: string): Suggestion {
   const s = runner.clone(state);
+  const threshold = effectiveThreshold(o);
+  // Does the cursor stand inside a word? Then the first word of the suggestion completes it.
+  const inWord = /[\p{L}\p{N}'’-]$/u.test(before);
+  const context = lastWords(before, 3);
+  if (inWord) context.pop();
+  const partial = inWord ? (before.match(/[\p{L}\p{N}'’-]+$/u)?.[0] ?? '') : '';
   let out = '';
   let p = 1;
   let best: Suggestion = { text: '', probability: 1 };
+  /** Every boundary kept so far, so a repeat can be cut back to where it began. */
+  const kept: Suggestion[] = [best];
   let words = 0;
+  /** A word boundary: keep `out` as the best so far, unless it ends in a repeat (then cut it off). */
+  const boundary = (): boolean => {
+    const r = repeats([...context, ...lastWords(partial + out, 8)].slice(-6));
+    if (r > 0) {
+      // The repeat's first half is already kept as the latest boundaries: drop it as well.
+      best = kept[Math.max(0, kept.length - r)];
+      return false;
+    }
+    best = { text: out, probability: p };
+    kept.push(best);
+    return true;
+  };
   for (let i = 0; i < o.maxChars; i++) {
-    const probs = withTemperature(runner.probs(s), o.temperature ?? 1);
-    let id = 0;
+    const probs = runner.probs(s);
+    let id = -1;
     if (i === 0 && forcedFirst !== null) id = forcedFirst;
-    else for (let k = 1; k < probs.length; k++) if (probs[k] > probs[id]) id = k;
+    else for (let k = 0; k < probs.length; k++) if (k !== tok.unk && (id < 0 || probs[k] > probs[id])) id = k;
     const ch = tok.vocab[id];
     p *= probs[id];
-    if (p < o.threshold) break;
+    if (p < threshold) break;
     if (ch === '\n' || ch === '\r') {
       // A line end completes the word before it, but a suggestion never runs onto the next line.
-      if (out.trim() !== '' && !/\s$/.test(out)) best = { text: out, probability: p };
+      if (out.trim() !== '' && !/\s$/.test(out)) boundary();
       break;
     }
     if (ch === ' ' || ch === '\t') {
       if (out.trim() !== '' && !/\s$/.test(out)) {
-        best = { text: out, probability: p };
+        if (!boundary()) break;
         words++;
         if (words >= o.maxWords) break;
       }
     }
     out += ch;
     if (SENTENCE_END.has(ch) || PHRASE_END.has(ch)) {
-      best = { text: out, probability: p };
+      if (!boundary()) break;
       if (SENTENCE_END.has(ch)) break;
     }
     runner.step(s, id);

@@ -43,3 +43,15 @@ export const DEFAULT_TRAIN: TrainConfig = {
   evalWindows: 256,
   checkpointEverySec: 60,
 };
+
+/**
+ * Fine-tuning a pretrained model on a writer's corpus: a lower learning rate than from scratch, so
+ * the base's knowledge of English is adjusted rather than overwritten, and frequent evaluations,
+ * since a personal corpus is small and early stopping must catch the turn to overfitting.
+ */
+export const DEFAULT_FINETUNE: TrainConfig = {
+  ...DEFAULT_TRAIN,
+  lr: 1e-3,
+  evalEvery: 100,
+  patience: 4,
+};

@@ -56,14 +56,17 @@ const MAGIC = 0x5742494e; // 'NIBW'
 /**
  * A self-describing binary form of named float32 arrays (plus a JSON `meta`), kept free of tfjs so
  * the store and any compute kernel can read it. Layout: magic, header length, header JSON, padding,
- * float32 data in header order.
+ * data in header order: float32, or float16 (`half`: half the size, for the shipped base model;
+ * values are widened back to float32 on reading).
  */
-export function encodeArrays(arrays: NamedArray[], meta: unknown = null): Uint8Array {
+export function encodeArrays(arrays: NamedArray[], meta: unknown = null, opts: { half?: boolean } = {}): Uint8Array {
+  const dtype = opts.half ? 'float16' : undefined;
   const header = new TextEncoder().encode(
-    JSON.stringify({ meta, arrays: arrays.map((a) => ({ name: a.name, shape: a.shape })) }),
+    JSON.stringify({ meta, arrays: arrays.map((a) => ({ name: a.name, shape: a.shape, ...(dtype && { dtype }) })) }),
   );
+  const bytesPer = opts.half ? 2 : 4;
   const headerPadded = Math.ceil((8 + header.length) / 4) * 4;
-  const total = headerPadded + arrays.reduce((s, a) => s + a.data.length * 4, 0);
+  const total = headerPadded + arrays.reduce((s, a) => s + a.data.length * bytesPer, 0);
   const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, MAGIC, true);
@@ -71,10 +74,50 @@ export function encodeArrays(arrays: NamedArray[], meta: unknown = null): Uint8A
   out.set(header, 8);
   let off = headerPadded;
   for (const a of arrays) {
-    out.set(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength), off);
-    off += a.data.byteLength;
+    if (opts.half) {
+      for (let i = 0; i < a.data.length; i++) dv.setUint16(off + 2 * i, toHalf(a.data[i]), true);
+    } else out.set(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength), off);
+    off += a.data.length * bytesPer;
   }
   return out;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE 754 binary16 bits of a float32, rounded to nearest even (subnormals kept, overflow to ±inf). */
+export function toHalf(x: number): number {
+  f32[0] = x;
+  const b = u32[0];
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  let mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rem > half || (rem === half && h & 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
+  return sign | h;
+}
+
+export function fromHalf(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
 export function decodeArrays(bytes: Uint8Array): { arrays: NamedArray[]; meta: unknown } {
@@ -83,16 +126,18 @@ export function decodeArrays(bytes: Uint8Array): { arrays: NamedArray[]; meta: u
   const hlen = dv.getUint32(4, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen))) as {
     meta: unknown;
-    arrays: { name: string; shape: number[] }[];
+    arrays: { name: string; shape: number[]; dtype?: 'float16' }[];
   };
   let off = Math.ceil((8 + hlen) / 4) * 4;
-  const arrays = header.arrays.map(({ name, shape }) => {
+  const arrays = header.arrays.map(({ name, shape, dtype }) => {
     const n = shape.reduce((a, b) => a * b, 1);
-    // Copy out: the source buffer (a SQLite BLOB) may not be 4-byte aligned.
+    const size = n * (dtype === 'float16' ? 2 : 4);
+    if (off + size > bytes.byteLength) throw new Error('truncated weights blob');
     const data = new Float32Array(n);
-    new Uint8Array(data.buffer).set(bytes.subarray(off, off + n * 4));
-    off += n * 4;
-    if (off > bytes.byteLength) throw new Error('truncated weights blob');
+    if (dtype === 'float16') for (let i = 0; i < n; i++) data[i] = fromHalf(dv.getUint16(off + 2 * i, true));
+    // Copy out: the source buffer (a SQLite BLOB) may not be 4-byte aligned.
+    else new Uint8Array(data.buffer).set(bytes.subarray(off, off + size));
+    off += size;
     return { name, shape, data };
   });
   return { arrays, meta: header.meta };

@@ -15,6 +15,9 @@ export interface ModelRow {
   best_val_loss: number | null;
   created_at: string;
   updated_at: string;
+  origin: 'trained' | 'imported' | 'base';
+  parent: string | null;
+  suggest_source: string | null;
 }
 
 export interface CheckpointRow {
@@ -49,15 +52,26 @@ export function listModels(db: Db): ModelRow[] {
 
 export function createModel(
   db: Db,
-  m: { name: string; corpusId: number | null; corpusName: string | null; spec: unknown },
+  m: { name: string; corpusId: number | null; corpusName: string | null; spec: unknown; origin?: ModelRow['origin']; parent?: string | null },
 ): ModelRow {
-  db.prepare('INSERT INTO models (name, corpus_id, corpus_name, spec) VALUES (?, ?, ?, ?)').run(
+  db.prepare('INSERT INTO models (name, corpus_id, corpus_name, spec, origin, parent) VALUES (?, ?, ?, ?, ?, ?)').run(
     m.name,
     m.corpusId,
     m.corpusName,
     JSON.stringify(m.spec),
+    m.origin ?? 'trained',
+    m.parent ?? null,
   );
   return getModel(db, m.name)!;
+}
+
+/** The base model shipped with Nib, once installed into this data folder. */
+export function getBaseModel(db: Db): ModelRow | undefined {
+  return db.prepare(`SELECT * FROM models WHERE origin = 'base' ORDER BY id DESC LIMIT 1`).get() as ModelRow | undefined;
+}
+
+export function setSuggestSource(db: Db, id: number, source: unknown): void {
+  db.prepare(`UPDATE models SET suggest_source = ? WHERE id = ?`).run(JSON.stringify(source), id);
 }
 
 export function setModelStatus(db: Db, id: number, status: ModelStatus): void {

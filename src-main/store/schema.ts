@@ -95,4 +95,12 @@ export const MIGRATIONS: readonly string[] = [
     built_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
   );
   `,
+  `
+  -- Where a model came from: 'trained' here, 'imported' from a folder, or 'base' (shipped with Nib),
+  -- and the model it was fine-tuned from. suggest_source: JSON of the measured suggestion source
+  -- (LSTM, n-gram or mixture; see ml/source-choice.ts).
+  ALTER TABLE models ADD COLUMN origin TEXT NOT NULL DEFAULT 'trained';
+  ALTER TABLE models ADD COLUMN parent TEXT;
+  ALTER TABLE models ADD COLUMN suggest_source TEXT;
+  `,
 ];

@@ -1,8 +1,13 @@
 import { NibError, notFound } from '../api/errors.ts';
 import { loadWeightsFor } from '../api/model-weights.ts';
 import { evaluateModel, type EvalParams } from '../api/evaluate.ts';
-import { corpusNgram, refreshNgram } from '../api/ngram.ts';
+import { corpusNgram, corpusVocab, loadStoredNgram, refreshNgram, storedNgramStamp } from '../api/ngram.ts';
+import { MixtureModel } from '../ml/mixture.ts';
+import type { NgramModel } from '../ml/ngram.ts';
+import type { SourceChoice } from '../ml/source-choice.ts';
 import { exportModel, importModel } from '../api/models.ts';
+import { installBaseModel } from '../api/base-model.ts';
+import { chooseSource } from '../api/source-choice.ts';
 import type {
   GenerateParams,
   GenerateResult,
@@ -19,8 +24,9 @@ import { createEngine } from '../ml/engines.ts';
 import { LstmRunner } from '../ml/lstm-runner.ts';
 import { generate } from '../ml/sample.ts';
 import { paramCount, PRESETS, type ModelSpec } from '../ml/spec.ts';
-import { DEFAULT_SUGGEST, suggestAlternatives } from '../ml/suggest.ts';
-import { DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
+import { DEFAULT_SUGGEST, suggestAlternatives, type Suggestion } from '../ml/suggest.ts';
+import { DEFAULT_FINETUNE, DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
+import { isSharedVocab, MAX_UNKNOWN_SHARE, SHARED_UNK, SHARED_VOCAB, unknownShare } from '../ml/vocab.ts';
 import { DataError, splitCorpus } from '../ml/train-data.ts';
 import { initialTrainerState, runTraining, type TrainerState } from '../ml/train-loop.ts';
 import { buildVocab, CharTokenizer } from '../ml/tokenizer.ts';
@@ -29,6 +35,7 @@ import { corpusTexts, getCorpus, getCorpusById } from '../store/corpora.ts';
 import { openDb, type Db } from '../store/db.ts';
 import {
   createModel,
+  getBaseModel,
   getModel,
   loadCheckpoint,
   usableCheckpointStamp,
@@ -64,23 +71,98 @@ interface LoadedModel {
   tok: CharTokenizer;
   runner: LstmRunner;
   docs: Map<string, DocumentState>;
+  source: SourceChoice | null;
+  corpusId: number | null;
+}
+
+/** The last order−1 token ids of a text: an n-gram's state after it. */
+function ngramContext(model: NgramModel, tok: CharTokenizer, text: string): number[] {
+  const k = model.order - 1;
+  return Array.from(tok.encode(Array.from(text.slice(-k * 4)).slice(-k).join(''))).slice(-k);
+}
+
+function isSameVocab(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((c, i) => c === b[i]);
 }
 
 /** The ML service of one data folder: what the ML host process runs. */
 export function openService(dataDir: string, backend: BackendReport) {
   if (!dataDir) throw new NibError('invalid', 'the ML host needs NIB_DATA_DIR');
   const db = openDb(dataDir);
+  installBaseModel(db);
   const loaded = new Map<string, LoadedModel>();
+
+  /** N-gram models kept in memory, keyed by corpus: loading one costs hundreds of milliseconds. */
+  const ngrams = new Map<number, { stamp: string; model: NgramModel; tok: CharTokenizer }>();
+
+  /** The stored n-gram of a corpus, from memory while it is current (never rebuilt here). */
+  function ngramOf(corpusId: number): { model: NgramModel; tok: CharTokenizer } | null {
+    const stamp = storedNgramStamp(db, corpusId);
+    if (!stamp) return null;
+    const cached = ngrams.get(corpusId);
+    if (cached?.stamp === stamp) return cached;
+    const loadedNgram = loadStoredNgram(db, corpusId);
+    if (!loadedNgram) return null;
+    ngrams.set(corpusId, { stamp, ...loadedNgram });
+    return loadedNgram;
+  }
+
+  function suggest(p: SuggestParams): SuggestResult {
+    const t0 = performance.now();
+    const opts = {
+      maxChars: p.maxChars ?? DEFAULT_SUGGEST.maxChars,
+      maxWords: p.maxWords ?? DEFAULT_SUGGEST.maxWords,
+      threshold: p.threshold ?? DEFAULT_SUGGEST.threshold,
+      creativity: p.creativity ?? 0.5,
+    };
+    const n = p.alternatives ?? 3;
+    const before = p.text.slice(-80);
+    const answer = (alts: Suggestion[], fed: number, source: string): SuggestResult => ({
+      suggestion: alts[0]?.text ?? '',
+      probability: alts[0]?.probability ?? 0,
+      alternatives: alts.map((a) => a.text),
+      latencyMs: performance.now() - t0,
+      fedChars: fed,
+      source,
+    });
+    if (p.corpus) {
+      // The corpus's n-gram model (it reads only its last few characters).
+      const corpus = getCorpus(db, p.corpus);
+      if (!corpus) throw notFound(`no corpus named "${p.corpus}" (nib corpora lists them)`);
+      const ng = ngramOf(corpus.id) ?? (corpusNgram(db, p.corpus), ngramOf(corpus.id));
+      if (!ng) throw new NibError('data', `corpus "${p.corpus}" is empty: import some text first`);
+      const ctx = ngramContext(ng.model, ng.tok, p.text);
+      return answer(suggestAlternatives(ng.model, ng.tok, ctx, opts, n, before), ctx.length, 'ngram');
+    }
+    const m = model(p.model!);
+    let doc = p.docKey ? m.docs.get(p.docKey) : undefined;
+    if (!doc) {
+      doc = new DocumentState(m.runner, m.tok);
+      if (p.docKey) m.docs.set(p.docKey, doc);
+    }
+    const { fed } = doc.update(p.text);
+    // The source measured for this model when its training ended (ml/source-choice.ts).
+    const choice = m.source;
+    const ng = choice && choice.source !== 'lstm' && m.corpusId !== null ? ngramOf(m.corpusId) : null;
+    if (ng && isSameVocab(ng.model.vocab, m.spec.vocab)) {
+      const ctx = ngramContext(ng.model, m.tok, p.text);
+      if (choice!.source === 'ngram') return answer(suggestAlternatives(ng.model, m.tok, ctx, opts, n, before), fed, 'ngram');
+      const mix = new MixtureModel(m.runner, ng.model, choice!.lambda);
+      return answer(suggestAlternatives(mix, m.tok, { a: doc.current, b: ctx }, opts, n, before), fed, 'mix');
+    }
+    return answer(suggestAlternatives(m.runner, m.tok, doc.current, opts, n, before), fed, 'lstm');
+  }
 
   function model(name: string): LoadedModel {
     const row = getModel(db, name);
     if (!row) throw notFound(`no model named "${name}" (nib models lists them)`);
     // Checked on every suggestion: a stamp, not the weights BLOB (megabytes for a medium model).
-    const key = usableCheckpointStamp(db, row.id) ?? '';
+    const key = `${usableCheckpointStamp(db, row.id) ?? ''}:${row.suggest_source ?? ''}`;
     const cached = loaded.get(name);
     if (cached && cached.key === key) return cached;
     const { spec, weights } = loadWeightsFor(db, row);
-    const m: LoadedModel = { key, spec, tok: CharTokenizer.fromSpec(spec), runner: new LstmRunner(spec, weights), docs: new Map() };
+    const source = row.suggest_source ? (JSON.parse(row.suggest_source) as SourceChoice) : null;
+    const m: LoadedModel = { key, spec, tok: CharTokenizer.fromSpec(spec), runner: new LstmRunner(spec, weights), docs: new Map(), source, corpusId: row.corpus_id };
     loaded.set(name, m);
     return m;
   }
@@ -98,32 +180,7 @@ export function openService(dataDir: string, backend: BackendReport) {
       return generate(m.runner, m.tok, p.prompt, p.length, p);
     },
     eval: (p: EvalParams) => evaluateModel(db, p),
-    suggest: (p: SuggestParams): SuggestResult => {
-      const opts = {
-        maxChars: p.maxChars ?? DEFAULT_SUGGEST.maxChars,
-        maxWords: p.maxWords ?? DEFAULT_SUGGEST.maxWords,
-        threshold: p.threshold ?? DEFAULT_SUGGEST.threshold,
-        temperature: p.temperature ?? 1,
-      };
-      if (p.corpus) {
-        // No LSTM yet: the corpus's n-gram model suggests (it reads only its last few characters).
-        const t0 = performance.now();
-        const { model: ng, tok } = corpusNgram(db, p.corpus);
-        const ctx = Array.from(tok.encode(Array.from(p.text).slice(-(ng.order - 1) * 4).join(''))).slice(-(ng.order - 1));
-        const alts = suggestAlternatives(ng, tok, ctx, opts);
-        return { suggestion: alts[0]?.text ?? '', probability: alts[0]?.probability ?? 0, alternatives: alts.map((a) => a.text), latencyMs: performance.now() - t0, fedChars: ctx.length };
-      }
-      const m = model(p.model!);
-      const t0 = performance.now();
-      let doc = p.docKey ? m.docs.get(p.docKey) : undefined;
-      if (!doc) {
-        doc = new DocumentState(m.runner, m.tok);
-        if (p.docKey) m.docs.set(p.docKey, doc);
-      }
-      const { fed } = doc.update(p.text);
-      const alts = suggestAlternatives(m.runner, m.tok, doc.current, opts);
-      return { suggestion: alts[0]?.text ?? '', probability: alts[0]?.probability ?? 0, alternatives: alts.map((a) => a.text), latencyMs: performance.now() - t0, fedChars: fed };
-    },
+    suggest: (p: SuggestParams): SuggestResult => suggest(p),
   };
 
   return {
@@ -138,7 +195,9 @@ export function openService(dataDir: string, backend: BackendReport) {
 
 export interface EstimateParams {
   corpus: string;
-  preset: keyof typeof PRESETS;
+  /** 'base' (default): the base model's architecture; 'scratch': the preset's. */
+  from?: 'base' | 'scratch';
+  preset?: keyof typeof PRESETS;
   steps: number;
 }
 
@@ -149,8 +208,11 @@ export interface EstimateParams {
 async function estimate(db: Db, backend: BackendReport, p: EstimateParams): Promise<{ params: number; secondsPerStep: number; totalSec: number }> {
   const corpus = getCorpus(db, p.corpus);
   if (!corpus) throw notFound(`no corpus named "${p.corpus}"`);
-  const pr = PRESETS[p.preset];
-  const spec: ModelSpec = { kind: 'char-lstm', vocab: buildVocab(corpusTexts(db, corpus.id)), unk: null, embedding: pr.embedding, units: Array(pr.layers).fill(pr.units), recurrentActivation: 'sigmoid' };
+  const base = p.from !== 'scratch' ? getBaseModel(db) : undefined;
+  const pr = base ? { ...PRESETS.medium, ...DEFAULT_FINETUNE } : PRESETS[p.preset ?? 'small'];
+  const spec: ModelSpec = base
+    ? (JSON.parse(base.spec) as ModelSpec)
+    : { kind: 'char-lstm', vocab: corpusVocab(corpusTexts(db, corpus.id)), unk: null, embedding: pr.embedding, units: Array(pr.layers).fill(pr.units), recurrentActivation: 'sigmoid' };
   const engine = createEngine(spec, initWeights(spec, 1), backend);
   try {
     const n = pr.batch * pr.seqLen;
@@ -178,6 +240,7 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
   let config: TrainConfig;
   let corpusId: number;
   let corpusName: string;
+  let parentName: string | null = null;
   if (p.resume) {
     if (!row) throw notFound(`no model named "${p.model}" to resume (nib models lists them)`);
     const live = liveRun(db, row.id);
@@ -205,18 +268,41 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
     if (corpus.documents === 0) throw new NibError('data', `corpus "${p.corpus}" is empty: import some text first (nib import PATH --corpus ${p.corpus})`);
     corpusId = corpus.id;
     corpusName = corpus.name;
-    const preset = PRESETS[p.preset ?? 'small'];
-    config = { ...DEFAULT_TRAIN, seqLen: preset.seqLen, batch: preset.batch, ...p.config };
-    const layers = p.layers ?? preset.layers;
-    spec = {
-      kind: 'char-lstm',
-      vocab: buildVocab(corpusTexts(db, corpusId)),
-      unk: null,
-      embedding: p.embedding ?? preset.embedding,
-      units: Array(layers).fill(p.units ?? preset.units),
-      recurrentActivation: 'sigmoid',
-    };
-    weights = initWeights(spec, config.seed);
+    const from = p.from ?? 'base';
+    if (from === 'scratch') {
+      const preset = PRESETS[p.preset ?? 'small'];
+      config = { ...DEFAULT_TRAIN, seqLen: preset.seqLen, batch: preset.batch, ...p.config };
+      const layers = p.layers ?? preset.layers;
+      const texts = corpusTexts(db, corpusId);
+      // The shared vocabulary, so the model can later be mixed with or fine-tuned like the others,
+      // unless the corpus is mostly outside it (another script).
+      const shared = unknownShare(texts).share <= MAX_UNKNOWN_SHARE;
+      spec = {
+        kind: 'char-lstm',
+        vocab: shared ? [...SHARED_VOCAB] : buildVocab(texts),
+        unk: shared ? SHARED_UNK : null,
+        embedding: p.embedding ?? preset.embedding,
+        units: Array(layers).fill(p.units ?? preset.units),
+        recurrentActivation: 'sigmoid',
+      };
+      weights = initWeights(spec, config.seed);
+    } else {
+      if (p.preset || p.layers || p.units || p.embedding) {
+        throw new NibError('invalid', `a fine-tuned model keeps the architecture of the model it starts from: size options apply only when training from scratch`);
+      }
+      const parentRow = from === 'base' ? getBaseModel(db) : getModel(db, from);
+      if (!parentRow) {
+        throw from === 'base' ? new NibError('data', 'the base model is not installed in this data folder') : notFound(`no model named "${from}" to start from`);
+      }
+      const parent = loadWeightsFor(db, parentRow);
+      if (!isSharedVocab(parent.spec.vocab)) {
+        throw new NibError('invalid', `model "${parentRow.name}" has a vocabulary of its own, so it cannot be fine-tuned on another corpus: start from the base model or from scratch`);
+      }
+      parentName = parentRow.name;
+      spec = parent.spec;
+      weights = parent.weights;
+      config = { ...DEFAULT_FINETUNE, ...p.config };
+    }
     trainer = initialTrainerState(config);
   }
 
@@ -228,7 +314,7 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
     if (e instanceof DataError) throw new NibError('data', `cannot train on corpus "${corpusName}": ${e.message}`);
     throw e;
   }
-  if (!row) row = createModel(db, { name: p.model, corpusId, corpusName, spec });
+  if (!row) row = createModel(db, { name: p.model, corpusId, corpusName, spec, parent: parentName });
   const modelId = row.id;
   setTrainConfig(db, modelId, config);
   setModelStatus(db, modelId, 'training');
@@ -299,7 +385,14 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
     endRun(db, runId, reason === 'cancelled' ? 'cancelled' : 'completed', reason);
     setModelStatus(db, modelId, reason === 'cancelled' ? 'interrupted' : 'ready');
     const runSec = (performance.now() - runStart) / 1000;
+    // A finished model: measure which source suggests best on its held-out text (half a minute).
+    let suggestSource: SourceChoice | null = null;
+    if (reason !== 'cancelled' && p.chooseSource !== false) {
+      ctx.emit({ type: 'measuring', model: p.model } satisfies TrainEvent);
+      suggestSource = chooseSource(db, getModel(db, p.model)!);
+    }
     return {
+      suggestSource,
       model: p.model,
       reason,
       steps: state.step,

@@ -52,12 +52,15 @@ function insert(view: EditorView, at: number, text: string, rest: Ghost | null):
   view.dispatch({ changes: { from: at, insert: text }, selection: { anchor: at + text.length }, effects: setGhost.of(rest), userEvent: 'input.complete' });
 }
 
-const ghostKeys = keymap.of([
+const ghostKeys = (source: SuggestSource) => keymap.of([
   {
     key: 'Tab',
+    // Without a suggestion Tab does nothing rather than move focus away mid-sentence (the next
+    // key would land elsewhere). Keyboard users leave the editor with Escape then Tab: CodeMirror
+    // hands that Tab to the browser.
     run: (view) => {
       const g = view.state.field(ghostField);
-      if (!g) return false;
+      if (!g) return true;
       const a = acceptAll(g);
       insert(view, a.at, a.insert, null);
       return true;
@@ -80,8 +83,22 @@ const ghostKeys = keymap.of([
     key,
     run: (view: EditorView) => {
       const g = view.state.field(ghostField);
-      if (!g || g.alts.length < 2) return false;
-      view.dispatch({ effects: setGhost.of(cycle(g, dir)) });
+      if (!g) return false;
+      if (g.alts.length > 1) {
+        view.dispatch({ effects: setGhost.of(cycle(g, dir)) });
+        return true;
+      }
+      // Each keystroke decodes one suggestion (the fastest answer); the others are decoded now.
+      const doc = view.state.doc;
+      void source.suggest(doc.sliceString(0, g.pos), 3).then(
+        (alts) => {
+          const now = view.state.field(ghostField);
+          const more = ghostOf(g.pos, [shown(g), ...alts.filter((a) => a !== shown(g))]);
+          if (!more || more.alts.length < 2 || view.state.doc !== doc || !now || now.pos !== g.pos) return;
+          view.dispatch({ effects: setGhost.of(cycle(more, dir)) });
+        },
+        () => {},
+      );
       return true;
     },
   })),
@@ -96,8 +113,8 @@ const ghostKeys = keymap.of([
 ]);
 
 export interface SuggestSource {
-  /** Resolves to the suggestions for the text before the cursor, best first (none: empty). */
-  suggest(textBefore: string): Promise<string[]>;
+  /** Resolves to up to `n` suggestions for the text before the cursor, best first (none: empty). */
+  suggest(textBefore: string, n: number): Promise<string[]>;
   pauseMs(): number;
 }
 
@@ -121,7 +138,7 @@ function suggester(source: SuggestSource): Extension {
       const text = state.doc.sliceString(0, head);
       let alts: string[] = [];
       try {
-        alts = await source.suggest(text);
+        alts = await source.suggest(text, 1);
       } catch {
         return;
       }
@@ -133,5 +150,5 @@ function suggester(source: SuggestSource): Extension {
 }
 
 export function ghostText(source: SuggestSource): Extension {
-  return [ghostField, Prec.highest(ghostKeys), suggester(source)];
+  return [ghostField, Prec.highest(ghostKeys(source)), suggester(source)];
 }

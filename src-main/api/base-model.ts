@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ModelSpec } from '../ml/spec.ts';
+import { SHARED_UNK, SHARED_VOCAB } from '../ml/vocab.ts';
+import { checkWeights, decodeArrays, encodeArrays } from '../ml/weights.ts';
+import type { Db } from '../store/db.ts';
+import { createModel, getBaseModel, getModel, saveCheckpoints, setModelStatus } from '../store/models.ts';
+
+/**
+ * The base model that ships with Nib (resources/base-model/): a char-LSTM over the shared
+ * vocabulary, trained on public English (MODEL.md lists the sources, licences and command). It is
+ * installed into every data folder as a model like any other (origin 'base'), so a fresh install
+ * suggests at once and personal models are fine-tuned from it.
+ */
+
+// Two folders up from this module, in the source tree (src-main/api) and in the bundle (dist/app) alike.
+export const BASE_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources', 'base-model');
+export const BASE_WEIGHTS_FILE = 'base.nibw';
+
+export interface BaseCard {
+  /** Changes whenever the weights change: a data folder with another version is updated. */
+  version: string;
+  name: string;
+  architecture: { embedding: number; units: number[]; recurrentActivation: 'sigmoid' | 'hardSigmoid' };
+  steps: number;
+  trainSeconds: number;
+  /** Validation loss in nats per character, measured with the stored (float16) weights. */
+  valLoss: number;
+}
+
+export function readBaseCard(dir = BASE_MODEL_DIR): BaseCard | null {
+  const file = path.join(dir, 'model.json');
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BaseCard) : null;
+}
+
+export function baseSpec(card: BaseCard): ModelSpec {
+  return { kind: 'char-lstm', vocab: [...SHARED_VOCAB], unk: SHARED_UNK, ...card.architecture };
+}
+
+/**
+ * Installs (or updates) the shipped base model in this data folder; a no-op when it is there
+ * already. Returns the model's name, or null when this build ships no base model.
+ */
+export function installBaseModel(db: Db, dir = BASE_MODEL_DIR): string | null {
+  const card = readBaseCard(dir);
+  if (!card) return null;
+  const existing = getBaseModel(db);
+  if (existing && existing.status === 'ready' && existing.parent === card.version) return existing.name;
+  const spec = baseSpec(card);
+  const bytes = fs.readFileSync(path.join(dir, BASE_WEIGHTS_FILE));
+  const weights = decodeArrays(bytes).arrays;
+  checkWeights(spec, weights);
+  return db.transaction(() => {
+    let row = existing;
+    if (!row) {
+      // "base" unless the writer already named a model so.
+      const name = getModel(db, card.name) ? `${card.name} (Nib)` : card.name;
+      row = createModel(db, { name, corpusId: null, corpusName: null, spec, origin: 'base', parent: card.version });
+    } else {
+      db.prepare('UPDATE models SET spec = ?, parent = ? WHERE id = ?').run(JSON.stringify(spec), card.version, row.id);
+    }
+    // Stored as float32 like every checkpoint, so loading it costs no conversion per use.
+    saveCheckpoints(db, row.id, [{ kind: 'best', step: card.steps, valLoss: card.valLoss, weights: encodeArrays(weights), optimizer: null, trainer: null }], {
+      steps: card.steps,
+      trainSeconds: card.trainSeconds,
+      bestValLoss: card.valLoss,
+    });
+    setModelStatus(db, row.id, 'ready');
+    return row.name;
+  })();
+}

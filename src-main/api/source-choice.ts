@@ -1,0 +1,46 @@
+import { LstmRunner } from '../ml/lstm-runner.ts';
+import { fitLambda, MixtureModel } from '../ml/mixture.ts';
+import { pickSource, type SourceChoice } from '../ml/source-choice.ts';
+import type { ModelSpec } from '../ml/spec.ts';
+import { DEFAULT_SUGGEST, type SuggestOptions } from '../ml/suggest.ts';
+import { CharTokenizer } from '../ml/tokenizer.ts';
+import { DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
+import { splitTexts } from '../ml/train-data.ts';
+import { corpusTexts, getCorpusById } from '../store/corpora.ts';
+import type { Db } from '../store/db.ts';
+import { setSuggestSource, type ModelRow } from '../store/models.ts';
+import { evaluateWith, pickSegments } from './evaluate.ts';
+import { loadWeightsFor } from './model-weights.ts';
+import { buildNgramFor } from './ngram.ts';
+
+/**
+ * Measures the LSTM, the corpus's n-gram and their mixture on the model's held-out text (up to
+ * `maxChars`, in evenly spaced chunks) with the default suggestion policy, stores the winner with
+ * the model and returns it. The n-gram is built on the model's own training split, so none of the
+ * three has seen the text it is measured on.
+ */
+export function chooseSource(db: Db, row: ModelRow, maxChars = 12_000, o: SuggestOptions = DEFAULT_SUGGEST): SourceChoice | null {
+  const corpus = row.corpus_id !== null ? getCorpusById(db, row.corpus_id) : undefined;
+  if (!corpus) return null;
+  const { spec, weights } = loadWeightsFor(db, row);
+  const config: TrainConfig = { ...DEFAULT_TRAIN, ...(row.train_config ? (JSON.parse(row.train_config) as TrainConfig) : {}) };
+  const texts = corpusTexts(db, corpus.id);
+  const heldOut = splitTexts(texts, config.valFraction).val;
+  if (Array.from(heldOut).length < 1000) return null;
+  const { segments } = pickSegments(heldOut, maxChars, 4000);
+  const tok = CharTokenizer.fromSpec(spec as ModelSpec);
+  const runner = new LstmRunner(spec, weights);
+  const { model: ngram } = buildNgramFor(texts, config.valFraction, spec.vocab);
+  const lambda = fitLambda(runner, runner.zeroState(), ngram, [] as number[], tok.encode(Array.from(segments[0].text).slice(0, 3000).join('')));
+  const mix = new MixtureModel(runner, ngram, lambda);
+  const rows = {
+    lstm: evaluateWith('lstm', runner, tok, () => runner.zeroState(), segments, o),
+    ngram: evaluateWith('ngram', ngram, tok, () => [] as number[], segments, o),
+    mix: evaluateWith('mix', mix, tok, () => ({ a: runner.zeroState(), b: [] as number[] }), segments, o),
+  };
+  const measured = (['lstm', 'ngram', 'mix'] as const).map((source) => ({ source, ksr: rows[source].ksr, precision: rows[source].precision, bitsPerChar: rows[source].bitsPerChar }));
+  const source = pickSource(measured);
+  const choice: SourceChoice = { source, lambda: source === 'lstm' ? 1 : source === 'ngram' ? 0 : lambda, corpus: corpus.name, measured, chars: segments.reduce((n, s) => n + s.text.length, 0) };
+  setSuggestSource(db, row.id, choice);
+  return choice;
+}

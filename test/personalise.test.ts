@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BASE_MODEL_DIR, installBaseModel, readBaseCard } from '../src-main/api/base-model.ts';
+import { pickSource } from '../src-main/ml/source-choice.ts';
+import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
+import { isSharedVocab, SHARED_UNK, SHARED_VOCAB, unknownShare } from '../src-main/ml/vocab.ts';
+import { decodeArrays, encodeArrays, fromHalf, toHalf } from '../src-main/ml/weights.ts';
+import { openDb } from '../src-main/store/db.ts';
+import { createModel, getBaseModel, listModels } from '../src-main/store/models.ts';
+import { ROOT, SHAKESPEARE, tempDir } from './helpers.ts';
+
+const NIB = path.join(ROOT, 'bin', 'nib.js');
+let dataDir: string;
+let work: string;
+
+function nib(...args: string[]) {
+  const r = spawnSync(process.execPath, [NIB, ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 180_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const json = (r: ReturnType<typeof nib>) => {
+  assert.equal(r.code, 0, r.err);
+  return JSON.parse(r.out.trim().split('\n').at(-1)!);
+};
+
+before(() => {
+  dataDir = tempDir('nib-personal-');
+  work = tempDir('nib-personal-files-');
+});
+
+after(() => {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('the shared vocabulary', () => {
+  test('covers printable ASCII, Latin-1 letters and typographic punctuation, with one unknown symbol last', () => {
+    for (const ch of ['\n', '\t', ' ', 'a', 'Z', '~', 'é', 'ß', 'Ø', '£', '«', '“', '”', '‘', '’', '–', '—', '…']) assert.ok(SHARED_VOCAB.includes(ch), JSON.stringify(ch));
+    for (const ch of ['─', '→', '中', '😀', '\u0007']) assert.ok(!SHARED_VOCAB.includes(ch), JSON.stringify(ch));
+    assert.equal(new Set(SHARED_VOCAB).size, SHARED_VOCAB.length, 'no duplicates');
+    assert.equal(SHARED_UNK, SHARED_VOCAB.length - 1);
+  });
+
+  test('characters outside it are read as the unknown symbol, and their share is counted', () => {
+    const tok = new CharTokenizer([...SHARED_VOCAB], SHARED_UNK);
+    assert.deepEqual(Array.from(tok.encode('a─b')), [tok.id('a'), SHARED_UNK, tok.id('b')]);
+    const u = unknownShare(['ab─→', 'cd']);
+    assert.equal(u.unknown, 2);
+    assert.equal(u.total, 6);
+  });
+});
+
+test('float16 storage: every value within half-precision rounding, specials kept', () => {
+  for (const x of [0, 1, -1, 0.5, 65504, -65504, 2 ** -14, 2 ** -24]) assert.equal(fromHalf(toHalf(x)), x, String(x));
+  assert.equal(fromHalf(toHalf(1e6)), Infinity);
+  assert.ok(Number.isNaN(fromHalf(toHalf(NaN))));
+  const data = Float32Array.from({ length: 5000 }, (_, i) => Math.sin(i * 12.9898) * 3);
+  const back = decodeArrays(encodeArrays([{ name: 'w', shape: [5000], data }], null, { half: true })).arrays[0].data;
+  for (let i = 0; i < data.length; i++) assert.ok(Math.abs(back[i] - data[i]) <= Math.abs(data[i]) * 2 ** -11 + 2 ** -25, `${data[i]} → ${back[i]}`);
+});
+
+test('picking the suggestion source: highest keystroke savings, precision breaking near-ties', () => {
+  assert.equal(pickSource([{ source: 'lstm', ksr: 0.1, precision: 0.5, bitsPerChar: 2 }, { source: 'ngram', ksr: 0.14, precision: 0.5, bitsPerChar: 2.2 }, { source: 'mix', ksr: 0.12, precision: 0.6, bitsPerChar: 1.9 }]), 'ngram');
+  assert.equal(pickSource([{ source: 'lstm', ksr: 0.14, precision: 0.5, bitsPerChar: 2 }, { source: 'ngram', ksr: 0.1, precision: 0.5, bitsPerChar: 2.2 }, { source: 'mix', ksr: 0.138, precision: 0.6, bitsPerChar: 1.9 }]), 'mix');
+});
+
+describe('the base model that ships with Nib', () => {
+  test('resources/base-model holds a model over the shared vocabulary, installed once per data folder', () => {
+    const card = readBaseCard();
+    assert.ok(card, `no model.json in ${BASE_MODEL_DIR}`);
+    const dir = tempDir('nib-base-');
+    try {
+      const db = openDb(dir);
+      // A writer's own model named "base" keeps its name; the shipped one steps aside.
+      createModel(db, { name: 'base', corpusId: null, corpusName: null, spec: { vocab: ['a'] } });
+      assert.equal(installBaseModel(db), 'base (Nib)');
+      assert.equal(installBaseModel(db), 'base (Nib)', 'a second call is a no-op');
+      const base = getBaseModel(db)!;
+      assert.equal(base.status, 'ready');
+      assert.equal(base.origin, 'base');
+      assert.ok(isSharedVocab(JSON.parse(base.spec).vocab));
+      assert.equal(listModels(db).length, 2);
+      db.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a fresh install suggests with no setup: nib suggest with no --model uses the base', () => {
+    const r = json(nib('suggest', '--text', 'We hold these truths to be self-evident, that all men are created equal. The United States of Ameri', '--json'));
+    assert.equal(r.model, 'base');
+    assert.equal(r.source, 'lstm');
+    assert.match(r.suggestion, /^ca/, `suggested ${JSON.stringify(r.suggestion)}`);
+  });
+});
+
+describe('personalising: fine-tuning the base is how nib train starts a model', () => {
+  test('nib import reports the share of characters outside the vocabulary', () => {
+    fs.writeFileSync(path.join(work, 'box.txt'), 'A table:\n┌──┐\n│ok│\n└──┘\n' + 'Plain words follow here. '.repeat(10));
+    const r = json(nib('import', path.join(work, 'box.txt'), '--corpus', 'box', '--json'));
+    assert.ok(r.unknown.share > 0.03 && r.unknown.share < 0.1, String(r.unknown.share));
+    assert.equal(r.unknown.top[0][0], '─');
+    const text = nib('import', SHAKESPEARE, '--corpus', 'shakes');
+    assert.equal(text.code, 0, text.err);
+    assert.doesNotMatch(text.err, /outside Nib's vocabulary/, 'nothing to report for plain English');
+  });
+
+  test('by default a new model starts from the base: same architecture, its parent recorded, source measured', () => {
+    const r = json(nib('train', '--corpus', 'shakes', '--model', 'mine', '--max-steps', '30', '--eval-every', '15', '--json'));
+    assert.equal(r.steps, 30);
+    assert.ok(['lstm', 'ngram', 'mix'].includes(r.suggestSource.source), JSON.stringify(r.suggestSource));
+    const models = json(nib('models', '--json')) as { name: string; parent: string | null; units: number[]; origin: string; suggestSource: unknown }[];
+    const mine = models.find((m) => m.name === 'mine')!;
+    const base = models.find((m) => m.origin === 'base')!;
+    assert.equal(mine.parent, 'base');
+    assert.deepEqual(mine.units, base.units);
+    assert.deepEqual(mine.suggestSource, r.suggestSource);
+    // The newest personal model now suggests, from the source measured for it.
+    const s = json(nib('suggest', '--text', 'What say you, my lo', '--json'));
+    assert.equal(s.model, 'mine');
+    assert.equal(s.source, r.suggestSource.source);
+  });
+
+  test('--from scratch (or a size option) trains a new architecture; size options with --from base are refused', () => {
+    const r = json(nib('train', '--corpus', 'shakes', '--model', 'tiny', '--preset', 'small', '--max-steps', '5', '--eval-every', '5', '--json'));
+    assert.equal(r.steps, 5);
+    const tiny = (json(nib('models', '--json')) as { name: string; parent: string | null; units: number[] }[]).find((m) => m.name === 'tiny')!;
+    assert.equal(tiny.parent, null);
+    assert.deepEqual(tiny.units, [128]);
+    const bad = nib('train', '--corpus', 'shakes', '--model', 'x', '--from', 'base', '--units', '64');
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /need --from scratch/);
+  });
+});
