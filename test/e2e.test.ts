@@ -102,7 +102,7 @@ describe('first launch', { skip }, () => {
         await page.waitForTimeout(paragraph[i - 1] === ' ' ? 400 : 60);
       }
       await page.keyboard.press('Escape');
-      await page.waitForFunction((want) => document.querySelector('[data-testid=editor]')?.textContent === want, paragraph);
+      await page.waitForFunction(`document.querySelector('[data-testid=editor]')?.textContent === ${JSON.stringify(paragraph)}`);
       const ksr = 1 - keys / paragraph.length;
       console.log(`first launch: ${seen.size} suggestions seen, ${accepted} accepted, ${acceptedChars} of ${paragraph.length} characters; ${keys} keystrokes, KSR ${(100 * ksr).toFixed(1)}%`);
       await page.screenshot({ path: path.join(ARTIFACTS, 'first-launch-write.png') });

@@ -16,7 +16,8 @@ export type Schema = Record<string, Rule>;
 export function validate<T>(schema: Schema, input: unknown, where = 'request'): T {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid(`${where}: expected an object`);
   const obj = input as Record<string, unknown>;
-  for (const k of Object.keys(obj)) if (!(k in schema)) throw invalid(`${where}: unknown field "${k}"`);
+  // Own fields only: "__proto__", "constructor" or "toString" are not fields of any schema.
+  for (const k of Object.keys(obj)) if (!Object.hasOwn(schema, k)) throw invalid(`${where}: unknown field "${k}"`);
   for (const [k, r] of Object.entries(schema)) {
     const v = obj[k];
     if (v === undefined || v === null) {

@@ -50,27 +50,49 @@ export async function startWebServer(core: Core, opts: { port?: number; staticDi
     "frame-ancestors 'none'",
   ].join('; ');
 
-  const authorised = (req: http.IncomingMessage): { ok: boolean; why?: string; viaQuery?: boolean } => {
+  // Compared as fixed-length digests: equal time whatever was sent, and no length mismatch to throw on
+  // (a token of multi-byte characters once crashed the server here).
+  const digest = (s: string) => crypto.createHash('sha256').update(s, 'utf8').digest();
+  const tokenDigest = digest(token);
+
+  /** The request's URL, or null when it cannot be parsed (`GET http://[`): such requests get 400. */
+  const parseUrl = (req: http.IncomingMessage): URL | null => {
+    try {
+      return new URL(req.url ?? '/', `http://${req.headers.host}`);
+    } catch {
+      return null;
+    }
+  };
+
+  const authorised = (req: http.IncomingMessage): { ok: boolean; why?: string; viaQuery?: boolean; status?: number; url?: URL } => {
     if (!hosts.has(req.headers.host ?? '')) return { ok: false, why: 'bad Host' };
     const origin = req.headers.origin;
     if (origin !== undefined && !origins.has(origin)) return { ok: false, why: 'foreign Origin' };
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    const url = parseUrl(req);
+    if (!url) return { ok: false, why: 'malformed request address', status: 400 };
     const q = url.searchParams.get('token');
     const cookie = /(?:^|;\s*)nib_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
     const given = q ?? cookie ?? '';
-    const ok = given.length === token.length && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(token));
-    return ok ? { ok, viaQuery: q !== null } : { ok: false, why: 'missing or wrong token' };
+    const ok = crypto.timingSafeEqual(digest(given), tokenDigest);
+    return ok ? { ok, viaQuery: q !== null, url } : { ok: false, why: 'missing or wrong token' };
   };
 
   server.on('request', (req, res) => {
     const auth = authorised(req);
     if (!auth.ok) {
-      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`Forbidden (${auth.why}). Open the address Nib printed at start-up.\n`);
+      res.writeHead(auth.status ?? 403, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`${auth.status === 400 ? 'Bad request' : 'Forbidden'} (${auth.why}). Open the address Nib printed at start-up.\n`);
       return;
     }
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    let rel = decodeURIComponent(url.pathname);
+    const url = auth.url!;
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Bad request (malformed percent-encoding)\n');
+      return;
+    }
     if (rel === '/' || !path.extname(rel)) rel = '/index.html';
     const file = path.resolve(opts.staticDir, '.' + rel);
     if (!file.startsWith(path.resolve(opts.staticDir) + path.sep) || !fs.existsSync(file) || req.method !== 'GET') {
@@ -92,9 +114,11 @@ export async function startWebServer(core: Core, opts: { port?: number; staticDi
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 100 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
+    // A socket reset mid-handshake must not become an unhandled 'error' event.
+    socket.on('error', () => socket.destroy());
     const auth = authorised(req);
     if (!auth.ok || req.headers.origin === undefined) {
-      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n\r\nForbidden (${auth.why ?? 'no Origin'})\n`);
+      socket.end(`HTTP/1.1 ${auth.status === 400 ? '400 Bad Request' : '403 Forbidden'}\r\nContent-Type: text/plain\r\n\r\nForbidden (${auth.why ?? 'no Origin'})\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => serve(ws));
@@ -109,12 +133,22 @@ export async function startWebServer(core: Core, opts: { port?: number; staticDi
   function serve(ws: WebSocket): void {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
+    // A malformed frame (bad opcode, RSV bits, unmasked, invalid UTF-8, an oversized length) makes
+    // the ws library emit 'error' and close the connection: without a listener that error would
+    // end the whole process.
+    ws.on('error', () => {
+      clients.delete(ws);
+      ws.terminate();
+    });
     ws.on('message', async (raw) => {
       let msg: { id?: unknown; method?: unknown; params?: unknown };
       try {
         msg = JSON.parse(String(raw));
       } catch {
         return ws.send(JSON.stringify({ id: null, error: { code: 'invalid', message: 'messages must be JSON' } }));
+      }
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+        return ws.send(JSON.stringify({ id: null, error: { code: 'invalid', message: 'a message must be a JSON object {id, method, params}' } }));
       }
       const id = typeof msg.id === 'number' ? msg.id : null;
       if (typeof msg.method !== 'string') return ws.send(JSON.stringify({ id, error: { code: 'invalid', message: 'a request needs a method' } }));
