@@ -170,7 +170,7 @@ describe('web mode survives hostile requests', () => {
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: own });
     await new Promise((r) => ws.on('open', r));
     const methods = ['app.info', 'corpora.list', 'models.list', 'settings.set', 'drafts.save', 'drafts.get', 'suggest', 'nope', '__proto__', 'constructor', 'toString'];
-    const values = [null, 0, -1, 1e308, 'x', '', [], {}, { __proto__: 1 }, { toString: 2 }, true, 'é'.repeat(300)];
+    const values: unknown[] = [null, 0, -1, 1e308, 'x', '', [], {}, JSON.parse('{"__proto__": 1}'), { toString: 2 }, true, 'é'.repeat(300)];
     let replies = 0;
     ws.on('message', () => replies++);
     for (let i = 0; i < 300; i++) {
