@@ -65,7 +65,7 @@ export function installBaseModel(db: Db, dir = BASE_MODEL_DIR): string | null {
       steps: card.steps,
       trainSeconds: card.trainSeconds,
       bestValLoss: card.valLoss,
-    });
+    }, { replaceBest: true });
     setModelStatus(db, row.id, 'ready');
     return row.name;
   })();

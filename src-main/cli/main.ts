@@ -211,8 +211,10 @@ const COMMANDS: Record<string, Command> = {
           c.out.err('Stopping: writing a checkpoint… (resume with nib train --resume ' + params.model + ')');
           host.cancel(call.id);
         };
+        // Ctrl+C, kill and closing the terminal (SIGHUP) all stop at a checkpoint.
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
+        process.on('SIGHUP', onSignal);
         try {
           const r = await call.result;
           c.out.status('');
@@ -229,6 +231,7 @@ const COMMANDS: Record<string, Command> = {
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
+          process.off('SIGHUP', onSignal);
         }
       });
     },

@@ -34,7 +34,11 @@ export function parseDuration(option: string, raw: string | undefined): number |
   if (raw === undefined) return undefined;
   const text = raw.trim().toLowerCase();
   const fail = () => invalid(`--${option} must be a duration such as 90s, 5m or 1h30m, got "${raw}"`);
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  // "0" would read as no limit at all: a duration must be positive.
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    if (!(Number(text) > 0)) throw invalid(`--${option} must be more than 0 (leave it out for no limit), got "${raw}"`);
+    return Number(text);
+  }
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)\s*(ms|sec|s|min|m|hr|h|d)/g)];
   if (!parts.length || parts.map((p) => p[0]).join('').replace(/\s/g, '') !== text.replace(/\s/g, '')) throw fail();
   const sec = parts.reduce((s, p) => s + Number(p[1]) * DURATION_UNITS[p[2]], 0);

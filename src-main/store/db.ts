@@ -13,8 +13,15 @@ export const DB_FILE = 'nib.db';
  * WAL lets the training process write checkpoints while the app or CLI reads.
  */
 export function openDb(dataDir: string, opts: { readonly?: boolean } = {}): Db {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, DB_FILE), { readonly: opts.readonly ?? false });
+  // A writer's documents are private: the folder is the owner's alone (0700), the files 0600.
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, DB_FILE);
+  const created = !fs.existsSync(file);
+  const db = new Database(file, { readonly: opts.readonly ?? false });
+  if (created && process.platform !== 'win32') {
+    fs.chmodSync(dataDir, 0o700);
+    fs.chmodSync(file, 0o600);
+  }
   // A second process may hold the write lock for a checkpoint transaction; wait rather than fail.
   db.pragma('busy_timeout = 10000');
   if (!opts.readonly) {
@@ -23,6 +30,10 @@ export function openDb(dataDir: string, opts: { readonly?: boolean } = {}): Db {
   }
   db.pragma('foreign_keys = ON');
   if (!opts.readonly) migrate(db);
+  if (created && process.platform !== 'win32') {
+    // The WAL and shared-memory files SQLite made beside it (SQLite gives them the database's mode).
+    for (const f of [`${file}-wal`, `${file}-shm`]) if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
+  }
   return db;
 }
 

@@ -92,24 +92,32 @@ export function deleteModel(db: Db, name: string): boolean {
 
 /**
  * Writes checkpoints and the model's progress counters in one transaction: after a crash the
- * database holds either the old checkpoint or the new one, never a mix.
+ * database holds either the old checkpoint or the new one, never a mix. A 'best' checkpoint only
+ * replaces one with a higher validation loss, so "best" never gets worse — even when a run resumed
+ * from an older 'latest' checkpoint (after a crash) re-finds weaker weights. `replaceBest` is for
+ * installing new weights outright (the shipped base model).
  */
 export function saveCheckpoints(
   db: Db,
   modelId: number,
   cps: NewCheckpoint[],
   progress: { steps: number; trainSeconds: number; bestValLoss: number | null },
+  opts: { replaceBest?: boolean } = {},
 ): void {
-  const put = db.prepare(
-    `INSERT INTO checkpoints (model_id, kind, step, val_loss, weights, optimizer, trainer)
-     VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (model_id, kind) DO UPDATE SET
-       step = excluded.step, val_loss = excluded.val_loss, weights = excluded.weights,
-       optimizer = excluded.optimizer, trainer = excluded.trainer, created_at = ${NOW}`,
-  );
+  const upsert = (guard: string) =>
+    db.prepare(
+      `INSERT INTO checkpoints (model_id, kind, step, val_loss, weights, optimizer, trainer)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (model_id, kind) DO UPDATE SET
+         step = excluded.step, val_loss = excluded.val_loss, weights = excluded.weights,
+         optimizer = excluded.optimizer, trainer = excluded.trainer, created_at = ${NOW}
+       ${guard}`,
+    );
+  const put = upsert('');
+  const putBest = opts.replaceBest ? put : upsert('WHERE checkpoints.val_loss IS NULL OR excluded.val_loss < checkpoints.val_loss');
   db.transaction(() => {
     for (const cp of cps) {
-      put.run(
+      (cp.kind === 'best' ? putBest : put).run(
         modelId,
         cp.kind,
         cp.step,
@@ -120,8 +128,10 @@ export function saveCheckpoints(
       );
     }
     db.prepare(
-      `UPDATE models SET steps = ?, train_seconds = ?, best_val_loss = ?, updated_at = ${NOW} WHERE id = ?`,
-    ).run(progress.steps, progress.trainSeconds, progress.bestValLoss, modelId);
+      `UPDATE models SET steps = ?, train_seconds = ?,
+         best_val_loss = CASE WHEN ? OR best_val_loss IS NULL OR ? < best_val_loss THEN ? ELSE best_val_loss END,
+         updated_at = ${NOW} WHERE id = ?`,
+    ).run(progress.steps, progress.trainSeconds, opts.replaceBest ? 1 : 0, progress.bestValLoss, progress.bestValLoss, modelId);
   })();
 }
 

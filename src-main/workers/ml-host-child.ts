@@ -31,10 +31,12 @@ function stopSoon(): void {
   stopping = true;
   if (running.size === 0) process.exit(0);
 }
-// Ctrl+C reaches the whole process group; SIGTERM comes from the parent or the OS. Either way:
-// let running calls reach a safe point (training writes its checkpoint), then leave.
+// Ctrl+C and a closed terminal (SIGHUP) reach the whole process group; SIGTERM comes from the
+// parent or the OS. Either way: let running calls reach a safe point (training writes its
+// checkpoint), then leave.
 process.on('SIGINT', stopSoon);
 process.on('SIGTERM', stopSoon);
+process.on('SIGHUP', stopSoon);
 process.on('disconnect', stopSoon);
 
 try {

@@ -253,6 +253,13 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
     weights = decodeArrays(cp.weights).arrays;
     optimizer = cp.optimizer ? decodeOptimizer(cp.optimizer) : null;
     trainer = { ...(JSON.parse(cp.trainer ?? 'null') as TrainerState), badEvals: 0 };
+    // The latest checkpoint may predate the best (a crash between checkpoints): early stopping and
+    // the learning-rate schedule measure against the best ever recorded.
+    const best = loadCheckpoint(db, row.id, 'best');
+    if (best?.val_loss != null && (trainer.bestValLoss === null || best.val_loss < trainer.bestValLoss)) {
+      trainer.bestValLoss = best.val_loss;
+      trainer.bestStep = best.step;
+    }
     if (config.maxSteps > 0 && trainer.step >= config.maxSteps) {
       throw new NibError('invalid', `model "${p.model}" has already trained ${trainer.step} steps: pass a larger --max-steps (or --max-time) to continue`);
     }
@@ -314,11 +321,25 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
     if (e instanceof DataError) throw new NibError('data', `cannot train on corpus "${corpusName}": ${e.message}`);
     throw e;
   }
-  if (!row) row = createModel(db, { name: p.model, corpusId, corpusName, spec, parent: parentName });
+  // Claim the model: one write transaction (IMMEDIATE, so two processes cannot both pass the
+  // check) sees that no live run trains it and records this one. A second trainer of the same
+  // model, started at the same instant, waits for the lock and is then refused.
+  const claim = db.transaction((existing: typeof row) => {
+    const current = getModel(db, p.model);
+    if (!existing && current) throw new NibError('conflict', `a model named "${p.model}" was just created by another process: choose another name`);
+    if (existing) {
+      const live = current && liveRun(db, current.id);
+      if (live) throw new NibError('conflict', `model "${p.model}" is being trained right now by process ${live.pid}`);
+    }
+    const r = current ?? createModel(db, { name: p.model, corpusId, corpusName, spec, parent: parentName });
+    setTrainConfig(db, r.id, config);
+    setModelStatus(db, r.id, 'training');
+    return { row: r, runId: startRun(db, r.id, config, backend.name, trainer.step, process.pid) };
+  });
+  const claimed = claim.immediate(row);
+  row = claimed.row;
   const modelId = row.id;
-  setTrainConfig(db, modelId, config);
-  setModelStatus(db, modelId, 'training');
-  const runId = startRun(db, modelId, config, backend.name, trainer.step, process.pid);
+  const runId = claimed.runId;
   const engine = createEngine(spec, weights, backend);
   if (optimizer) engine.setOptimizerState(optimizer);
 

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { encodeArrays } from '../src-main/ml/weights.ts';
+import { DB_FILE, integrityCheck, openDb } from '../src-main/store/db.ts';
+import { createModel, getModel, loadCheckpoint, saveCheckpoints } from '../src-main/store/models.ts';
+import { ROOT, SHAKESPEARE, tempDir } from './helpers.ts';
+
+/**
+ * The trust suite's process-level cases: what a crash, a closed terminal or a second trainer does
+ * to a model and its data folder. Every case runs real `nib` processes on a real SQLite file.
+ */
+const NIB = path.join(ROOT, 'bin', 'nib.js');
+let dataDir: string;
+
+const nib = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [NIB, ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+/** Starts `nib` in its own process group (as a terminal would) and resolves when it prints `ready`. */
+function start(args: string[], ready: RegExp) {
+  const child = spawn(process.execPath, [NIB, ...args, '--data-dir', dataDir], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const seen = new Promise<void>((resolve, reject) => {
+    const t = setInterval(() => {
+      if (ready.test(out)) {
+        clearInterval(t);
+        resolve();
+      }
+    }, 50);
+    child.on('exit', () => {
+      clearInterval(t);
+      if (!ready.test(out)) reject(new Error(`exited before ${ready}: ${out}`));
+    });
+  });
+  const exit = new Promise<{ code: number | null; out: string }>((resolve) => child.on('exit', (code) => resolve({ code, out })));
+  return { child, seen, exit };
+}
+
+const SMALL = ['--from', 'scratch', '--layers', '1', '--units', '32', '--embedding', '8', '--seq-len', '32', '--batch', '8'];
+
+before(() => {
+  dataDir = tempDir('nib-trust-');
+  const file = path.join(dataDir, '..', `trust-corpus-${process.pid}.txt`);
+  fs.writeFileSync(file, fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 60_000));
+  const r = nib('import', file, '--corpus', 'plays');
+  fs.rmSync(file);
+  assert.equal(r.code, 0, r.err);
+});
+
+after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+describe('what is promised of a data folder', () => {
+  test('the folder is the owner\'s alone (0700) and the database file 0600', { skip: process.platform === 'win32' ? 'POSIX modes' : false }, () => {
+    assert.equal(fs.statSync(dataDir).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(path.join(dataDir, DB_FILE)).mode & 0o777, 0o600);
+  });
+
+  test('a "best" checkpoint never gets worse than the best already recorded', () => {
+    const dir = tempDir('nib-best-');
+    try {
+      const db = openDb(dir);
+      const m = createModel(db, { name: 'm', corpusId: null, corpusName: null, spec: {} });
+      const w = (x: number) => encodeArrays([{ name: 'w', shape: [1], data: Float32Array.of(x) }]);
+      const best = (step: number, valLoss: number) => saveCheckpoints(db, m.id, [{ kind: 'best', step, valLoss, weights: w(step), optimizer: null, trainer: null }], { steps: step, trainSeconds: 1, bestValLoss: valLoss });
+      best(2050, 2.2232);
+      best(550, 2.5165); // what a resume from an older 'latest' checkpoint used to write
+      assert.equal(loadCheckpoint(db, m.id, 'best')!.step, 2050);
+      assert.equal(getModel(db, 'm')!.best_val_loss, 2.2232);
+      best(2600, 2.1);
+      assert.equal(loadCheckpoint(db, m.id, 'best')!.step, 2600);
+      db.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('training processes', () => {
+  test('after a crash, a resume from an older checkpoint keeps the better best weights', () => {
+    assert.equal(nib('train', '--corpus', 'plays', '--model', 'crashy', ...SMALL, '--max-steps', '60', '--eval-every', '20').code, 0);
+    const db = new Database(path.join(dataDir, DB_FILE));
+    const id = (db.prepare('SELECT id FROM models WHERE name = ?').get('crashy') as { id: number }).id;
+    const before = db.prepare("SELECT step, val_loss FROM checkpoints WHERE model_id = ? AND kind = 'best'").get(id) as { step: number; val_loss: number };
+    // As if the process had died long after its last 'latest' checkpoint: that checkpoint (step 60)
+    // remembers a worse best than the one recorded since.
+    const latest = db.prepare("SELECT trainer FROM checkpoints WHERE model_id = ? AND kind = 'latest'").get(id) as { trainer: string };
+    const trainer = { ...JSON.parse(latest.trainer), bestValLoss: before.val_loss + 1, lr: 0.05 };
+    db.prepare("UPDATE checkpoints SET trainer = ? WHERE model_id = ? AND kind = 'latest'").run(JSON.stringify(trainer), id);
+    db.close();
+    const r = nib('train', '--resume', 'crashy', '--max-steps', '80', '--json');
+    assert.equal(r.code, 0, r.err);
+    const check = new Database(path.join(dataDir, DB_FILE), { readonly: true });
+    const after = check.prepare("SELECT step, val_loss FROM checkpoints WHERE model_id = ? AND kind = 'best'").get(id) as { step: number; val_loss: number };
+    check.close();
+    assert.ok(after.val_loss <= before.val_loss, `best ${before.val_loss} at ${before.step} became ${after.val_loss} at ${after.step}`);
+  });
+
+  test('two trainers of one model started together: one runs, the other is refused', async () => {
+    assert.equal(nib('train', '--corpus', 'plays', '--model', 'twice', ...SMALL, '--max-steps', '10').code, 0);
+    const a = start(['train', '--resume', 'twice', '--max-steps', '1000000', '--max-time', '6s'], /$/);
+    const b = start(['train', '--resume', 'twice', '--max-steps', '1000000', '--max-time', '6s'], /$/);
+    const [ra, rb] = await Promise.all([a.exit, b.exit]);
+    const codes = [ra.code, rb.code].sort();
+    assert.deepEqual(codes, [0, 4], `${ra.out}\n---\n${rb.out}`);
+    assert.match(ra.code === 4 ? ra.out : rb.out, /being trained right now/);
+  });
+
+  test('closing the terminal (SIGHUP) stops training at a checkpoint, as Ctrl+C and SIGTERM do', async () => {
+    for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) {
+      const model = `sig-${signal.toLowerCase()}`;
+      const run = start(['train', '--corpus', 'plays', '--model', model, ...SMALL, '--max-time', '10m', '--eval-every', '20', '--checkpoint-every', '1h'], /step 20\b/);
+      await run.seen;
+      process.kill(-run.child.pid!, signal); // the whole group, as a terminal does
+      const { code, out } = await run.exit;
+      assert.equal(code, 130, `${signal}: ${out}`);
+      const db = openDb(dataDir);
+      const m = getModel(db, model)!;
+      assert.ok(loadCheckpoint(db, m.id, 'latest')!.step >= 20, signal);
+      assert.equal(integrityCheck(db), 'ok');
+      db.close();
+    }
+  });
+
+  test('--max-time 0 is refused rather than read as "no limit"', () => {
+    const r = nib('train', '--corpus', 'plays', '--model', 'zero', ...SMALL, '--max-time', '0');
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--max-time must be more than 0/);
+  });
+});
