@@ -82,6 +82,31 @@ describe('what is promised of a data folder', () => {
   });
 });
 
+describe('imports', () => {
+  test('two imports at once into one data folder both finish, every file in (300 each; the duplicate check and the insert share an IMMEDIATE transaction)', async () => {
+    const dirs = ['a', 'b'].map((k) => {
+      const d = path.join(dataDir, '..', `trust-import-${k}-${process.pid}`);
+      fs.mkdirSync(d, { recursive: true });
+      for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(d, `${k}-${i}.txt`), `Letter ${k}${i}. `.repeat(40 + i));
+      return d;
+    });
+    try {
+      const runs = dirs.map((d, i) => start(['import', d, '--corpus', `together-${i}`], /$/));
+      const results = await Promise.all(runs.map((r) => r.exit));
+      for (const r of results) assert.equal(r.code, 0, r.out);
+      const db = openDb(dataDir);
+      for (const i of [0, 1]) {
+        const n = (db.prepare('SELECT COUNT(*) n FROM documents d JOIN corpora c ON c.id = d.corpus_id WHERE c.name = ?').get(`together-${i}`) as { n: number }).n;
+        assert.equal(n, 300);
+      }
+      assert.equal(integrityCheck(db), 'ok');
+      db.close();
+    } finally {
+      for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('training processes', () => {
   test('after a crash, a resume from an older checkpoint keeps the better best weights', () => {
     assert.equal(nib('train', '--corpus', 'plays', '--model', 'crashy', ...SMALL, '--max-steps', '60', '--eval-every', '20').code, 0);

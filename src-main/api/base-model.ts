@@ -51,8 +51,10 @@ export function installBaseModel(db: Db, dir = BASE_MODEL_DIR): string | null {
   const bytes = fs.readFileSync(path.join(dir, BASE_WEIGHTS_FILE));
   const weights = decodeArrays(bytes).arrays;
   checkWeights(spec, weights);
+  // IMMEDIATE, and the check repeated inside: the app and a CLI command may open a new data folder at once.
   return db.transaction(() => {
-    let row = existing;
+    let row = getBaseModel(db);
+    if (row && row.status === 'ready' && row.parent === card.version) return row.name;
     if (!row) {
       // "base" unless the writer already named a model so.
       const name = getModel(db, card.name) ? `${card.name} (Nib)` : card.name;
@@ -68,5 +70,5 @@ export function installBaseModel(db: Db, dir = BASE_MODEL_DIR): string | null {
     }, { replaceBest: true });
     setModelStatus(db, row.id, 'ready');
     return row.name;
-  })();
+  }).immediate();
 }

@@ -77,7 +77,9 @@ export function deleteDocument(db: Db, id: number): boolean {
 
 /**
  * Adds one document in its own transaction, so an interrupted import never leaves half a document.
- * Returns the new id, or null when the corpus already holds the same text.
+ * Returns the new id, or null when the corpus already holds the same text. IMMEDIATE: the
+ * duplicate check reads before the insert writes, and a deferred transaction that must upgrade to
+ * write while another process writes fails at once ("database is locked") instead of waiting.
  */
 export function insertDocument(db: Db, corpusId: number, doc: NewDocument): number | null {
   return db.transaction(() => {
@@ -92,7 +94,7 @@ export function insertDocument(db: Db, corpusId: number, doc: NewDocument): numb
       )
       .run(corpusId, doc.name, doc.sourcePath, doc.format, doc.sha256, doc.sizeBytes, [...doc.text].length, doc.text);
     return Number(info.lastInsertRowid);
-  })();
+  }).immediate();
 }
 
 /** The texts of a corpus in import order: what training reads. */
