@@ -83,6 +83,33 @@ describe('what is promised of a data folder', () => {
 });
 
 describe('imports', () => {
+  test('hostile files: symbolic-link cycles are walked once, a FIFO is passed over with its reason, large HTML imports in linear time', { skip: process.platform === 'win32' ? 'POSIX FIFOs and links' : false }, () => {
+    const d = path.join(dataDir, '..', `trust-hostile-${process.pid}`);
+    fs.mkdirSync(path.join(d, 'sub'), { recursive: true });
+    try {
+      fs.writeFileSync(path.join(d, 'sub', 'real.txt'), 'A real document, found once. '.repeat(20));
+      fs.symlinkSync('.', path.join(d, 'loop1'));
+      fs.symlinkSync('..', path.join(d, 'sub', 'up'));
+      spawnSync('mkfifo', [path.join(d, 'pipe.txt')]);
+      // 2.7 MB of paragraphs: quadratic extraction once took minutes here.
+      fs.writeFileSync(path.join(d, 'big.html'), '<html><body>' + '<p>Plain words in a paragraph of a big page.</p>'.repeat(60_000) + '</body></html>');
+      const r = spawnSync(process.execPath, [NIB, 'import', d, '--corpus', 'hostile', '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 90_000 });
+      assert.equal(r.signal, null, 'the import hung');
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { imported: number; files: { path: string; status: string; reason?: string }[] };
+      assert.equal(out.imported, 2, JSON.stringify(out.files));
+      assert.match(out.files.find((f) => f.path.endsWith('pipe.txt'))?.reason ?? '', /not a regular file/);
+      // Only a FIFO: a clear refusal, and no empty corpus left behind.
+      const onlyPipe = spawnSync(process.execPath, [NIB, 'import', path.join(d, 'pipe.txt'), '--corpus', 'pipes', '--data-dir', dataDir], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(onlyPipe.status, 4);
+      assert.match(onlyPipe.stderr, /nothing to import: .*pipe\.txt: not a regular file/);
+      const list = JSON.parse(nib('corpora', '--json').out) as { name: string }[];
+      assert.ok(!list.some((c) => c.name === 'pipes'));
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   test('two imports at once into one data folder both finish, every file in (300 each; the duplicate check and the insert share an IMMEDIATE transaction)', async () => {
     const dirs = ['a', 'b'].map((k) => {
       const d = path.join(dataDir, '..', `trust-import-${k}-${process.pid}`);

@@ -61,10 +61,9 @@ export class Core {
       'corpora.list': { schema: {}, run: () => corpora(this.db) },
       'corpora.import': {
         schema: { corpus: name, files: { type: 'array', max: 1000, of: { name: { type: 'string', nonEmpty: true, max: 1000 }, data: { type: 'string', max: 70_000_000 } } } },
-        run: async (p: { corpus: string; files: { name: string; data: string }[] }) => {
-          const r = importBuffers(this.db, p.corpus, p.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64') })));
-          return { ...r, ngram: r.imported > 0 ? await this.offload('ngram.refresh', { corpus: r.corpus }) : null };
-        },
+        // Decoding, HTML and .docx extraction and the n-gram build take seconds for large files:
+        // they run in the ML host so the app (and web mode's server) stays responsive.
+        run: (p: { corpus: string; files: { name: string; data: string }[] }) => this.offload('library.import', p),
       },
       'corpora.delete': { schema: { corpus: name }, run: (p: { corpus: string }) => removeCorpus(this.db, p.corpus) },
       'documents.list': { schema: { corpus: name }, run: (p: { corpus: string }) => documents(this.db, p.corpus) },

@@ -15,7 +15,7 @@ import {
 } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
 import { collectFiles, DEFAULT_MAX_SIZE, documentFromBytes, readDocumentFile, SUPPORTED_EXTENSIONS, type ReadOutcome, type SkipCode } from '../text/read-document.ts';
-import { invalid, notFound } from './errors.ts';
+import { invalid, NibError, notFound } from './errors.ts';
 
 export interface ImportParams {
   paths: string[];
@@ -76,24 +76,35 @@ export function importPaths(db: Db, p: ImportParams, onFile?: (o: FileOutcome) =
   if (!p.paths.length) throw invalid('nothing to import: give one or more files or folders');
   const maxSize = p.maxSize ?? DEFAULT_MAX_SIZE;
   if (!Number.isFinite(maxSize) || maxSize <= 0) throw invalid('--max-size must be a positive size');
-  const { files, missing } = collectFiles(p.paths);
+  const { files, missing, passedOver } = collectFiles(p.paths);
   if (missing.length === p.paths.length) throw notFound(`no such file or folder: ${missing.join(', ')}`);
-  const corpus = ensureCorpus(db, corpusName);
+  if (files.length === 0 && passedOver.length) {
+    throw new NibError('data', `nothing to import: ${passedOver.map((o) => `${o.path}: ${o.reason}`).join('; ')}`);
+  }
+  const corpusId = lazyCorpus(db, corpusName);
   const result: ImportResult = { corpus: corpusName, files: [], imported: 0, skipped: {}, chars: 0, unknown: { share: 0, chars: 0, top: [] } };
   const add = (o: FileOutcome) => {
     tally(result, o);
     onFile?.(o);
   };
   for (const m of missing) add({ path: m, status: 'skipped', code: 'unreadable', reason: 'no such file or folder' });
-  for (const file of files) addOutcome(db, corpus.id, corpusName, readDocumentFile(file, maxSize), file, add);
-  result.unknown = unknownReport(corpusTexts(db, corpus.id));
+  for (const o of passedOver) add({ path: o.path, status: 'skipped', code: 'unreadable', reason: o.reason });
+  for (const file of files) addOutcome(db, corpusId, corpusName, readDocumentFile(file, maxSize), file, add);
+  const corpus = getCorpus(db, corpusName);
+  if (corpus) result.unknown = unknownReport(corpusTexts(db, corpus.id));
   return result;
 }
 
+/** The corpus's id, creating it at the first document: an import that adds nothing leaves no empty corpus behind. */
+function lazyCorpus(db: Db, name: string): () => number {
+  let id: number | null = null;
+  return () => (id ??= ensureCorpus(db, name).id);
+}
+
 /** Stores one read file (or reports why not), in its own transaction. */
-function addOutcome(db: Db, corpusId: number, corpusName: string, r: ReadOutcome, label: string, add: (o: FileOutcome) => void): void {
+function addOutcome(db: Db, corpusId: () => number, corpusName: string, r: ReadOutcome, label: string, add: (o: FileOutcome) => void): void {
   if (!r.ok) return add({ path: label, status: 'skipped', code: r.code, reason: r.reason });
-  const id = insertDocument(db, corpusId, { ...r.doc, name: path.basename(label) });
+  const id = insertDocument(db, corpusId(), { ...r.doc, name: path.basename(label) });
   if (id === null) add({ path: label, status: 'skipped', code: 'duplicate', reason: `the same text is already in corpus "${corpusName}"` });
   else add({ path: label, status: 'imported', documentId: id, chars: Array.from(r.doc.text).length });
 }
@@ -102,7 +113,7 @@ function addOutcome(db: Db, corpusId: number, corpusName: string, r: ReadOutcome
 export function importBuffers(db: Db, corpus: string, files: { name: string; data: Buffer }[], maxSize = DEFAULT_MAX_SIZE): ImportResult {
   const corpusName = checkName('corpus', corpus);
   if (!files.length) throw invalid('nothing to import: choose one or more files');
-  const c = ensureCorpus(db, corpusName);
+  const corpusId = lazyCorpus(db, corpusName);
   const result: ImportResult = { corpus: corpusName, files: [], imported: 0, skipped: {}, chars: 0, unknown: { share: 0, chars: 0, top: [] } };
   for (const f of files) {
     const ext = path.extname(f.name).toLowerCase();
@@ -112,9 +123,10 @@ export function importBuffers(db: Db, corpus: string, files: { name: string; dat
       : f.data.length > maxSize
         ? { ok: false, path: f.name, code: 'too-large', reason: `too large (${f.data.length} bytes > ${maxSize})` }
         : documentFromBytes(f.name, f.name, format, f.data);
-    addOutcome(db, c.id, corpusName, outcome, f.name, (o) => tally(result, o));
+    addOutcome(db, corpusId, corpusName, outcome, f.name, (o) => tally(result, o));
   }
-  result.unknown = unknownReport(corpusTexts(db, c.id));
+  const c = getCorpus(db, corpusName);
+  if (c) result.unknown = unknownReport(corpusTexts(db, c.id));
   return result;
 }
 

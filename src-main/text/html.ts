@@ -15,17 +15,43 @@ const PARAGRAPH = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote'
  * whitespace collapsed as a browser would, paragraphs separated by a blank line.
  */
 export function htmlToText(html: string): string {
-  let out = '';
+  // The text so far, as pieces: only its end is ever inspected or trimmed. (A growing string
+  // inspected at its end is flattened by V8 on every look, which made 0.9 MB of <p> take a minute.)
+  const parts: string[] = [];
+  const tail = (n: number): string => {
+    let t = '';
+    for (let k = parts.length - 1; k >= 0 && t.length < n; k--) t = parts[k].slice(-(n - t.length)) + t;
+    return t;
+  };
+  const trimEnd = (chars: string) => {
+    while (parts.length) {
+      const last = parts[parts.length - 1];
+      let i = last.length;
+      while (i > 0 && chars.includes(last[i - 1])) i--;
+      if (i === 0) {
+        parts.pop();
+        continue;
+      }
+      if (i < last.length) parts[parts.length - 1] = last.slice(0, i);
+      break;
+    }
+  };
+  const push = (t: string) => {
+    if (t) parts.push(t);
+  };
   // One entry per open element: whether it hides its content. htmlparser2 closes void and
   // implied elements itself, so the stack stays balanced.
   const hiding: boolean[] = [];
   let hidden = 0;
   let preDepth = 0;
   const breakLine = (blank: boolean) => {
-    out = out.replace(/[ \t]+$/, '');
-    if (out === '') return;
+    trimEnd(' \t');
+    if (!parts.length) return;
     const want = blank ? '\n\n' : '\n';
-    if (!out.endsWith(want)) out = out.replace(/\n*$/, want);
+    if (tail(want.length) !== want) {
+      trimEnd('\n');
+      push(want);
+    }
   };
   const parser = new Parser(
     {
@@ -50,17 +76,18 @@ export function htmlToText(html: string): string {
       ontext(text) {
         if (hidden) return;
         if (preDepth) {
-          out += text;
+          push(text);
           return;
         }
         const collapsed = text.replace(/\s+/g, ' ');
-        if (collapsed === ' ' && (out === '' || /\s$/.test(out))) return;
-        out += out === '' || out.endsWith('\n') ? collapsed.replace(/^ /, '') : collapsed;
+        const end = tail(1);
+        if (collapsed === ' ' && (end === '' || /\s/.test(end))) return;
+        push(end === '' || end === '\n' ? collapsed.replace(/^ /, '') : collapsed);
       },
     },
     { decodeEntities: true, lowerCaseTags: true },
   );
   parser.write(html);
   parser.end();
-  return out.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+  return parts.join('').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
 }

@@ -90,10 +90,14 @@ export function documentFromBytes(sourcePath: string, name: string, format: stri
  * Expands files and folders (recursively, in a stable order) into the files to import.
  * Hidden files and folders are passed over, as a user expects of "import this folder".
  */
-export function collectFiles(inputs: string[]): { files: string[]; missing: string[] } {
+export function collectFiles(inputs: string[]): { files: string[]; missing: string[]; passedOver: { path: string; reason: string }[] } {
   const files: string[] = [];
   const missing: string[] = [];
-  const walk = (p: string, top: boolean) => {
+  const passedOver: { path: string; reason: string }[] = [];
+  // Each real folder is walked once: symbolic links to a folder above (a link to `.`) would
+  // otherwise make the walk endless. The depth bound catches whatever that misses.
+  const seen = new Set<string>();
+  const walk = (p: string, top: boolean, depth: number) => {
     let st: fs.Stats;
     try {
       st = fs.statSync(p);
@@ -102,14 +106,31 @@ export function collectFiles(inputs: string[]): { files: string[]; missing: stri
       return;
     }
     if (st.isDirectory()) {
-      const names = fs.readdirSync(p).sort();
-      for (const n of names) if (!n.startsWith('.')) walk(path.join(p, n), false);
+      let real: string;
+      try {
+        real = fs.realpathSync(p);
+      } catch {
+        return;
+      }
+      if (seen.has(real)) return;
+      seen.add(real);
+      if (depth > 32) return void passedOver.push({ path: p, reason: 'folders nested more than 32 deep' });
+      let names: string[];
+      try {
+        names = fs.readdirSync(p).sort();
+      } catch (e) {
+        return void passedOver.push({ path: p, reason: `cannot read this folder (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+      }
+      for (const n of names) if (!n.startsWith('.')) walk(path.join(p, n), false, depth + 1);
     } else if (st.isFile()) {
       files.push(p);
+    } else {
+      // A FIFO, socket or device named like a document: reading it would block or never end.
+      passedOver.push({ path: p, reason: 'not a regular file (a pipe, socket or device)' });
     }
   };
-  for (const p of inputs) walk(path.resolve(p), true);
-  return { files, missing };
+  for (const p of inputs) walk(path.resolve(p), true, 0);
+  return { files, missing, passedOver };
 }
 
 export function formatBytes(n: number): string {

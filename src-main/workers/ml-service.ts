@@ -6,6 +6,7 @@ import { MixtureModel } from '../ml/mixture.ts';
 import type { NgramModel } from '../ml/ngram.ts';
 import type { SourceChoice } from '../ml/source-choice.ts';
 import { exportModel, importModel } from '../api/models.ts';
+import { importBuffers } from '../api/library.ts';
 import { installBaseModel } from '../api/base-model.ts';
 import { chooseSource } from '../api/source-choice.ts';
 import type {
@@ -172,6 +173,10 @@ export function openService(dataDir: string, backend: BackendReport) {
     estimate: async (p: EstimateParams) => estimate(db, backend, p),
     // Work too heavy for the app's main thread (seconds per megabyte, or tfjs) runs here too.
     'ngram.refresh': (p: { corpus: string }) => refreshNgram(db, p.corpus),
+    'library.import': (p: { corpus: string; files: { name: string; data: string }[] }) => {
+      const r = importBuffers(db, p.corpus, p.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64') })));
+      return { ...r, ngram: r.imported > 0 ? refreshNgram(db, r.corpus) : null };
+    },
     'models.export': (p: { name: string; dir: string }) => exportModel(db, p.name, p.dir),
     'models.import': (p: { name: string; dir: string }) => importModel(db, p.dir, p.name),
     train: (p: TrainParams, ctx) => train(db, backend, p, ctx),
