@@ -82,6 +82,48 @@ describe('what is promised of a data folder', () => {
   });
 });
 
+describe('unusable data folders', () => {
+  test('a file, random bytes, a truncated database or one from a newer Nib: exit 4 with what is wrong, no stack trace', () => {
+    const base = tempDir('nib-unusable-');
+    try {
+      const cases: [string, () => void, RegExp][] = [
+        ['a-file', () => fs.writeFileSync(path.join(base, 'a-file'), 'hello'), /is a file, not a folder/],
+        ['random', () => (fs.mkdirSync(path.join(base, 'random')), fs.writeFileSync(path.join(base, 'random', DB_FILE), Buffer.alloc(8192, 0x5a))), /not a readable Nib database/],
+        [
+          'truncated',
+          () => {
+            const good = openDb(path.join(base, 'truncated'));
+            good.close();
+            const f = path.join(base, 'truncated', DB_FILE);
+            fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 1000));
+          },
+          /not a readable Nib database/,
+        ],
+        [
+          'newer',
+          () => {
+            const d = new Database((fs.mkdirSync(path.join(base, 'newer')), path.join(base, 'newer', DB_FILE)));
+            d.pragma('user_version = 99');
+            d.close();
+          },
+          /written by a newer Nib \(schema 99/,
+        ],
+      ];
+      for (const [name, make, why] of cases) {
+        make();
+        for (const cmd of [['corpora'], ['suggest', '--text', 'Hello']]) {
+          const r = spawnSync(process.execPath, [NIB, ...cmd, '--data-dir', path.join(base, name)], { encoding: 'utf8', timeout: 60_000 });
+          assert.equal(r.status, 4, `${name} ${cmd[0]}: ${r.stderr}`);
+          assert.match(r.stderr, why);
+          assert.doesNotMatch(r.stderr, /\n\s+at |unexpected error/);
+        }
+      }
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('imports', () => {
   test('hostile files: symbolic-link cycles are walked once, a FIFO is passed over with its reason, large HTML imports in linear time', { skip: process.platform === 'win32' ? 'POSIX FIFOs and links' : false }, () => {
     const d = path.join(dataDir, '..', `trust-hostile-${process.pid}`);
@@ -178,6 +220,13 @@ describe('training processes', () => {
       assert.equal(integrityCheck(db), 'ok');
       db.close();
     }
+  });
+
+  test('a run that would not fit in memory is refused before it starts, with what to change', () => {
+    const r = nib('train', '--corpus', 'plays', '--model', 'huge', '--from', 'scratch', '--units', '4096', '--seq-len', '4096', '--batch', '4096');
+    assert.equal(r.code, 2);
+    assert.match(r.err, /would need about [\d.]+ GB of memory, more than the [\d.]+ GB allowed: use fewer units.*--max-memory/);
+    assert.equal(nib('train', '--corpus', 'plays', '--model', 'huge', '--from', 'scratch', '--units', '64', '--max-steps', '1', '--max-memory', '1KB').code, 2);
   });
 
   test('--max-time 0 is refused rather than read as "no limit"', () => {

@@ -22,6 +22,8 @@ export interface TrainParams {
   embedding?: number;
   /** Only the options the user set; the rest come from defaults, the preset or the model's last run. */
   config: Partial<TrainConfig>;
+  /** Refuse a run whose estimated memory exceeds this (default: half the computer's memory). */
+  maxMemoryBytes?: number;
   /** Measure the suggestion source when training ends (default true; tests of the loop skip it). */
   chooseSource?: boolean;
 }

@@ -28,6 +28,10 @@ export interface WireError {
 
 export function toWire(e: unknown): WireError {
   if (e instanceof NibError) return { code: e.code, message: e.message };
+  // The store's own user-facing errors (store/ does not depend on this module).
+  if (e instanceof Error && e.name === 'DataFolderError') return { code: 'data', message: e.message };
+  // Two processes racing to create the same name: the database's UNIQUE constraint decides.
+  if ((e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE') return { code: 'conflict', message: 'that name was just taken by another process: choose another name' };
   const err = e as Error;
   return { code: 'internal', message: err?.stack ?? String(e) };
 }

@@ -67,6 +67,7 @@ const TRAIN_OPTIONS: Options = {
   seed: { type: 'string' },
   'eval-every': { type: 'string' },
   'checkpoint-every': { type: 'string' },
+  'max-memory': { type: 'string' },
 };
 
 function trainParams(c: Ctx): TrainParams {
@@ -105,6 +106,7 @@ function trainParams(c: Ctx): TrainParams {
     corpus: c.str('corpus'),
     resume: !!resume,
     ...(resume ? {} : { from: from === 'base' || from === 'scratch' ? from : checkName('model', from) }),
+    maxMemoryBytes: parseSize('max-memory', c.str('max-memory')),
     preset: preset as PresetName | undefined,
     layers: parseNumber('layers', c.str('layers'), { int: true, min: 1, max: 8 }),
     units: parseNumber('units', c.str('units'), { int: true, min: 1, max: 4096 }),
@@ -531,6 +533,11 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT[e.code] ?? 1;
     }
     const err = e as Error;
+    if (err?.name === 'DataFolderError') {
+      if (out.json) out.line(JSON.stringify({ error: { code: 'data', message: err.message } }));
+      else out.err(`nib ${name}: ${err.message}`);
+      return EXIT.data;
+    }
     out.err(`nib ${name}: unexpected error: ${err.message}${process.env.NIB_DEBUG ? '\n' + err.stack : ' (set NIB_DEBUG=1 for details)'}`);
     return 1;
   } finally {

@@ -12,7 +12,38 @@ export const DB_FILE = 'nib.db';
  * Opens (creating if needed) the database in `dataDir` and brings its schema up to date.
  * WAL lets the training process write checkpoints while the app or CLI reads.
  */
+/** A data folder Nib cannot use (unwritable, not a folder, not a database, from a newer Nib). */
+export class DataFolderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataFolderError';
+  }
+}
+
+/**
+ * Opens (creating if needed) the database in `dataDir`; every way that can fail becomes a
+ * DataFolderError saying what is wrong with the folder and what to do.
+ */
 export function openDb(dataDir: string, opts: { readonly?: boolean } = {}): Db {
+  try {
+    return openDbUnchecked(dataDir, opts);
+  } catch (e) {
+    if (e instanceof DataFolderError) throw e;
+    const err = e as NodeJS.ErrnoException & { code?: string };
+    const code = String(err.code ?? '');
+    const why =
+      code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN'
+        ? 'it cannot be written (check its permissions)'
+        : code === 'ENOTDIR' || code === 'EEXIST'
+          ? 'it is a file, not a folder'
+          : code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
+            ? `its ${DB_FILE} is not a readable Nib database (damaged or another kind of file)`
+            : `it cannot be opened (${err.message})`;
+    throw new DataFolderError(`cannot use the data folder ${dataDir}: ${why}. Choose another with --data-dir (or NIB_DATA_DIR), or move the damaged file away.`);
+  }
+}
+
+function openDbUnchecked(dataDir: string, opts: { readonly?: boolean }): Db {
   // A writer's documents are private: the folder is the owner's alone (0700), the files 0600.
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, DB_FILE);
@@ -40,8 +71,8 @@ export function openDb(dataDir: string, opts: { readonly?: boolean } = {}): Db {
 function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
-    throw new Error(
-      `This data folder was written by a newer Nib (schema ${current}, this build knows ${MIGRATIONS.length}). Update Nib or use another --data-dir.`,
+    throw new DataFolderError(
+      `this data folder was written by a newer Nib (schema ${current}, this build knows ${MIGRATIONS.length}): update Nib, or choose another with --data-dir`,
     );
   }
   for (let v = current; v < MIGRATIONS.length; v++) {

@@ -27,6 +27,7 @@ import { generate } from '../ml/sample.ts';
 import { paramCount, PRESETS, type ModelSpec } from '../ml/spec.ts';
 import { DEFAULT_SUGGEST, suggestAlternatives, type Suggestion } from '../ml/suggest.ts';
 import { DEFAULT_FINETUNE, DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
+import { defaultMemoryLimit, trainingBytes } from '../ml/memory.ts';
 import { isSharedVocab, MAX_UNKNOWN_SHARE, SHARED_UNK, SHARED_VOCAB, unknownShare } from '../ml/vocab.ts';
 import { DataError, splitCorpus } from '../ml/train-data.ts';
 import { initialTrainerState, runTraining, type TrainerState } from '../ml/train-loop.ts';
@@ -318,6 +319,15 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
     trainer = initialTrainerState(config);
   }
 
+  const need = trainingBytes(spec, config.batch, config.seqLen, config.dropout);
+  const limit = p.maxMemoryBytes ?? defaultMemoryLimit();
+  if (need > limit) {
+    const gb = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GB`;
+    throw new NibError(
+      'invalid',
+      `this run would need about ${gb(need)} of memory, more than the ${gb(limit)} allowed: use fewer units, a shorter sequence or a smaller batch (or raise the limit with --max-memory)`,
+    );
+  }
   const tok = CharTokenizer.fromSpec(spec);
   let data;
   try {
