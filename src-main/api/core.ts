@@ -28,7 +28,7 @@ export const DEFAULT_SETTINGS: Settings = { pauseMs: 150, ...DEFAULT_SUGGEST, cr
 
 export type CoreEvent =
   | { type: 'train'; model: string; event: TrainEvent }
-  | { type: 'train-done'; model: string; result?: TrainResult; error?: WireError }
+  | { type: 'train-done'; model: string; result?: TrainResult; error?: WireError; stopped?: 'pause' | 'cancel' | null }
   | { type: 'host-crashed'; which: 'train' | 'suggest'; why: string };
 
 interface Method {
@@ -68,7 +68,14 @@ export class Core {
       'corpora.delete': { schema: { corpus: name }, run: (p: { corpus: string }) => removeCorpus(this.db, p.corpus) },
       'documents.list': { schema: { corpus: name }, run: (p: { corpus: string }) => documents(this.db, p.corpus) },
       'documents.delete': { schema: { id: { type: 'number', int: true, min: 1 } }, run: (p: { id: number }) => removeDocument(this.db, p.id) },
-      'models.list': { schema: {}, run: () => models(this.db) },
+      'models.list': {
+        schema: {},
+        // Which model suggests now: the one chosen in Settings, else the default (newest personal, else the base).
+        run: () => {
+          const inUse = defaultSuggestModel(this.db, this.settings().activeModel);
+          return models(this.db).map((m) => ({ ...m, inUse: m.name === inUse }));
+        },
+      },
       'models.delete': { schema: { name }, run: (p: { name: string }) => removeModel(this.db, p.name) },
       'models.rename': {
         schema: { from: name, to: name },
@@ -237,12 +244,13 @@ export class Core {
     this.training = { model: p.model, callId: call.id, last: null, stop: null };
     call.result.then(
       (result) => {
-        if (this.training?.stop === 'cancel') {
+        const stopped = this.training?.stop ?? null;
+        if (stopped === 'cancel') {
           const row = getModel(this.db, p.model);
           if (row) setModelStatus(this.db, row.id, 'ready');
         }
         this.training = null;
-        this.emit({ type: 'train-done', model: p.model, result });
+        this.emit({ type: 'train-done', model: p.model, result, stopped });
       },
       (err) => {
         this.training = null;

@@ -9,11 +9,17 @@ export interface NibApi {
 
 export type CoreEvent =
   | { type: 'train'; model: string; event: TrainEvent }
-  | { type: 'train-done'; model: string; result?: { steps: number; bestValLoss: number | null; reason: string }; error?: { message: string } }
+  | {
+      type: 'train-done';
+      model: string;
+      result?: { steps: number; bestValLoss: number | null; reason: string; suggestSource?: { source: string } | null };
+      error?: { message: string };
+      stopped?: 'pause' | 'cancel' | null;
+    }
   | { type: 'host-crashed'; which: string; why: string };
 
 export interface TrainEvent {
-  type: 'start' | 'progress' | 'eval' | 'checkpoint';
+  type: 'start' | 'progress' | 'eval' | 'checkpoint' | 'measuring';
   step: number;
   maxSteps: number;
   trainLoss: number;
