@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { APP_CSP, mainWindowOptions } from '../src-main/app/window-options.ts';
+import { ROOT } from './helpers.ts';
 
 test("the main window's options keep every security setting on", () => {
   const o = mainWindowOptions('/app/preload.cjs');
@@ -22,4 +25,27 @@ test('the Content-Security-Policy allows no remote origin and no eval', () => {
   assert.match(APP_CSP, /default-src 'self'/);
   assert.match(APP_CSP, /script-src 'self'(;|$)/);
   assert.match(APP_CSP, /object-src 'none'/);
+});
+
+test('the packaged app flips the Electron fuses that close run-as-node, NODE_OPTIONS, --inspect and loose app loading', () => {
+  const yml = fs.readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8');
+  const block = yml.slice(yml.indexOf('\nelectronFuses:'));
+  const fuses = Object.fromEntries([...block.matchAll(/^ {2}(\w+): (true|false)$/gm)].map((m) => [m[1], m[2] === 'true']));
+  assert.deepEqual(fuses, {
+    runAsNode: false,
+    enableCookieEncryption: true,
+    enableNodeOptionsEnvironmentVariable: false,
+    enableNodeCliInspectArguments: false,
+    enableEmbeddedAsarIntegrityValidation: true,
+    onlyLoadAppFromAsar: true,
+    grantFileProtocolExtraPrivileges: false,
+  });
+  // The base model travels inside the package.
+  assert.match(yml, /- resources\/base-model\/base\.nibw/);
+});
+
+test('a second launch hands over to the running app (single-instance lock) instead of opening the database twice', () => {
+  const main = fs.readFileSync(path.join(ROOT, 'src-main', 'app', 'main.ts'), 'utf8');
+  assert.match(main, /if \(!app\.requestSingleInstanceLock\(\)\) \{\s*app\.quit\(\);\s*return;/);
+  assert.match(main, /app\.on\('second-instance', \(\) => \{[^}]*win\.focus\(\)/s);
 });

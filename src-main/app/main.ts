@@ -35,6 +35,12 @@ function fromOurPage(e: IpcMainInvokeEvent): boolean {
 }
 
 async function start(): Promise<void> {
+  // One app per user: a second launch would open a second core on the same database. It hands
+  // over to the first, which brings its window to the front, and quits.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
   await app.whenReady();
   const core = new Core(app.getPath('userData'), utilityLauncher);
 
@@ -71,6 +77,12 @@ async function start(): Promise<void> {
   win.webContents.on('will-navigate', (e) => e.preventDefault());
   win.webContents.on('will-attach-webview', (e) => e.preventDefault());
   win.once('ready-to-show', () => win.show());
+  app.on('second-instance', () => {
+    if (win.isDestroyed()) return;
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  });
   await win.loadURL(`${APP_ORIGIN}/index.html`);
 
   app.on('window-all-closed', async () => {
