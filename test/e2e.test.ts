@@ -70,6 +70,10 @@ describe('first launch', { skip }, () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 720 } });
     try {
       await page.goto(web.url);
+      // The first-run path: what Nib does, where the text stays, import, then personalise.
+      await page.getByTestId('welcome').waitFor();
+      assert.match((await page.getByTestId('welcome').textContent()) ?? '', /stays on this computer.*Import your writing.*Personalise/s);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'first-launch.png') });
       const editor = page.getByTestId('editor');
       await editor.click();
       const ghost = page.getByTestId('ghost');
