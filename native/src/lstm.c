@@ -489,6 +489,7 @@ void lstm_set_adaptive(lstm_model *m, int enabled) { adapt_reset(&m->adapt, pool
 
 void lstm_thread_info(lstm_model *m, int *width, int *switches) {
   adapt_state *a = &m->adapt;
+  if (a->cand[0] != pool_threads()) adapt_reset(a, pool_threads(), a->want);
   *width = a->enabled ? a->cand[a->cur] : pool_threads();
   *switches = a->switches;
 }
@@ -496,8 +497,11 @@ void lstm_thread_info(lstm_model *m, int *width, int *switches) {
 static double run(lstm_model *m, step_ctx *s) {
   int drop = s->mode == MODE_TRAIN && s->drop > 0;
   if (ensure_ws(m, s->B, s->T, drop) != 0) return NAN;
-  int width = s->mode == MODE_TRAIN ? adapt_width(m) : (m->adapt.enabled ? m->adapt.cand[m->adapt.cur] : pool_threads());
-  pool_set_active(width);
+  /* adapt_width also notices a changed thread count; pool_set_active clamps, and the loss below
+   * adds up exactly the threads that ran. */
+  int width = adapt_width(m);
+  if (s->mode != MODE_TRAIN && m->adapt.probe >= 0) width = m->adapt.cand[m->adapt.cur];
+  width = pool_set_active(width);
   double t0 = now_sec();
   if (m->profile) m->t_last = t0;
   pool_run(step_task, s);

@@ -141,7 +141,7 @@ static void *worker(void *arg) {
        * done: cur_task and cur_ctx are stable here. */
       my_sense = atomic_load(&bar_sense);
       cur_task(cur_ctx, tid, n);
-      if (atomic_fetch_add_explicit(&finished, 1, memory_order_acq_rel) == n - 2) wake_sleepers(&finished, &sleepers_fin);
+      if (atomic_fetch_add(&finished, 1) == n - 2) wake_sleepers(&finished, &sleepers_fin);
     }
   }
 }
@@ -188,7 +188,8 @@ void pool_run(pool_task task, void *ctx) {
   atomic_store(&finished, 0);
   atomic_store(&bar_count, 0);
   my_sense = atomic_load(&bar_sense);
-  /* Idle workers (tid >= active) are not woken at all: they sleep through this generation. */
+  /* With one thread nothing is posted and the workers sleep on. With a middle width, the workers
+   * left out are woken too (one futex word for all) and go back to sleep at once. */
   if (cur_n > 1) post(cur_n);
   task(ctx, 0, cur_n);
   int done;

@@ -24,7 +24,7 @@ export interface Settings {
   backend: string;
 }
 
-export const DEFAULT_SETTINGS: Settings = { pauseMs: 150, ...DEFAULT_SUGGEST, creativity: 0.5, activeModel: null, backend: 'auto' };
+export const DEFAULT_SETTINGS: Settings = { pauseMs: 0, ...DEFAULT_SUGGEST, creativity: 0.5, activeModel: null, backend: 'auto' };
 
 export type CoreEvent =
   | { type: 'train'; model: string; event: TrainEvent }
@@ -67,7 +67,13 @@ export class Core {
       },
       'corpora.delete': { schema: { corpus: name }, run: (p: { corpus: string }) => removeCorpus(this.db, p.corpus) },
       'documents.list': { schema: { corpus: name }, run: (p: { corpus: string }) => documents(this.db, p.corpus) },
-      'documents.delete': { schema: { id: { type: 'number', int: true, min: 1 } }, run: (p: { id: number }) => removeDocument(this.db, p.id) },
+      'documents.delete': {
+        schema: { id: { type: 'number', int: true, min: 1 } },
+        // The corpus's n-gram must forget the document too (it suggests, alone or mixed).
+        run: async (p: { id: number }) => {
+          await this.offload('ngram.refresh', { corpus: removeDocument(this.db, p.id) });
+        },
+      },
       'models.list': {
         schema: {},
         // Which model suggests now: the one chosen in Settings, else the default (newest personal, else the base).

@@ -3,6 +3,7 @@ import { isShared, unknownShare } from '../ml/vocab.ts';
 import {
   corpusTexts,
   deleteCorpus,
+  getCorpusById,
   deleteDocument,
   ensureCorpus,
   getCorpus,
@@ -152,9 +153,12 @@ export function removeCorpus(db: Db, corpus: string): void {
   if (!deleteCorpus(db, checkName('corpus', corpus))) throw notFound(`no corpus named "${corpus}" (nib corpora lists them)`);
 }
 
-export function removeDocument(db: Db, id: unknown): void {
+/** Deletes one document; returns the name of its corpus (whose n-gram must then be rebuilt). */
+export function removeDocument(db: Db, id: unknown): string {
   const n = Number(id);
   if (!Number.isInteger(n) || n <= 0) throw invalid(`document id must be a positive whole number, got "${String(id)}"`);
-  if (!getDocument(db, n)) throw notFound(`no document with id ${n} (nib docs --corpus NAME lists them)`);
+  const doc = getDocument(db, n);
+  if (!doc) throw notFound(`no document with id ${n} (nib docs --corpus NAME lists them)`);
   deleteDocument(db, n);
+  return getCorpusById(db, doc.corpus_id)!.name;
 }

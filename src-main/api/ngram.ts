@@ -6,7 +6,7 @@ import { isSharedVocab, MAX_UNKNOWN_SHARE, SHARED_UNK, SHARED_VOCAB, unknownShar
 import { splitTexts } from '../ml/train-data.ts';
 import { corpusTexts, getCorpus } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
-import { corpusDigest, loadNgram, saveNgram } from '../store/ngrams.ts';
+import { corpusDigest, deleteNgram, loadNgram, saveNgram } from '../store/ngrams.ts';
 import { NibError, notFound } from './errors.ts';
 
 export interface NgramSummary {
@@ -46,7 +46,10 @@ export function refreshNgram(db: Db, corpusName: string): NgramSummary | null {
   const corpus = getCorpus(db, corpusName);
   if (!corpus) throw notFound(`no corpus named "${corpusName}" (nib corpora lists them)`);
   const texts = corpusTexts(db, corpus.id);
-  if (!texts.length) return null;
+  if (!texts.length) {
+    deleteNgram(db, corpus.id); // an emptied corpus suggests nothing it no longer holds
+    return null;
+  }
   const t0 = performance.now();
   const { model, tried, valLoss } = buildNgramFor(texts);
   const data = zlib.gzipSync(JSON.stringify(model.toData()));

@@ -16,8 +16,9 @@ import { buildNgramFor } from './ngram.ts';
 /**
  * Measures the LSTM, the corpus's n-gram and their mixture on the model's held-out text (up to
  * `maxChars`, in evenly spaced chunks) with the default suggestion policy, stores the winner with
- * the model and returns it. The n-gram is built on the model's own training split, so none of the
- * three has seen the text it is measured on.
+ * the model and returns it. The n-gram is built on the model's own training split, so neither
+ * model has trained on the text it is measured on; the mixture's weight λ is fitted on the first
+ * 3,000 of the measured characters (a small optimism, stated in the README).
  */
 export function chooseSource(db: Db, row: ModelRow, maxChars = 12_000, o: SuggestOptions = DEFAULT_SUGGEST): SourceChoice | null {
   const corpus = row.corpus_id !== null ? getCorpusById(db, row.corpus_id) : undefined;

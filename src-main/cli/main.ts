@@ -190,7 +190,8 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async run(c) {
       if (!c.positionals[0]) throw invalid('nib rm-doc needs a document ID (nib docs --corpus NAME lists them)');
-      removeDocument(c.db(), c.positionals[0]);
+      const corpus = removeDocument(c.db(), c.positionals[0]);
+      refreshNgram(c.db(), corpus); // the corpus's n-gram forgets it too
       c.out.result({ deleted: Number(c.positionals[0]) }, `Deleted document ${c.positionals[0]}.`);
     },
   },

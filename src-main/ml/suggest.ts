@@ -110,7 +110,8 @@ function decode<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: Sugges
       return false;
     }
     best = { text: out, probability: p };
-    kept.push(best);
+    // A phrase mark and the space after it are one boundary ("of," then " "), kept once.
+    if (kept[kept.length - 1].text !== out) kept.push(best);
     return true;
   };
   for (let i = 0; i < o.maxChars; i++) {

@@ -14,6 +14,8 @@ export interface TrainerState {
   /** Training seconds over all runs. */
   elapsedSec: number;
   charsSeen: number;
+  /** Where a time budget ends, in `elapsedSec`: a paused run resumed keeps the rest of its budget. */
+  timeGoalSec?: number;
 }
 
 export function initialTrainerState(config: TrainConfig): TrainerState {

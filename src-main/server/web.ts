@@ -109,7 +109,10 @@ export async function startWebServer(core: Core, opts: { port?: number; staticDi
     };
     if (auth.viaQuery) headers['Set-Cookie'] = `nib_token=${token}; HttpOnly; SameSite=Strict; Path=/`;
     res.writeHead(200, headers);
-    fs.createReadStream(file).pipe(res);
+    // A file that vanishes or cannot be read after the check ends this response, not the server.
+    fs.createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 100 * 1024 * 1024 });

@@ -18,6 +18,10 @@ export function saveNgram(db: Db, row: Omit<NgramRow, 'built_at'>): void {
   ).run(row.corpus_id, row.ngram_order, row.val_loss, row.corpus_sha, row.data);
 }
 
+export function deleteNgram(db: Db, corpusId: number): void {
+  db.prepare('DELETE FROM ngram_models WHERE corpus_id = ?').run(corpusId);
+}
+
 export function loadNgram(db: Db, corpusId: number): NgramRow | undefined {
   return db.prepare('SELECT * FROM ngram_models WHERE corpus_id = ?').get(corpusId) as NgramRow | undefined;
 }

@@ -266,6 +266,11 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
       trainer.bestValLoss = best.val_loss;
       trainer.bestStep = best.step;
     }
+    // The goal it was started with: without a new --max-time, only what is left of the old budget.
+    if (p.config.maxTimeSec === undefined && trainer.timeGoalSec !== undefined && config.maxTimeSec > 0) {
+      config.maxTimeSec = trainer.timeGoalSec - trainer.elapsedSec;
+      if (config.maxTimeSec <= 1) throw new NibError('invalid', `model "${p.model}" has used its time budget: pass --max-time to train it further`);
+    }
     if (config.maxSteps > 0 && trainer.step >= config.maxSteps) {
       throw new NibError('invalid', `model "${p.model}" has already trained ${trainer.step} steps: pass a larger --max-steps (or --max-time) to continue`);
     }
@@ -319,6 +324,7 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
     trainer = initialTrainerState(config);
   }
 
+  if (!p.resume || p.config.maxTimeSec !== undefined) trainer.timeGoalSec = config.maxTimeSec > 0 ? trainer.elapsedSec + config.maxTimeSec : undefined;
   const need = trainingBytes(spec, config.batch, config.seqLen, config.dropout);
   const limit = p.maxMemoryBytes ?? defaultMemoryLimit();
   if (need > limit) {
