@@ -158,3 +158,25 @@ describe('nib CLI', () => {
     assert.match(forced.stdout, /kernel +skipped: NIB_BACKEND=wasm/);
   });
 });
+
+describe('the nib command runs from anywhere', () => {
+  test('bin/nib.js from another working directory, and the bundle (no TypeScript loader) from another one too', () => {
+    const elsewhere = tempDir('nib-elsewhere-');
+    try {
+      const viaBin = spawnSync(process.execPath, [NIB, 'info', '--data-dir', dataDir, '--json'], { cwd: elsewhere, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(viaBin.status, 0, viaBin.stderr);
+      assert.equal(JSON.parse(viaBin.stdout).dataDir, dataDir);
+      // The bundle `npm run build` writes (npm test builds first): plain Node, no tsx on the way.
+      const bundle = path.join(ROOT, 'dist', 'app', 'nib.mjs');
+      assert.ok(fs.existsSync(bundle), 'npm run build writes dist/app/nib.mjs');
+      const viaBundle = spawnSync(process.execPath, [bundle, 'info', '--data-dir', dataDir, '--json'], { cwd: elsewhere, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(viaBundle.status, 0, viaBundle.stderr);
+      assert.equal(JSON.parse(viaBundle.stdout).dataDir, dataDir);
+      const suggested = spawnSync(process.execPath, [bundle, 'suggest', '--text', 'Thank you for your lett', '--data-dir', dataDir, '--json'], { cwd: elsewhere, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(suggested.status, 0, suggested.stderr);
+      assert.equal(typeof JSON.parse(suggested.stdout).suggestion, 'string');
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+});

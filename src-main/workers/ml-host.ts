@@ -9,7 +9,9 @@ const CHILD = fileURLToPath(new URL('./ml-host-child.ts', import.meta.url));
 export const forkLauncher: ChildLauncher = (modulePath, env) => {
   const child = fork(modulePath, [], {
     env: { ...process.env, ...env },
-    execArgv: [...process.execArgv.filter((a) => !a.startsWith('--test')), ...(hasTsLoader() ? [] : ['--import', 'tsx'])],
+    // The TypeScript loader by absolute URL: a bare 'tsx' would be looked up from the working
+    // directory, and `node /path/to/nib/bin/nib.js` run elsewhere could not find it.
+    execArgv: [...process.execArgv.filter((a) => !a.startsWith('--test')), ...(modulePath.endsWith('.ts') && !hasTsLoader() ? ['--import', tsxUrl()] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return {
@@ -22,6 +24,10 @@ export const forkLauncher: ChildLauncher = (modulePath, env) => {
     },
   };
 };
+
+function tsxUrl(): string {
+  return import.meta.resolve('tsx');
+}
 
 function hasTsLoader(): boolean {
   return process.execArgv.some((a, i, all) => a.includes('tsx') || (a === '--import' && all[i + 1]?.includes('tsx')));
