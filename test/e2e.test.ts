@@ -184,6 +184,13 @@ describe('web mode', { skip }, () => {
     await page.getByTestId('train-progress').waitFor();
     await page.getByText(/Finished "e2e" at step 150/).waitFor({ timeout: 120_000 });
     await shot('train');
+    // An error raised in the app speaks of fields and buttons, never of command-line flags.
+    await page.getByTestId('train-start').click();
+    const err = page.getByText(/a model named "e2e" already exists/);
+    await err.waitFor();
+    const text = (await err.textContent()) ?? '';
+    assert.match(text, /type another model name/);
+    assert.doesNotMatch(text, /--/);
 
     await page.getByTestId('nav-models').click();
     const row = page.getByTestId('model-row').filter({ hasText: 'e2e' });
@@ -227,6 +234,69 @@ describe('web mode', { skip }, () => {
     await page.reload();
     await page.getByTestId('editor').getByText(expected.slice(-20)).waitFor();
     assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('documents: new, text kept by a reload right after typing, rename, switch, export as .md, delete', async () => {
+    const page: Page = await browser.newPage({ viewport: { width: 1200, height: 720 }, acceptDownloads: true });
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(server.url);
+    await page.getByTestId('editor').waitFor();
+    const before = await page.getByTestId('doc-select').locator('option').count();
+    await page.getByTestId('doc-new').click();
+    await page.getByTestId('editor').click();
+    await page.keyboard.type('A second document, about trains.');
+    // Reload at once: the last keystrokes are not yet autosaved (400 ms); leaving the page flushes them.
+    await page.reload();
+    await page.getByTestId('editor').getByText('A second document, about trains.').waitFor();
+    assert.equal(await page.getByTestId('doc-select').locator('option').count(), before + 1);
+
+    await page.getByRole('button', { name: /^Rename/ }).click();
+    await page.getByTestId('rename-input').fill('Trains');
+    await page.getByRole('button', { name: 'Save title' }).click();
+    await page.getByTestId('doc-select').locator('option', { hasText: 'Trains' }).waitFor({ state: 'attached' });
+
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: /Export “Trains” as Markdown/ }).click();
+    const file = await download;
+    assert.equal(file.suggestedFilename(), 'Trains.md');
+    assert.equal(fs.readFileSync((await file.path())!, 'utf8'), 'A second document, about trains.');
+
+    // Switch to the first draft and back.
+    const other = await page.getByTestId('doc-select').locator('option', { hasNotText: 'Trains' }).first().getAttribute('value');
+    await page.getByTestId('doc-select').selectOption(other!);
+    await page.waitForFunction(`!document.querySelector('[data-testid=editor]').textContent.includes('about trains')`);
+    const trains = await page.getByTestId('doc-select').locator('option', { hasText: 'Trains' }).getAttribute('value');
+    await page.getByTestId('doc-select').selectOption(trains!);
+    await page.getByTestId('editor').getByText('about trains').waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'write-documents.png') });
+
+    await page.getByRole('button', { name: /Delete “Trains”/ }).click();
+    await page.waitForFunction(`![...document.querySelectorAll('[data-testid=doc-select] option')].some((o) => o.textContent === 'Trains')`);
+    await page.close();
+  });
+
+  test('Train: reopening shows the whole curve, Pause says paused, Resume keeps the goal, Cancel stops for good', async () => {
+    const page: Page = await browser.newPage({ viewport: { width: 1200, height: 720 } });
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${server.url}#train`);
+    await page.getByLabel('Model name').fill('long');
+    await page.getByLabel('Start from').selectOption('scratch');
+    await page.getByLabel('Maximum steps').fill('100000');
+    await page.getByTestId('train-start').click();
+    // The first evaluation (step 100) writes the metrics so far to the database.
+    await page.getByText(/Step \d+ of 100000 · loss [\d.]+ · validation [\d.]+/).waitFor({ timeout: 60_000 });
+    await page.getByTestId('nav-library').click();
+    await page.getByTestId('nav-train').click();
+    await page.waitForFunction(`Number(document.querySelector('.chart')?.dataset.points) >= 100`, null, { timeout: 20_000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'train-reopened.png') });
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByText(/Paused "long" at step \d+/).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByText(/cancelled/).count(), 0);
+    await page.getByRole('button', { name: 'Resume training long' }).click();
+    await page.getByText(/Step \d+ of 100000/).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByText(/Stopped "long" for good at step \d+/).waitFor({ timeout: 30_000 });
     await page.close();
   });
 });

@@ -7,6 +7,7 @@ import { ensureCorpus, insertDocument } from '../src-main/store/corpora.ts';
 import { DB_FILE, openDb } from '../src-main/store/db.ts';
 import { MIGRATIONS } from '../src-main/store/schema.ts';
 import { createModel, deleteModel, saveCheckpoints } from '../src-main/store/models.ts';
+import { deleteDraft, getDraft, saveDraft } from '../src-main/store/drafts.ts';
 import { tempDir } from './helpers.ts';
 
 test('a new database is migrated, in WAL mode, with foreign keys enforced', () => {
@@ -42,5 +43,19 @@ test('a data folder from a newer Nib is refused with a clear message, not modifi
   raw.pragma(`user_version = ${MIGRATIONS.length + 5}`);
   raw.close();
   assert.throws(() => openDb(dir), /written by a newer Nib/);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('saving to a draft that was deleted (or never existed) keeps the text as a new draft', () => {
+  const dir = tempDir();
+  const db = openDb(dir);
+  const id = saveDraft(db, null, 'Letter', 'Dear Ann,');
+  deleteDraft(db, id);
+  const again = saveDraft(db, id, 'Letter', 'Dear Ann, thank you.');
+  assert.notEqual(again, id);
+  assert.equal(getDraft(db, again)?.text, 'Dear Ann, thank you.');
+  const never = saveDraft(db, 987654, 'Note', 'Never lost.');
+  assert.equal(getDraft(db, never)?.text, 'Never lost.');
+  db.close();
   fs.rmSync(dir, { recursive: true });
 });

@@ -9,6 +9,7 @@ import { PRESETS } from '../ml/spec.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { deleteDraft, getDraft, listDrafts, saveDraft } from '../store/drafts.ts';
 import { getModel, renameModel, setModelStatus } from '../store/models.ts';
+import { listRuns, runMetrics } from '../store/runs.ts';
 import { getSettings, setSettings } from '../store/settings.ts';
 import { MlHost } from '../workers/ml-host.ts';
 import type { ChildLauncher } from '../workers/protocol.ts';
@@ -46,7 +47,7 @@ export class Core {
   private readonly listeners = new Set<(e: CoreEvent) => void>();
   private trainHost: MlHost | null = null;
   private suggestHost: MlHost | null = null;
-  private training: { model: string; callId: number; last: TrainEvent | null; stop: 'pause' | 'cancel' | null } | null = null;
+  private training: { model: string; callId: number; last: TrainEvent | null; sample: string | null; stop: 'pause' | 'cancel' | null } | null = null;
   private readonly methods: Record<string, Method>;
 
   constructor(
@@ -124,7 +125,19 @@ export class Core {
         // Timed in the suggestion host, so it never waits behind (or slows) a running training.
         run: (p: { corpus: string; from?: string; preset?: string; steps: number }) => this.offload('estimate', p),
       },
-      'train.status': { schema: {}, run: () => (this.training ? { running: true, model: this.training.model, last: this.training.last } : { running: false }) },
+      'train.history': {
+        schema: { model: name },
+        // Every metric point of every run of the model, so a reopened Train view draws the whole curve.
+        run: (p: { model: string }) => {
+          const row = getModel(this.db, p.model);
+          if (!row) throw notFound(`no model named "${p.model}"`);
+          return listRuns(this.db, row.id).flatMap((r) => runMetrics(this.db, r.id));
+        },
+      },
+      'train.status': {
+        schema: {},
+        run: () => (this.training ? { running: true, model: this.training.model, last: this.training.last, sample: this.training.sample } : { running: false }),
+      },
       'drafts.list': { schema: {}, run: () => listDrafts(this.db) },
       'drafts.get': {
         schema: { id: { type: 'number', int: true, min: 1 } },
@@ -244,10 +257,14 @@ export class Core {
     const h = this.host('train');
     await h.ready;
     const call = h.call<TrainResult>('train', p, (e) => {
-      if (this.training) this.training.last = e as TrainEvent;
+      if (this.training) {
+        this.training.last = e as TrainEvent;
+        const sample = (e as { sample?: string }).sample;
+        if (sample) this.training.sample = sample;
+      }
       this.emit({ type: 'train', model: p.model, event: e as TrainEvent });
     });
-    this.training = { model: p.model, callId: call.id, last: null, stop: null };
+    this.training = { model: p.model, callId: call.id, last: null, sample: null, stop: null };
     call.result.then(
       (result) => {
         const stopped = this.training?.stop ?? null;

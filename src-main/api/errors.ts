@@ -1,13 +1,26 @@
 /** Error codes a user can act on; anything else is a bug and is reported as 'internal'. */
 export type ErrorCode = 'invalid' | 'not-found' | 'conflict' | 'data' | 'cancelled' | 'backend' | 'internal';
 
-/** An error whose message is written for the user: what was wrong and what to do. */
+/**
+ * What to do about an error, in the words of each front end: flags for the CLI, fields and
+ * buttons for the app. The problem itself is stated once, in words both can show.
+ */
+export interface Hint {
+  cli: string;
+  app: string;
+}
+
+/**
+ * An error written for the user: what was wrong (`problem`) and, where it differs by front end,
+ * what to do (`hint`). `message` is the CLI's wording (problem: hint.cli).
+ */
 export class NibError extends Error {
   constructor(
     readonly code: ErrorCode,
-    message: string,
+    readonly problem: string,
+    readonly hint?: Hint,
   ) {
-    super(message);
+    super(hint ? `${problem}: ${hint.cli}` : problem);
     this.name = 'NibError';
   }
 }
@@ -23,11 +36,14 @@ export function notFound(message: string): NibError {
 /** A serialisable form for crossing a process or socket boundary. */
 export interface WireError {
   code: ErrorCode;
+  /** The CLI's wording. */
   message: string;
+  problem?: string;
+  hint?: Hint;
 }
 
 export function toWire(e: unknown): WireError {
-  if (e instanceof NibError) return { code: e.code, message: e.message };
+  if (e instanceof NibError) return { code: e.code, message: e.message, problem: e.problem, ...(e.hint && { hint: e.hint }) };
   // The store's own user-facing errors (store/ does not depend on this module).
   if (e instanceof Error && e.name === 'DataFolderError') return { code: 'data', message: e.message };
   // Two processes racing to create the same name: the database's UNIQUE constraint decides.
@@ -37,5 +53,5 @@ export function toWire(e: unknown): WireError {
 }
 
 export function fromWire(w: WireError): NibError {
-  return new NibError(w.code, w.message);
+  return new NibError(w.code, w.problem ?? w.message, w.hint);
 }

@@ -98,7 +98,7 @@ export async function exportModel(db: Db, name: string, dir: string): Promise<{ 
 /** Reads a tfjs layers model folder (model.json, its weight files, vocab.json) as a new Nib model. */
 export async function importModel(db: Db, dir: string, name: string): Promise<ModelSummary> {
   const modelName = checkName('model', name);
-  if (getModel(db, modelName)) throw new NibError('conflict', `a model named "${modelName}" already exists: choose another --name`);
+  if (getModel(db, modelName)) throw new NibError('conflict', `a model named "${modelName}" already exists`, { cli: 'choose another --name', app: 'type another name' });
   const read = (f: string): Buffer => {
     try {
       return fs.readFileSync(path.join(dir, f));

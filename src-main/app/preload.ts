@@ -7,9 +7,13 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 contextBridge.exposeInMainWorld('nib', {
   async call(method: string, params: unknown) {
     if (typeof method !== 'string') throw new TypeError('method must be a string');
-    const r = (await ipcRenderer.invoke('nib:call', method, params)) as { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
+    const r = (await ipcRenderer.invoke('nib:call', method, params)) as
+      | { ok: true; result: unknown }
+      | { ok: false; error: { code: string; message: string; problem?: string; hint?: { app: string } } };
     if (r.ok) return r.result;
-    throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    // The app's wording: the problem and the app's hint (the CLI's flags stay in the CLI).
+    const e = r.error;
+    throw Object.assign(new Error(e.hint ? `${e.problem}: ${e.hint.app}` : (e.problem ?? e.message)), { code: e.code });
   },
   onEvent(fn: (event: unknown) => void) {
     const listener = (_e: IpcRendererEvent, event: unknown) => fn(event);

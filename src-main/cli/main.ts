@@ -332,8 +332,20 @@ const COMMANDS: Record<string, Command> = {
         rows,
         rows.length
           ? table(
-              ['model', 'status', 'corpus', 'architecture', 'params', 'steps', 'best val (nats)', 'bits/char', 'trained'],
-              rows.map((m) => [m.name, m.status, m.corpus ?? '-', `${m.embedding}→${m.units.join('→')}→${m.vocab}`, m.params.toLocaleString('en-US'), m.steps, m.bestValLoss?.toFixed(4) ?? '-', m.bestBitsPerChar?.toFixed(3) ?? '-', formatDuration(m.trainSeconds)]),
+              ['model', 'status', 'corpus', 'from', 'architecture', 'params', 'steps', 'best val (nats)', 'bits/char', 'trained', 'suggests with'],
+              rows.map((m) => [
+                m.name,
+                m.status,
+                m.origin === 'base' ? '(shipped)' : m.origin === 'imported' ? '(imported)' : (m.corpus ?? '-'),
+                m.origin === 'trained' ? (m.parent ?? 'scratch') : '-',
+                `${m.embedding}→${m.units.join('→')}→${m.vocab}`,
+                m.params.toLocaleString('en-US'),
+                m.steps,
+                m.bestValLoss?.toFixed(4) ?? '-',
+                m.bestBitsPerChar?.toFixed(3) ?? '-',
+                formatDuration(m.trainSeconds),
+                m.suggestSource ? sourceLabel(m.suggestSource.source, m.suggestSource.lambda) : 'the model',
+              ]),
             )
           : 'No models yet: nib train --corpus NAME --model NAME',
       );

@@ -5,7 +5,15 @@ export interface TrainData {
   val: Int32Array;
 }
 
-export class DataError extends Error {}
+/** A corpus unfit for training: the problem, and what to do in each front end's words. */
+export class DataError extends Error {
+  constructor(
+    readonly problem: string,
+    readonly hint: { cli: string; app: string },
+  ) {
+    super(`${problem}: ${hint.cli}`);
+  }
+}
 
 /**
  * Splits every document into a training head and a validation tail (the last `valFraction` of
@@ -13,22 +21,26 @@ export class DataError extends Error {}
  * Documents are joined with a blank line, as they would sit in a collection.
  */
 export function splitCorpus(texts: string[], tok: CharTokenizer, valFraction: number, seqLen: number): TrainData {
-  if (texts.length === 0) throw new DataError('the corpus has no documents: import some text first (nib import PATH --corpus NAME)');
+  if (texts.length === 0) throw new DataError('the corpus has no documents', { cli: 'import some text first (nib import PATH --corpus NAME)', app: 'import some writing in the Library first' });
   const split = splitTexts(texts, valFraction);
   const train = tok.encode(split.train);
   const val = tok.encode(split.val);
   const need = seqLen + 1;
   const total = train.length + val.length;
   if (total < need * 2) {
-    throw new DataError(
-      `the corpus is too short: ${total} characters, but training needs at least ${need * 2} (one sequence of ${seqLen} + 1 for training and one for validation). Import more text or lower --seq-len.`,
-    );
+    throw new DataError(`the corpus is too short: ${total} characters, but training needs at least ${need * 2} (one sequence of ${seqLen} + 1 for training and one for validation)`, {
+      cli: 'import more text or lower --seq-len',
+      app: 'import more writing into it',
+    });
   }
-  if (train.length < need) throw new DataError(`only ${train.length} characters are left for training after holding out ${valFraction * 100}% for validation: lower --val-fraction or --seq-len`);
+  if (train.length < need) {
+    throw new DataError(`only ${train.length} characters are left for training after holding out ${valFraction * 100}% for validation`, { cli: 'lower --val-fraction or --seq-len', app: 'import more writing into it' });
+  }
   if (val.length < need) {
-    throw new DataError(
-      `only ${val.length} characters are held out for validation, fewer than one sequence (${need}): raise --val-fraction or lower --seq-len`,
-    );
+    throw new DataError(`only ${val.length} characters are held out for validation, fewer than one sequence (${need})`, {
+      cli: 'raise --val-fraction or lower --seq-len',
+      app: 'import more writing into it',
+    });
   }
   return { train, val };
 }

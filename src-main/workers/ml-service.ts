@@ -269,21 +269,21 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
     // The goal it was started with: without a new --max-time, only what is left of the old budget.
     if (p.config.maxTimeSec === undefined && trainer.timeGoalSec !== undefined && config.maxTimeSec > 0) {
       config.maxTimeSec = trainer.timeGoalSec - trainer.elapsedSec;
-      if (config.maxTimeSec <= 1) throw new NibError('invalid', `model "${p.model}" has used its time budget: pass --max-time to train it further`);
+      if (config.maxTimeSec <= 1) throw new NibError('invalid', `model "${p.model}" has used its time budget`, { cli: 'pass --max-time to train it further', app: 'give it a new time limit to train it further' });
     }
     if (config.maxSteps > 0 && trainer.step >= config.maxSteps) {
-      throw new NibError('invalid', `model "${p.model}" has already trained ${trainer.step} steps: pass a larger --max-steps (or --max-time) to continue`);
+      throw new NibError('invalid', `model "${p.model}" has already trained ${trainer.step} steps`, { cli: 'pass a larger --max-steps (or --max-time) to continue', app: 'raise its steps (or give it a time limit) to continue' });
     }
     corpusId = row.corpus_id;
     corpusName = getCorpusById(db, corpusId)?.name ?? String(corpusId);
   } else {
     if (row) {
-      throw new NibError('conflict', `a model named "${p.model}" already exists: continue it with nib train --resume ${p.model}, or choose another --model name`);
+      throw new NibError('conflict', `a model named "${p.model}" already exists`, { cli: `continue it with nib train --resume ${p.model}, or choose another --model name`, app: 'resume it from the list below, or type another model name' });
     }
-    if (!p.corpus) throw new NibError('invalid', 'which corpus? pass --corpus NAME (nib corpora lists them)');
+    if (!p.corpus) throw new NibError('invalid', 'which corpus?', { cli: 'pass --corpus NAME (nib corpora lists them)', app: 'choose a corpus' });
     const corpus = getCorpus(db, p.corpus);
-    if (!corpus) throw notFound(`no corpus named "${p.corpus}" (nib corpora lists them; nib import PATH --corpus ${p.corpus} creates it)`);
-    if (corpus.documents === 0) throw new NibError('data', `corpus "${p.corpus}" is empty: import some text first (nib import PATH --corpus ${p.corpus})`);
+    if (!corpus) throw new NibError('not-found', `no corpus named "${p.corpus}"`, { cli: `nib corpora lists them; nib import PATH --corpus ${p.corpus} creates it`, app: 'import writing into it in the Library first' });
+    if (corpus.documents === 0) throw new NibError('data', `corpus "${p.corpus}" is empty`, { cli: `import some text first (nib import PATH --corpus ${p.corpus})`, app: 'import some writing into it in the Library first' });
     corpusId = corpus.id;
     corpusName = corpus.name;
     const from = p.from ?? 'base';
@@ -329,17 +329,17 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
   const limit = p.maxMemoryBytes ?? defaultMemoryLimit();
   if (need > limit) {
     const gb = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GB`;
-    throw new NibError(
-      'invalid',
-      `this run would need about ${gb(need)} of memory, more than the ${gb(limit)} allowed: use fewer units, a shorter sequence or a smaller batch (or raise the limit with --max-memory)`,
-    );
+    throw new NibError('invalid', `this run would need about ${gb(need)} of memory, more than the ${gb(limit)} allowed`, {
+      cli: 'use fewer units, a shorter sequence or a smaller batch (or raise the limit with --max-memory)',
+      app: 'choose a smaller size',
+    });
   }
   const tok = CharTokenizer.fromSpec(spec);
   let data;
   try {
     data = splitCorpus(corpusTexts(db, corpusId), tok, config.valFraction, config.seqLen);
   } catch (e) {
-    if (e instanceof DataError) throw new NibError('data', `cannot train on corpus "${corpusName}": ${e.message}`);
+    if (e instanceof DataError) throw new NibError('data', `cannot train on corpus "${corpusName}": ${e.problem}`, e.hint);
     throw e;
   }
   // Claim the model: one write transaction (IMMEDIATE, so two processes cannot both pass the
@@ -448,7 +448,7 @@ async function train(db: Db, backend: BackendReport, p: TrainParams, ctx: CallCo
     flush();
     endRun(db, runId, 'failed', (e as Error).message);
     setModelStatus(db, modelId, usableCheckpointStamp(db, modelId) ? 'interrupted' : 'failed');
-    if (e instanceof Error && /diverged/.test(e.message)) throw new NibError('data', e.message);
+    if (e instanceof Error && /diverged/.test(e.message)) throw new NibError('data', e.message.replace(/: lower --lr$/, ''), { cli: 'lower --lr', app: 'try again; if it happens again, train from the base model rather than from scratch' });
     throw e;
   } finally {
     engine.dispose();

@@ -57,7 +57,9 @@ function socketApi(): NibApi {
       const p = pending.get(msg.id);
       if (!p) return;
       pending.delete(msg.id);
-      if (msg.error) p.reject(new ApiError(msg.error.code, msg.error.message));
+      // The app's wording: the problem and the app's hint (the CLI's flags stay in the CLI).
+      const e = msg.error as { code: string; message: string; problem?: string; hint?: { app: string } } | undefined;
+      if (e) p.reject(new ApiError(e.code, e.hint ? `${e.problem}: ${e.hint.app}` : (e.problem ?? e.message)));
       else p.resolve(msg.result);
     };
     ws.onclose = () => {
