@@ -84,3 +84,20 @@ test('training from the app: pause keeps it resumable, resume continues, cancel 
   assert.ok(after.steps >= paused.steps);
   off();
 });
+
+test('learning from drafts: the drafts feed a corpus, the base is copied into a personal model, and the attempt is recorded whatever its outcome', async () => {
+  const text = fs.readFileSync(SHAKESPEARE, 'utf8').slice(100_000, 112_000);
+  await core.call('drafts.save', { title: 'Play', text });
+  const r = (await core.call('learn.now', { seconds: 6 })) as { model: string; adopted: boolean; reason: string; valBefore: number; steps: number };
+  assert.equal(r.model, 'My writing', 'the shipped base is not changed: a personal copy learns');
+  assert.ok(r.steps > 0 && Number.isFinite(r.valBefore), JSON.stringify(r));
+  assert.match(r.reason, /bits\/char/);
+  const attempts = (await core.call('models.attempts', { model: 'My writing' })) as { adopted: number; draft_chars: number }[];
+  assert.equal(attempts.length, 1);
+  assert.equal(attempts[0].adopted, r.adopted ? 1 : 0);
+  assert.equal(attempts[0].draft_chars, text.length);
+  const corpora = (await core.call('corpora.list', {})) as { name: string; documents: number }[];
+  assert.equal(corpora.find((c) => c.name === 'My drafts')?.documents, 1);
+  const models = (await core.call('models.list', {})) as { name: string; origin: string; parent: string | null }[];
+  assert.equal(models.find((m) => m.name === 'My writing')?.parent, 'base');
+});

@@ -10,6 +10,8 @@ import { openDb, type Db } from '../store/db.ts';
 import { deleteDraft, getDraft, listDrafts, saveDraft } from '../store/drafts.ts';
 import { getModel, renameModel, setModelStatus } from '../store/models.ts';
 import { listRuns, runMetrics } from '../store/runs.ts';
+import { listAttempts } from '../store/learning.ts';
+import { syncDraftsCorpus, type LearnResult } from './learning.ts';
 import { getSettings, setSettings } from '../store/settings.ts';
 import { MlHost } from '../workers/ml-host.ts';
 import type { ChildLauncher } from '../workers/protocol.ts';
@@ -23,14 +25,19 @@ export interface Settings {
   maxChars: number;
   activeModel: string | null;
   backend: string;
+  /** Opt-in: fine-tune the model in use on the drafts after the writer has been idle a while. */
+  learnFromDrafts: boolean;
+  /** Seconds without typing before learning starts. */
+  learnIdleSec: number;
 }
 
-export const DEFAULT_SETTINGS: Settings = { pauseMs: 0, ...DEFAULT_SUGGEST, creativity: 0.5, activeModel: null, backend: 'auto' };
+export const DEFAULT_SETTINGS: Settings = { pauseMs: 0, ...DEFAULT_SUGGEST, creativity: 0.5, activeModel: null, backend: 'auto', learnFromDrafts: false, learnIdleSec: 120 };
 
 export type CoreEvent =
   | { type: 'train'; model: string; event: TrainEvent }
   | { type: 'train-done'; model: string; result?: TrainResult; error?: WireError; stopped?: 'pause' | 'cancel' | null }
-  | { type: 'host-crashed'; which: 'train' | 'suggest'; why: string };
+  | { type: 'host-crashed'; which: 'train' | 'suggest'; why: string }
+  | { type: 'learned'; result: LearnResult };
 
 interface Method {
   schema: Schema;
@@ -56,6 +63,8 @@ export class Core {
   ) {
     this.db = openDb(dataDir);
     installBaseModel(this.db);
+    this.learnTimer = setInterval(() => void this.learn().catch(() => {}), 15_000);
+    this.learnTimer.unref();
     const name = { type: 'string', nonEmpty: true, max: 200 } as const;
     this.methods = {
       'app.info': { schema: {}, run: () => this.info() },
@@ -125,6 +134,15 @@ export class Core {
         // Timed in the suggestion host, so it never waits behind (or slows) a running training.
         run: (p: { corpus: string; from?: string; preset?: string; steps: number }) => this.offload('estimate', p),
       },
+      'models.attempts': {
+        schema: { model: name },
+        run: (p: { model: string }) => {
+          const row = getModel(this.db, p.model);
+          if (!row) throw notFound(`no model named "${p.model}"`);
+          return listAttempts(this.db, row.id);
+        },
+      },
+      'learn.now': { schema: { seconds: { type: 'number', min: 5, max: 600, optional: true } }, run: (p: { seconds?: number }) => this.learn(true, p.seconds) },
       'train.history': {
         schema: { model: name },
         // Every metric point of every run of the model, so a reopened Train view draws the whole curve.
@@ -174,6 +192,8 @@ export class Core {
           maxChars: { type: 'number', int: true, min: 1, max: 1000, optional: true },
           activeModel: { type: 'string', optional: true, max: 200 },
           backend: { type: 'enum', values: ['auto', 'gpu', 'node', 'kernel', 'wasm', 'cpu'], optional: true },
+          learnFromDrafts: { type: 'boolean', optional: true },
+          learnIdleSec: { type: 'number', int: true, min: 10, max: 86_400, optional: true },
         },
         run: async (p: Partial<Settings>) => {
           const before = this.settings().backend;
@@ -238,7 +258,39 @@ export class Core {
     return { dataDir: this.dataDir, backend, settings: this.settings(), mlHostPid: h.pid };
   }
 
+  private lastTyping = Date.now();
+  private learning = false;
+  private learnTimer: ReturnType<typeof setInterval> | null = null;
+
+  /**
+   * Learning from drafts: when it is on, the writer has been idle `learnIdleSec` and no training
+   * runs, the drafts are mirrored into their corpus and, if they changed since the last attempt,
+   * the model in use is fine-tuned on them in the training host (a minute at most). `now` skips
+   * the idle wait (the Settings view's "Learn now").
+   */
+  private async learn(now = false, seconds = 60): Promise<LearnResult | { skipped: string }> {
+    const s = this.settings();
+    if (!now && (!s.learnFromDrafts || Date.now() - this.lastTyping < s.learnIdleSec * 1000)) return { skipped: 'not idle, or learning is off' };
+    if (this.training || this.learning) return { skipped: 'a training run is going' };
+    const model = defaultSuggestModel(this.db, s.activeModel);
+    if (!model) return { skipped: 'no model' };
+    const sync = syncDraftsCorpus(this.db);
+    if (!now && getSettings(this.db).learnedDigest === sync.digest) return { skipped: 'no new writing since the last attempt' };
+    this.learning = true;
+    try {
+      const h = this.host('train');
+      await h.ready;
+      const r = await h.request<LearnResult>('learn', { model, maxTimeSec: seconds });
+      setSettings(this.db, { learnedDigest: sync.digest, ...(r.model !== model && r.adopted ? { activeModel: r.model } : {}) });
+      this.emit({ type: 'learned', result: r });
+      return r;
+    } finally {
+      this.learning = false;
+    }
+  }
+
   private async suggest(text: string, docKey?: string, alternatives?: number): Promise<SuggestResult & { model: string }> {
+    this.lastTyping = Date.now();
     const s = this.settings();
     const h = this.host('suggest');
     await h.ready;
@@ -294,6 +346,7 @@ export class Core {
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.learnTimer) clearInterval(this.learnTimer);
     await Promise.all([this.trainHost?.close(), this.suggestHost?.close()]);
     this.db.close();
   }

@@ -103,4 +103,21 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE models ADD COLUMN parent TEXT;
   ALTER TABLE models ADD COLUMN suggest_source TEXT;
   `,
+  `
+  -- Learning from drafts: every attempt to fine-tune a model on what the writer wrote, adopted
+  -- only when held-out bits/char improved.
+  CREATE TABLE learning_attempts (
+    id            INTEGER PRIMARY KEY,
+    model_id      INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    started_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    seconds       REAL NOT NULL,
+    steps         INTEGER NOT NULL,
+    draft_chars   INTEGER NOT NULL,
+    replay_chars  INTEGER NOT NULL,
+    val_before    REAL,
+    val_after     REAL,
+    adopted       INTEGER NOT NULL,
+    reason        TEXT NOT NULL
+  );
+  `,
 ];

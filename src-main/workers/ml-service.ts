@@ -8,6 +8,7 @@ import type { SourceChoice } from '../ml/source-choice.ts';
 import { exportModel, importModel } from '../api/models.ts';
 import { importBuffers } from '../api/library.ts';
 import { installBaseModel } from '../api/base-model.ts';
+import { learnFromDrafts, type LearnParams } from '../api/learning.ts';
 import { chooseSource } from '../api/source-choice.ts';
 import type {
   GenerateParams,
@@ -181,6 +182,7 @@ export function openService(dataDir: string, backend: BackendReport) {
     'models.export': (p: { name: string; dir: string }) => exportModel(db, p.name, p.dir),
     'models.import': (p: { name: string; dir: string }) => importModel(db, p.dir, p.name),
     train: (p: TrainParams, ctx) => train(db, backend, p, ctx),
+    learn: (p: LearnParams, ctx) => learnFromDrafts(db, backend, p, () => ctx.isCancelled()),
     generate: (p: GenerateParams): GenerateResult => {
       const m = model(p.model);
       return generate(m.runner, m.tok, p.prompt, p.length, p);

@@ -16,7 +16,8 @@ export type CoreEvent =
       error?: { message: string };
       stopped?: 'pause' | 'cancel' | null;
     }
-  | { type: 'host-crashed'; which: string; why: string };
+  | { type: 'host-crashed'; which: string; why: string }
+  | { type: 'learned'; result: { model: string; adopted: boolean; reason: string } };
 
 export interface TrainEvent {
   type: 'start' | 'progress' | 'eval' | 'checkpoint' | 'measuring';
