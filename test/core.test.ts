@@ -88,6 +88,7 @@ test('training from the app: pause keeps it resumable, resume continues, cancel 
 test('learning from drafts: the drafts feed a corpus, the base is copied into a personal model, and the attempt is recorded whatever its outcome', async () => {
   const text = fs.readFileSync(SHAKESPEARE, 'utf8').slice(100_000, 112_000);
   await core.call('drafts.save', { title: 'Play', text });
+  await core.call('settings.set', { activeModel: 'base' });
   const r = (await core.call('learn.now', { seconds: 6 })) as { model: string; adopted: boolean; reason: string; valBefore: number; steps: number };
   assert.equal(r.model, 'My writing', 'the shipped base is not changed: a personal copy learns');
   assert.ok(r.steps > 0 && Number.isFinite(r.valBefore), JSON.stringify(r));
