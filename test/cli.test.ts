@@ -67,7 +67,8 @@ describe('nib CLI', () => {
     assert.equal(nib('import', path.join(work, 'short.txt'), '--corpus', 'short').code, 0);
     assertUserError(nib('train', '--corpus', 'short', '--model', 'm', '--seq-len', '32'), 4, /corpus is too short: 11 characters/);
     assert.equal(nib('import', path.join(work, 'bad.txt'), '--corpus', 'empty').code, 4);
-    assertUserError(nib('train', '--corpus', 'empty', '--model', 'm'), 4, /corpus "empty" is empty/);
+    // An import that adds nothing leaves no empty corpus behind.
+    assertUserError(nib('train', '--corpus', 'empty', '--model', 'm'), 3, /no corpus named "empty": nib corpora lists them/);
   });
 
   test('a training process killed with SIGKILL leaves a sound database, and --resume continues from its checkpoint', async () => {

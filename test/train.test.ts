@@ -12,6 +12,7 @@ import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
 import { TfjsEngine } from '../src-main/ml/tfjs-engine.ts';
 import { decodeArrays, encodeArrays } from '../src-main/ml/weights.ts';
 import { integrityCheck, openDb, type Db } from '../src-main/store/db.ts';
+import { ensureCorpus } from '../src-main/store/corpora.ts';
 import { getModel, loadCheckpoint, saveCheckpoints } from '../src-main/store/models.ts';
 import { listRuns, runMetrics } from '../src-main/store/runs.ts';
 import { decodeOptimizer, openService } from '../src-main/workers/ml-service.ts';
@@ -170,6 +171,8 @@ test('bad training requests get one clear error each', async () => {
   await fails({ model: 'y', corpus: 'short', config: { seqLen: 32 } }, 'data', /corpus is too short: 10 characters, but training needs at least 66/);
   fs.writeFileSync(path.join(dir, 'empty.txt'), '');
   importPaths(db, { paths: [path.join(dir, 'empty.txt')], corpus: 'hollow' });
+  await fails({ model: 'z', corpus: 'hollow' }, 'not-found', /no corpus named "hollow"/); // an import that adds nothing creates no corpus
+  ensureCorpus(db, 'hollow'); // a corpus whose documents were all deleted
   await fails({ model: 'z', corpus: 'hollow' }, 'data', /corpus "hollow" is empty/);
   assert.equal(getModel(db, 'y'), undefined, 'a refused request leaves no model behind');
 });

@@ -17,9 +17,15 @@ export interface SourceChoice {
   chars: number;
 }
 
-/** The candidate with the highest KSR; within half a point, the more precise one. */
+/**
+ * The candidate with the highest KSR among those right at least half the time they show a
+ * suggestion (a wrong ghost costs the writer attention); within half a point, the more precise
+ * one. If none is that precise, the most precise.
+ */
 export function pickSource(measured: SourceChoice['measured']): SourceKind {
-  const sorted = [...measured].sort((a, b) => b.ksr - a.ksr);
+  const precise = measured.filter((m) => m.precision >= 0.5);
+  if (!precise.length) return [...measured].sort((a, b) => b.precision - a.precision)[0].source;
+  const sorted = [...precise].sort((a, b) => b.ksr - a.ksr);
   const top = sorted[0];
   const close = sorted.filter((m) => top.ksr - m.ksr <= 0.005);
   return close.sort((a, b) => b.precision - a.precision)[0].source;

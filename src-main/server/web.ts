@@ -85,6 +85,7 @@ export async function startWebServer(core: Core, opts: { port?: number; staticDi
       return;
     }
     const url = auth.url!;
+    if (req.method === 'POST' && url.pathname === '/api/beacon') return beacon(req, res);
     let rel: string;
     try {
       rel = decodeURIComponent(url.pathname);
@@ -114,6 +115,45 @@ export async function startWebServer(core: Core, opts: { port?: number; staticDi
       .on('error', () => res.destroy())
       .pipe(res);
   });
+
+  /**
+   * A page being closed or reloaded cannot wait for a WebSocket reply, and the browser may drop
+   * what it sent last: its final save arrives as a beacon (navigator.sendBeacon, a POST with the
+   * token cookie). Only saving a draft is allowed this way.
+   */
+  function beacon(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (status: number, why: string) => {
+      if (!res.headersSent) res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`${why}\n`);
+    };
+    req.on('error', () => res.destroy());
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 60 * 1024 * 1024) {
+        fail(413, 'too large');
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', async () => {
+      if (res.writableEnded) return;
+      let msg: { method?: unknown; params?: unknown };
+      try {
+        msg = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return fail(400, 'a beacon must be JSON');
+      }
+      if (typeof msg !== 'object' || msg === null || msg.method !== 'drafts.save') return fail(400, 'only drafts.save may be sent as a beacon');
+      try {
+        await core.call('drafts.save', msg.params);
+        res.writeHead(204);
+        res.end();
+      } catch (e) {
+        fail(400, toWire(e).message);
+      }
+    });
+  }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 100 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {

@@ -13,7 +13,7 @@ export type CoreEvent =
       type: 'train-done';
       model: string;
       result?: { steps: number; bestValLoss: number | null; reason: string; suggestSource?: { source: string } | null };
-      error?: { message: string };
+      error?: { message: string; problem?: string; hint?: { app: string } };
       stopped?: 'pause' | 'cancel' | null;
     }
   | { type: 'host-crashed'; which: string; why: string }
@@ -93,3 +93,16 @@ declare global {
 }
 
 export const api: NibApi = window.nib ?? socketApi();
+
+/**
+ * A last save as the page goes away (reload, tab closed): over IPC in the app, as a beacon in web
+ * mode (the WebSocket may not deliver what is sent while the page unloads).
+ */
+export function saveOnExit(params: { id?: number; title: string; text: string }): void {
+  if (window.nib) {
+    void window.nib.call('drafts.save', params);
+    return;
+  }
+  const token = new URLSearchParams(location.search).get('token');
+  navigator.sendBeacon(`/api/beacon${token ? `?token=${encodeURIComponent(token)}` : ''}`, new Blob([JSON.stringify({ method: 'drafts.save', params })], { type: 'application/json' }));
+}
