@@ -8,6 +8,8 @@ export interface LstmState {
   flat: Float32Array;
   h: Float32Array[];
   c: Float32Array[];
+  /** The next-token logits for this state, when the native step computed them with it. */
+  logits?: Float32Array;
 }
 
 /**
@@ -84,7 +86,9 @@ export class LstmRunner {
   }
 
   clone(s: LstmState): LstmState {
-    return this.views(s.flat.slice());
+    const c = this.views(s.flat.slice());
+    if (s.logits) c.logits = s.logits.slice();
+    return c;
   }
 
   private views(flat: Float32Array): LstmState {
@@ -102,7 +106,10 @@ export class LstmRunner {
   /** Advances `state` in place by one token. */
   step(state: LstmState, token: number): void {
     if (this.native) {
-      this.native.kernel.step(this.native.model, this.native.params, state.flat, token, null);
+      // The kernel computes the dense layer too (SIMD, in the same call): a suggestion reads the
+      // logits of every state it steps to, and the JavaScript product cost more than the step.
+      state.logits ??= new Float32Array(this.vocabSize);
+      this.native.kernel.step(this.native.model, this.native.params, state.flat, token, state.logits);
       return;
     }
     let x: Float32Array | null = null;
@@ -133,6 +140,10 @@ export class LstmRunner {
 
   /** Logits over the vocabulary for the next token, given the state. */
   logits(state: LstmState, out = new Float32Array(this.vocabSize)): Float32Array {
+    if (state.logits) {
+      out.set(state.logits);
+      return out;
+    }
     out.set(this.denseB);
     matVecAcc(out, state.h[this.units.length - 1], this.denseW, this.vocabSize);
     return out;
