@@ -309,6 +309,17 @@ describe('web mode', { skip }, () => {
     await page.getByText(/Step \d+ of 100000/).waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByText(/Stopped "long" for good at step \d+/).waitFor({ timeout: 30_000 });
+    // Models: rename in place (no dialog), and a stale error disappears after a successful action.
+    await page.getByTestId('nav-models').click();
+    await page.getByRole('button', { name: 'Rename model long' }).click();
+    await page.getByLabel('New name for long').fill('e2e');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: /a model named "e2e" already exists/ }).waitFor();
+    await page.getByRole('button', { name: 'Rename model long' }).click();
+    await page.getByLabel('New name for long').fill('long story');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('model-row').filter({ hasText: 'long story' }).waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0);
     await page.close();
   });
 
