@@ -7,7 +7,7 @@ import { splitTexts } from '../ml/train-data.ts';
 import { corpusTexts, getCorpus } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
 import { corpusDigest, deleteNgram, loadNgram, saveNgram } from '../store/ngrams.ts';
-import { NibError, notFound } from './errors.ts';
+import { notFound } from './errors.ts';
 
 export interface NgramSummary {
   corpus: string;
@@ -69,19 +69,6 @@ export function storedNgramStamp(db: Db, corpusId: number): string | null {
 export function loadStoredNgram(db: Db, corpusId: number): { model: NgramModel; tok: CharTokenizer } | null {
   const row = loadNgram(db, corpusId);
   if (!row) return null;
-  const model = NgramModel.fromData(JSON.parse(zlib.gunzipSync(row.data).toString('utf8')) as NgramData);
-  return { model, tok: tokenizerFor(model.vocab) };
-}
-
-/** The stored n-gram model of a corpus, rebuilt first if its documents changed since. */
-export function corpusNgram(db: Db, corpusName: string): { model: NgramModel; tok: CharTokenizer } {
-  const corpus = getCorpus(db, corpusName);
-  if (!corpus) throw notFound(`no corpus named "${corpusName}" (nib corpora lists them)`);
-  let row = loadNgram(db, corpus.id);
-  if (!row || row.corpus_sha !== corpusDigest(db, corpus.id)) {
-    if (!refreshNgram(db, corpusName)) throw new NibError('data', `corpus "${corpusName}" is empty: import some text first`);
-    row = loadNgram(db, corpus.id)!;
-  }
   const model = NgramModel.fromData(JSON.parse(zlib.gunzipSync(row.data).toString('utf8')) as NgramData);
   return { model, tok: tokenizerFor(model.vocab) };
 }

@@ -1,7 +1,7 @@
 import { NibError, notFound } from '../api/errors.ts';
 import { loadWeightsFor } from '../api/model-weights.ts';
 import { evaluateModel, type EvalParams } from '../api/evaluate.ts';
-import { corpusNgram, corpusVocab, loadStoredNgram, refreshNgram, storedNgramStamp } from '../api/ngram.ts';
+import { corpusVocab, loadStoredNgram, refreshNgram, storedNgramStamp } from '../api/ngram.ts';
 import { MixtureModel } from '../ml/mixture.ts';
 import type { NgramModel } from '../ml/ngram.ts';
 import type { SourceChoice } from '../ml/source-choice.ts';
@@ -132,7 +132,7 @@ export function openService(dataDir: string, backend: BackendReport) {
       // The corpus's n-gram model (it reads only its last few characters).
       const corpus = getCorpus(db, p.corpus);
       if (!corpus) throw notFound(`no corpus named "${p.corpus}" (nib corpora lists them)`);
-      const ng = ngramOf(corpus.id) ?? (corpusNgram(db, p.corpus), ngramOf(corpus.id));
+      const ng = ngramOf(corpus.id) ?? (refreshNgram(db, p.corpus) ? ngramOf(corpus.id) : null);
       if (!ng) throw new NibError('data', `corpus "${p.corpus}" is empty: import some text first`);
       const ctx = ngramContext(ng.model, ng.tok, p.text);
       return answer(suggestAlternatives(ng.model, ng.tok, ctx, opts, n, before), ctx.length, 'ngram');
