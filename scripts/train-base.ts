@@ -3,7 +3,8 @@
  *   1. assembles its training text from Debian and npm packages (scripts/base-corpus.ts),
  *   2. imports it into a scratch data folder and trains it there with `nib train`,
  *   3. exports the best checkpoint as float16 (base.nibw) with model.json, after checking that
- *      float16 storage changes the validation loss by at most 0.01 bits/char.
+ *      float16 storage changes the validation loss by at most 0.01 bits/char, and measures the
+ *      confidence bar it suggests with (ml/calibrate.ts) on its own held-out text.
  *
  *   npm run train:base -- [--minutes 40] [--work /tmp/nib-base] [--export-only]
  *
@@ -13,12 +14,16 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BASE_MODEL_DIR, BASE_WEIGHTS_FILE, type BaseCard } from '../src-main/api/base-model.ts';
+import { evaluateWith, pickSegments } from '../src-main/api/evaluate.ts';
 import { loadWeightsFor } from '../src-main/api/model-weights.ts';
+import { calibrateThreshold } from '../src-main/ml/calibrate.ts';
+import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
+import { DEFAULT_SUGGEST } from '../src-main/ml/suggest.ts';
 import { initBackend } from '../src-main/ml/backend.ts';
 import { createEngine } from '../src-main/ml/engines.ts';
 import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
 import { DEFAULT_TRAIN, type TrainConfig } from '../src-main/ml/train-config.ts';
-import { splitCorpus } from '../src-main/ml/train-data.ts';
+import { splitCorpus, splitTexts } from '../src-main/ml/train-data.ts';
 import { evaluate } from '../src-main/ml/train-loop.ts';
 import { decodeArrays, encodeArrays } from '../src-main/ml/weights.ts';
 import { corpusTexts, getCorpus } from '../src-main/store/corpora.ts';
@@ -72,6 +77,19 @@ console.log(`validation (4,096 windows): float32 ${(full32 / Math.LN2).toFixed(4
 if (Math.abs(deltaBits) > 0.01) throw new Error('float16 storage changes the loss by more than 0.01 bits/char: ship float32');
 fs.mkdirSync(BASE_MODEL_DIR, { recursive: true });
 fs.writeFileSync(path.join(BASE_MODEL_DIR, BASE_WEIGHTS_FILE), half);
+// The confidence bar it suggests with at zero setup, measured on its own held-out text (never on a
+// writer's): the lowest bar at which its suggestions stay right at least half the time.
+const heldOut = splitTexts(texts, config.valFraction).val;
+const { segments } = pickSegments(heldOut, 12_000, 4000);
+const runner = new LstmRunner(spec, decodeArrays(half).arrays);
+const tok = CharTokenizer.fromSpec(spec);
+let bitsPerChar = NaN;
+const { chosen, tried } = calibrateThreshold((threshold) => {
+  const r = evaluateWith('base', runner, tok, () => runner.zeroState(), segments, { ...DEFAULT_SUGGEST, threshold });
+  bitsPerChar = r.bitsPerChar;
+  return r;
+});
+for (const t of tried) console.log(`threshold ${t.threshold}: KSR ${(100 * t.ksr).toFixed(1)}%, precision ${(100 * t.precision).toFixed(1)}%`);
 const card: BaseCard = {
   version: `${MODEL}-${new Date().toISOString().slice(0, 10)}-${step}`,
   name: 'base',
@@ -79,6 +97,7 @@ const card: BaseCard = {
   steps: step,
   trainSeconds: row.train_seconds,
   valLoss: full16,
+  suggest: { threshold: chosen.threshold, ksr: chosen.ksr, precision: chosen.precision, bitsPerChar, chars: segments.reduce((n, x) => n + x.text.length, 0) },
 };
 fs.writeFileSync(path.join(BASE_MODEL_DIR, 'model.json'), JSON.stringify(card, null, 2) + '\n');
 console.log(`wrote ${BASE_MODEL_DIR}/${BASE_WEIGHTS_FILE} (${(half.length / 1e6).toFixed(2)} MB) and model.json: ${JSON.stringify(card)}`);

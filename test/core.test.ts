@@ -22,7 +22,7 @@ test('before any personal model exists, the base model suggests (with up to thre
   const data = fs.readFileSync(SHAKESPEARE).subarray(0, 50_000).toString('base64');
   const r = (await core.call('corpora.import', { corpus: 'plays', files: [{ name: 'plays.txt', data }] })) as { imported: number };
   assert.equal(r.imported, 1);
-  await core.call('settings.set', { threshold: 0 });
+  await core.call('settings.set', { confidenceBar: 0 });
   const text = 'First Citizen:\nBefore we proceed any further, hear me ';
   const s = (await core.call('suggest', { text })) as { model: string; source: string; alternatives: string[] };
   assert.deepEqual([s.model, s.source], ['base', 'lstm']);
@@ -48,11 +48,15 @@ test('a crashed ML host is reported and replaced on the next request, without ta
 });
 
 test('settings are validated and persisted', async () => {
-  await assert.rejects(core.call('settings.set', { threshold: 2 }), /threshold" must be between 0 and 1/);
+  await assert.rejects(core.call('settings.set', { confidenceBar: 2 }), /confidenceBar" must be between 0 and 1/);
+  await assert.rejects(core.call('settings.set', { threshold: 0.3 }), /unknown field "threshold"/);
   await assert.rejects(core.call('settings.set', { backend: 'quantum' }), /backend" must be one of/);
   await assert.rejects(core.call('settings.set', { creativity: 1.5 }), /creativity" must be between 0 and 1/);
-  const s = (await core.call('settings.set', { pauseMs: 300, creativity: 0.7 })) as { pauseMs: number; creativity: number; threshold: number };
-  assert.deepEqual([s.pauseMs, s.creativity, s.threshold], [300, 0.7, 0]);
+  const s = (await core.call('settings.set', { pauseMs: 300, creativity: 0.7 })) as { pauseMs: number; creativity: number; confidenceBar: number | null };
+  assert.deepEqual([s.pauseMs, s.creativity, s.confidenceBar], [300, 0.7, 0]);
+  // null goes back to the bar measured for each model.
+  const m = (await core.call('settings.set', { confidenceBar: null })) as { confidenceBar: number | null };
+  assert.equal(m.confidenceBar, null);
 });
 
 test('training from the app: pause keeps it resumable, resume continues, cancel leaves a usable model', async () => {

@@ -170,7 +170,8 @@ describe('web mode', { skip }, () => {
 
     // Settings: show every suggestion, however unsure, so the test does not depend on luck.
     await page.getByTestId('nav-settings').click();
-    await page.getByLabel('Confidence threshold (0–1)').fill('0');
+    await page.getByLabel('Use a fixed confidence bar').check();
+    await page.getByLabel('Confidence bar (0–1)').fill('0');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved.').waitFor();
     await shot('settings');

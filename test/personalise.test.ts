@@ -84,6 +84,13 @@ describe('the base model that ships with Nib', () => {
       assert.equal(base.origin, 'base');
       assert.ok(isSharedVocab(JSON.parse(base.spec).vocab));
       assert.equal(listModels(db).length, 2);
+      // It suggests at the confidence bar measured on its own held-out text when it was trained.
+      assert.ok(card.suggest && card.suggest.precision >= 0.5, JSON.stringify(card.suggest));
+      assert.equal(JSON.parse(base.suggest_source!).threshold, card.suggest.threshold);
+      // A data folder installed before the bar was measured gets it without reinstalling the weights.
+      db.prepare('UPDATE models SET suggest_source = NULL WHERE id = ?').run(base.id);
+      installBaseModel(db);
+      assert.equal(JSON.parse(getBaseModel(db)!.suggest_source!).threshold, card.suggest.threshold);
       db.close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -123,6 +130,14 @@ describe('personalising: fine-tuning the base is how nib train starts a model', 
     const s = json(nib('suggest', '--text', 'What say you, my lo', '--json'));
     assert.equal(s.model, 'mine');
     assert.equal(s.source, r.suggestSource.source);
+    // Every source was measured at its own confidence bar; nib eval uses those bars unless given one.
+    const bars = Object.fromEntries(r.suggestSource.measured.map((m: { source: string; threshold: number }) => [m.source, m.threshold]));
+    for (const b of Object.values(bars)) assert.ok(typeof b === 'number' && b > 0 && b < 1, JSON.stringify(bars));
+    assert.equal(r.suggestSource.threshold, bars[r.suggestSource.source]);
+    const ev = json(nib('eval', '--model', 'mine', '--corpus', 'shakes', '--max-chars', '2000', '--json')) as { rows: { threshold: number }[] };
+    assert.deepEqual(ev.rows.map((x) => x.threshold), [bars.lstm, bars.ngram, bars.mix]);
+    const fixed = json(nib('eval', '--model', 'mine', '--corpus', 'shakes', '--max-chars', '2000', '--threshold', '0.45', '--json')) as { rows: { threshold: number }[] };
+    assert.deepEqual(fixed.rows.map((x) => x.threshold), [0.45, 0.45, 0.45]);
   });
 
   test('--from scratch (or a size option) trains a new architecture; size options with --from base are refused', () => {

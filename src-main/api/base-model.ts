@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SourceChoice } from '../ml/source-choice.ts';
 import type { ModelSpec } from '../ml/spec.ts';
 import { SHARED_UNK, SHARED_VOCAB } from '../ml/vocab.ts';
 import { checkWeights, decodeArrays, encodeArrays } from '../ml/weights.ts';
@@ -27,6 +28,18 @@ export interface BaseCard {
   trainSeconds: number;
   /** Validation loss in nats per character, measured with the stored (float16) weights. */
   valLoss: number;
+  /**
+   * The confidence bar it suggests with before any personalisation, calibrated on its own held-out
+   * text (scripts/train-base.ts), with what that measured.
+   */
+  suggest?: { threshold: number; ksr: number; precision: number; bitsPerChar: number; chars: number };
+}
+
+/** The base model's suggestion source as stored with the model: the model alone, at its measured bar. */
+function baseSource(card: BaseCard): SourceChoice | null {
+  const s = card.suggest;
+  if (!s) return null;
+  return { source: 'lstm', lambda: 1, threshold: s.threshold, corpus: null, measured: [{ source: 'lstm', ksr: s.ksr, precision: s.precision, bitsPerChar: s.bitsPerChar, threshold: s.threshold }], chars: s.chars };
 }
 
 export function readBaseCard(dir = BASE_MODEL_DIR): BaseCard | null {
@@ -45,8 +58,14 @@ export function baseSpec(card: BaseCard): ModelSpec {
 export function installBaseModel(db: Db, dir = BASE_MODEL_DIR): string | null {
   const card = readBaseCard(dir);
   if (!card) return null;
+  const source = baseSource(card);
+  const sourceJson = source ? JSON.stringify(source) : null;
   const existing = getBaseModel(db);
-  if (existing && existing.status === 'ready' && existing.parent === card.version) return existing.name;
+  if (existing && existing.status === 'ready' && existing.parent === card.version) {
+    // Same weights; the measured bar may be newer than this data folder's copy.
+    if (existing.suggest_source !== sourceJson) db.prepare('UPDATE models SET suggest_source = ? WHERE id = ?').run(sourceJson, existing.id);
+    return existing.name;
+  }
   const spec = baseSpec(card);
   const bytes = fs.readFileSync(path.join(dir, BASE_WEIGHTS_FILE));
   const weights = decodeArrays(bytes).arrays;
@@ -68,6 +87,7 @@ export function installBaseModel(db: Db, dir = BASE_MODEL_DIR): string | null {
       trainSeconds: card.trainSeconds,
       bestValLoss: card.valLoss,
     }, { replaceBest: true });
+    db.prepare('UPDATE models SET suggest_source = ? WHERE id = ?').run(sourceJson, row.id);
     setModelStatus(db, row.id, 'ready');
     return row.name;
   }).immediate();

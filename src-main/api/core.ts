@@ -18,8 +18,15 @@ import type { ChildLauncher } from '../workers/protocol.ts';
 
 export interface Settings {
   pauseMs: number;
-  threshold: number;
-  /** 0–1: how bold suggestions are (ml/suggest.ts effectiveThreshold). */
+  /**
+   * A fixed confidence bar (0–1) for every model, or null (the default) for the bar measured for
+   * the model in use: the lowest at which its suggestions were right at least half the time.
+   */
+  confidenceBar: number | null;
+  /**
+   * 0–1: how bold suggestions are. It moves the confidence bar measured for the model in use
+   * (ml/calibrate.ts) down or up, by up to four times (ml/suggest.ts effectiveThreshold).
+   */
   creativity: number;
   maxWords: number;
   maxChars: number;
@@ -31,7 +38,7 @@ export interface Settings {
   learnIdleSec: number;
 }
 
-export const DEFAULT_SETTINGS: Settings = { pauseMs: 0, ...DEFAULT_SUGGEST, creativity: 0.5, activeModel: null, backend: 'auto', learnFromDrafts: false, learnIdleSec: 120 };
+export const DEFAULT_SETTINGS: Settings = { pauseMs: 0, confidenceBar: null, maxWords: DEFAULT_SUGGEST.maxWords, maxChars: DEFAULT_SUGGEST.maxChars, creativity: 0.5, activeModel: null, backend: 'auto', learnFromDrafts: false, learnIdleSec: 120 };
 
 export type CoreEvent =
   | { type: 'train'; model: string; event: TrainEvent }
@@ -186,7 +193,7 @@ export class Core {
       'settings.set': {
         schema: {
           pauseMs: { type: 'number', int: true, min: 0, max: 5000, optional: true },
-          threshold: { type: 'number', min: 0, max: 1, optional: true },
+          confidenceBar: { type: 'number', min: 0, max: 1, optional: true },
           creativity: { type: 'number', min: 0, max: 1, optional: true },
           maxWords: { type: 'number', int: true, min: 1, max: 50, optional: true },
           maxChars: { type: 'number', int: true, min: 1, max: 1000, optional: true },
@@ -226,7 +233,10 @@ export class Core {
   }
 
   settings(): Settings {
-    return { ...DEFAULT_SETTINGS, ...(getSettings(this.db) as Partial<Settings>) };
+    // Only the settings this version knows (an older one stored a fixed confidence threshold, now measured per model).
+    const stored = getSettings(this.db);
+    const known = Object.fromEntries(Object.keys(DEFAULT_SETTINGS).filter((k) => Object.hasOwn(stored, k)).map((k) => [k, stored[k]]));
+    return { ...DEFAULT_SETTINGS, ...(known as Partial<Settings>) };
   }
 
   private host(which: 'train' | 'suggest'): MlHost {
@@ -294,7 +304,7 @@ export class Core {
     const s = this.settings();
     const h = this.host('suggest');
     await h.ready;
-    const opts = { text, docKey, threshold: s.threshold, maxWords: s.maxWords, maxChars: s.maxChars, creativity: s.creativity, alternatives };
+    const opts = { text, docKey, threshold: s.confidenceBar ?? undefined, maxWords: s.maxWords, maxChars: s.maxChars, creativity: s.creativity, alternatives };
     // On the keystroke path: plain row lookups, not the model summaries (which also sweep runs).
     const active = defaultSuggestModel(this.db, s.activeModel);
     if (active) return { ...(await h.request<SuggestResult>('suggest', { ...opts, model: active })), model: active };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { LstmRunner } from '../ml/lstm-runner.ts';
 import { fitLambda, MixtureModel } from '../ml/mixture.ts';
+import { thresholdOf, type SourceChoice, type SourceKind } from '../ml/source-choice.ts';
 import { DEFAULT_SUGGEST, type StepModel, type SuggestOptions } from '../ml/suggest.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
@@ -36,6 +37,8 @@ export interface EvalRow {
   latencyP50: number;
   latencyP95: number;
   keystrokes: number;
+  /** The confidence bar it suggested with. */
+  threshold: number;
 }
 
 export interface EvalResult {
@@ -104,6 +107,7 @@ export function evaluateWith<S>(name: string, model: StepModel<S>, tok: CharToke
     latencyP50: percentile(total.latencies, 50),
     latencyP95: percentile(total.latencies, 95),
     keystrokes: total.keystrokes,
+    threshold: o.threshold,
   };
 }
 
@@ -139,17 +143,20 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
   }
   if (Array.from(heldOut).length < 100) throw new NibError('data', `too little held-out text to evaluate (${heldOut.length} characters; at least 100 needed)`);
   const o: SuggestOptions = { ...DEFAULT_SUGGEST, ...p.suggest };
+  // Each source at the confidence bar measured for it (as the app suggests), unless one is given.
+  const choice = row.suggest_source ? (JSON.parse(row.suggest_source) as SourceChoice) : null;
+  const at = (source: SourceKind): SuggestOptions => ({ ...o, threshold: p.suggest?.threshold ?? (choice ? thresholdOf(choice, source) : undefined) ?? DEFAULT_SUGGEST.threshold });
   const { segments, sampling } = pickSegments(heldOut, maxChars);
   const tok = CharTokenizer.fromSpec(spec);
   const runner = new LstmRunner(spec, weights);
-  const rows = [evaluateWith(`${p.model} (LSTM ${spec.units.join('×')})`, runner, tok, () => runner.zeroState(), segments, o)];
+  const rows = [evaluateWith(`${p.model} (LSTM ${spec.units.join('×')})`, runner, tok, () => runner.zeroState(), segments, at('lstm'))];
   if (baselineCorpus && p.baselines !== false) {
     const { model: ngram } = buildNgramFor(corpusTexts(db, baselineCorpus.id), config.valFraction, spec.vocab);
-    rows.push(evaluateWith(`n-gram (order ${ngram.order}, Kneser-Ney)`, ngram, tok, () => [] as number[], segments, o));
+    rows.push(evaluateWith(`n-gram (order ${ngram.order}, Kneser-Ney)`, ngram, tok, () => [] as number[], segments, at('ngram')));
     // The two interpolated, with the weight that fits the first 5,000 evaluated characters best.
     const lambda = fitLambda(runner, runner.zeroState(), ngram, [] as number[], tok.encode(Array.from(segments[0].text).slice(0, 5000).join('')));
     const mix = new MixtureModel(runner, ngram, lambda);
-    rows.push(evaluateWith(`LSTM + n-gram (λ = ${lambda})`, mix, tok, () => ({ a: runner.zeroState(), b: [] as number[] }), segments, o));
+    rows.push(evaluateWith(`LSTM + n-gram (λ = ${lambda})`, mix, tok, () => ({ a: runner.zeroState(), b: [] as number[] }), segments, at('mix')));
   }
   return {
     source,

@@ -1,8 +1,9 @@
 import { LstmRunner } from '../ml/lstm-runner.ts';
+import { calibrateThreshold } from '../ml/calibrate.ts';
 import { fitLambda, MixtureModel } from '../ml/mixture.ts';
 import { pickSource, type SourceChoice } from '../ml/source-choice.ts';
 import type { ModelSpec } from '../ml/spec.ts';
-import { DEFAULT_SUGGEST, type SuggestOptions } from '../ml/suggest.ts';
+import { DEFAULT_SUGGEST, type StepModel, type SuggestOptions } from '../ml/suggest.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
 import { splitTexts } from '../ml/train-data.ts';
@@ -15,8 +16,8 @@ import { buildNgramFor } from './ngram.ts';
 
 /**
  * Measures the LSTM, the corpus's n-gram and their mixture on the model's held-out text (up to
- * `maxChars`, in evenly spaced chunks) with the default suggestion policy, stores the winner with
- * the model and returns it. The n-gram is built on the model's own training split, so neither
+ * `maxChars`, in evenly spaced chunks), each at the confidence bar that saves the most keystrokes
+ * at ≥ 50% precision (ml/calibrate.ts), stores the winner and its bar with the model and returns it. The n-gram is built on the model's own training split, so neither
  * model has trained on the text it is measured on; the mixture's weight λ is fitted on the first
  * 3,000 of the measured characters (a small optimism, stated in the README).
  */
@@ -34,14 +35,30 @@ export function chooseSource(db: Db, row: ModelRow, maxChars = 12_000, o: Sugges
   const { model: ngram } = buildNgramFor(texts, config.valFraction, spec.vocab);
   const lambda = fitLambda(runner, runner.zeroState(), ngram, [] as number[], tok.encode(Array.from(segments[0].text).slice(0, 3000).join('')));
   const mix = new MixtureModel(runner, ngram, lambda);
-  const rows = {
-    lstm: evaluateWith('lstm', runner, tok, () => runner.zeroState(), segments, o),
-    ngram: evaluateWith('ngram', ngram, tok, () => [] as number[], segments, o),
-    mix: evaluateWith('mix', mix, tok, () => ({ a: runner.zeroState(), b: [] as number[] }), segments, o),
+  const calibrated = <S>(name: string, model: StepModel<S>, zero: () => S) => {
+    let bitsPerChar = NaN;
+    const { chosen } = calibrateThreshold((threshold) => {
+      const r = evaluateWith(name, model, tok, zero, segments, { ...o, threshold });
+      bitsPerChar = r.bitsPerChar;
+      return r;
+    });
+    return { ksr: chosen.ksr, precision: chosen.precision, threshold: chosen.threshold, bitsPerChar };
   };
-  const measured = (['lstm', 'ngram', 'mix'] as const).map((source) => ({ source, ksr: rows[source].ksr, precision: rows[source].precision, bitsPerChar: rows[source].bitsPerChar }));
+  const rows = {
+    lstm: calibrated('lstm', runner, () => runner.zeroState()),
+    ngram: calibrated('ngram', ngram, () => [] as number[]),
+    mix: calibrated('mix', mix, () => ({ a: runner.zeroState(), b: [] as number[] })),
+  };
+  const measured = (['lstm', 'ngram', 'mix'] as const).map((source) => ({ source, ...rows[source] }));
   const source = pickSource(measured);
-  const choice: SourceChoice = { source, lambda: source === 'lstm' ? 1 : source === 'ngram' ? 0 : lambda, corpus: corpus.name, measured, chars: segments.reduce((n, s) => n + s.text.length, 0) };
+  const choice: SourceChoice = {
+    source,
+    lambda: source === 'lstm' ? 1 : source === 'ngram' ? 0 : lambda,
+    threshold: rows[source].threshold,
+    corpus: corpus.name,
+    measured,
+    chars: segments.reduce((n, s) => n + s.text.length, 0),
+  };
   setSuggestSource(db, row.id, choice);
   return choice;
 }

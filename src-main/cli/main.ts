@@ -261,7 +261,7 @@ const COMMANDS: Record<string, Command> = {
   },
   suggest: {
     summary: 'the suggestion the editor would show after TEXT',
-    usage: 'nib suggest --text TEXT [--model NAME | --corpus NAME] [--threshold 0.3 --creativity 0.5 --max-words 4 --max-chars 48]',
+    usage: 'nib suggest --text TEXT [--model NAME | --corpus NAME] [--threshold BAR --creativity 0.5 --max-words 4 --max-chars 48]',
     options: {
       model: { type: 'string' },
       corpus: { type: 'string' },
@@ -293,7 +293,7 @@ const COMMANDS: Record<string, Command> = {
   },
   eval: {
     summary: 'cross-entropy and keystroke savings on held-out text, next to an n-gram baseline',
-    usage: 'nib eval --model NAME (--corpus NAME | --file PATH) [--max-chars 100000 --threshold 0.3 --max-words 4 --max-chars-suggestion 48]',
+    usage: 'nib eval --model NAME (--corpus NAME | --file PATH) [--max-chars 100000 --threshold BAR --max-words 4 --max-chars-suggestion 48]',
     options: { model: { type: 'string' }, corpus: { type: 'string' }, file: { type: 'string' }, 'max-chars': { type: 'string' }, threshold: { type: 'string' }, 'max-words': { type: 'string' }, 'max-chars-suggestion': { type: 'string' } },
     async run(c) {
       const params: EvalParams = {
@@ -313,10 +313,10 @@ const COMMANDS: Record<string, Command> = {
       c.out.result(
         r,
         [
-          `Held-out text: ${r.source}; ${r.sampling}. Suggestions: threshold ${r.suggest.threshold}, up to ${r.suggest.maxWords} words / ${r.suggest.maxChars} chars. ${formatDuration(r.seconds)}.`,
+          `Held-out text: ${r.source}; ${r.sampling}. Suggestions: up to ${r.suggest.maxWords} words / ${r.suggest.maxChars} chars, each source at ${c.str('threshold') !== undefined ? 'the given' : 'its measured'} confidence bar ("bar"). ${formatDuration(r.seconds)}.`,
           table(
-            ['model', 'nats/char', 'bits/char', 'KSR', 'shown/100 chars', 'precision', 'chars/accept', 'latency p50', 'p95'],
-            r.rows.map((x) => [x.name, x.natsPerChar.toFixed(4), x.bitsPerChar.toFixed(3), pct(x.ksr), x.shownPer100.toFixed(1), pct(x.precision), x.meanAcceptedChars.toFixed(1), `${x.latencyP50.toFixed(2)} ms`, `${x.latencyP95.toFixed(2)} ms`]),
+            ['model', 'nats/char', 'bits/char', 'bar', 'KSR', 'shown/100 chars', 'precision', 'chars/accept', 'latency p50', 'p95'],
+            r.rows.map((x) => [x.name, x.natsPerChar.toFixed(4), x.bitsPerChar.toFixed(3), String(x.threshold), pct(x.ksr), x.shownPer100.toFixed(1), pct(x.precision), x.meanAcceptedChars.toFixed(1), `${x.latencyP50.toFixed(2)} ms`, `${x.latencyP95.toFixed(2)} ms`]),
           ),
         ].join('\n'),
       );

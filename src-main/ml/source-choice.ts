@@ -1,8 +1,11 @@
+import { PRECISION_TARGET } from './calibrate.ts';
+
 /**
  * Which model suggests for a personal model: the LSTM alone, the corpus's n-gram alone, or their
  * mixture. An LSTM fine-tuned for ten minutes and an n-gram that has memorised the writer's
  * phrases each win on some corpora, so the choice is measured — keystroke savings on the corpus's
- * held-out text, precision breaking ties — and stored with the model.
+ * held-out text, each source at its own calibrated confidence bar (ml/calibrate.ts), so that all
+ * are compared at the same precision — and stored with the model.
  */
 export type SourceKind = 'lstm' | 'ngram' | 'mix';
 
@@ -10,10 +13,12 @@ export interface SourceChoice {
   source: SourceKind;
   /** The mixture's weight of the LSTM (1 for 'lstm', 0 for 'ngram'). */
   lambda: number;
+  /** The chosen source's confidence bar (ml/calibrate.ts). Absent in choices stored before it existed. */
+  threshold?: number;
   /** The corpus whose n-gram takes part. */
   corpus: string | null;
   /** What each candidate measured, for the Models view and `nib models`. */
-  measured: { source: SourceKind; ksr: number; precision: number; bitsPerChar: number }[];
+  measured: { source: SourceKind; ksr: number; precision: number; bitsPerChar: number; threshold?: number }[];
   chars: number;
 }
 
@@ -23,10 +28,16 @@ export interface SourceChoice {
  * one. If none is that precise, the most precise.
  */
 export function pickSource(measured: SourceChoice['measured']): SourceKind {
-  const precise = measured.filter((m) => m.precision >= 0.5);
+  const precise = measured.filter((m) => m.precision >= PRECISION_TARGET);
   if (!precise.length) return [...measured].sort((a, b) => b.precision - a.precision)[0].source;
   const sorted = [...precise].sort((a, b) => b.ksr - a.ksr);
   const top = sorted[0];
   const close = sorted.filter((m) => top.ksr - m.ksr <= 0.005);
   return close.sort((a, b) => b.precision - a.precision)[0].source;
+}
+
+/** The confidence bar measured for `source` (the chosen one's, or a candidate's), if any. */
+export function thresholdOf(choice: SourceChoice, source: SourceKind): number | undefined {
+  if (choice.source === source && choice.threshold !== undefined) return choice.threshold;
+  return choice.measured.find((m) => m.source === source)?.threshold;
 }

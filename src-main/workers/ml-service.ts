@@ -4,7 +4,7 @@ import { evaluateModel, type EvalParams } from '../api/evaluate.ts';
 import { corpusVocab, loadStoredNgram, refreshNgram, storedNgramStamp } from '../api/ngram.ts';
 import { MixtureModel } from '../ml/mixture.ts';
 import type { NgramModel } from '../ml/ngram.ts';
-import type { SourceChoice } from '../ml/source-choice.ts';
+import { thresholdOf, type SourceChoice } from '../ml/source-choice.ts';
 import { exportModel, importModel } from '../api/models.ts';
 import { importBuffers } from '../api/library.ts';
 import { installBaseModel } from '../api/base-model.ts';
@@ -112,12 +112,13 @@ export function openService(dataDir: string, backend: BackendReport) {
 
   function suggest(p: SuggestParams): SuggestResult {
     const t0 = performance.now();
-    const opts = {
+    // The confidence bar: the caller's if given, else the one measured for this model and source.
+    const optsFor = (threshold: number | undefined) => ({
       maxChars: p.maxChars ?? DEFAULT_SUGGEST.maxChars,
       maxWords: p.maxWords ?? DEFAULT_SUGGEST.maxWords,
-      threshold: p.threshold ?? DEFAULT_SUGGEST.threshold,
+      threshold: p.threshold ?? threshold ?? DEFAULT_SUGGEST.threshold,
       creativity: p.creativity ?? 0.5,
-    };
+    });
     const n = p.alternatives ?? 3;
     const before = p.text.slice(-80);
     const answer = (alts: Suggestion[], fed: number, source: string): SuggestResult => ({
@@ -135,7 +136,7 @@ export function openService(dataDir: string, backend: BackendReport) {
       const ng = ngramOf(corpus.id) ?? (refreshNgram(db, p.corpus) ? ngramOf(corpus.id) : null);
       if (!ng) throw new NibError('data', `corpus "${p.corpus}" is empty: import some text first`);
       const ctx = ngramContext(ng.model, ng.tok, p.text);
-      return answer(suggestAlternatives(ng.model, ng.tok, ctx, opts, n, before), ctx.length, 'ngram');
+      return answer(suggestAlternatives(ng.model, ng.tok, ctx, optsFor(undefined), n, before), ctx.length, 'ngram');
     }
     const m = model(p.model!);
     let doc = p.docKey ? m.docs.get(p.docKey) : undefined;
@@ -149,11 +150,12 @@ export function openService(dataDir: string, backend: BackendReport) {
     const ng = choice && choice.source !== 'lstm' && m.corpusId !== null ? ngramOf(m.corpusId) : null;
     if (ng && isSameVocab(ng.model.vocab, m.spec.vocab)) {
       const ctx = ngramContext(ng.model, m.tok, p.text);
+      const opts = optsFor(thresholdOf(choice!, choice!.source));
       if (choice!.source === 'ngram') return answer(suggestAlternatives(ng.model, m.tok, ctx, opts, n, before), fed, 'ngram');
       const mix = new MixtureModel(m.runner, ng.model, choice!.lambda);
       return answer(suggestAlternatives(mix, m.tok, { a: doc.current, b: ctx }, opts, n, before), fed, 'mix');
     }
-    return answer(suggestAlternatives(m.runner, m.tok, doc.current, opts, n, before), fed, 'lstm');
+    return answer(suggestAlternatives(m.runner, m.tok, doc.current, optsFor(choice ? thresholdOf(choice, 'lstm') : undefined), n, before), fed, 'lstm');
   }
 
   function model(name: string): LoadedModel {

@@ -1,0 +1,58 @@
+/**
+ * The confidence bar of a suggestion source, chosen by measurement. Models differ in how honest
+ * their probabilities are: a corpus n-gram is overconfident on new text (at a bar of 0.3 it is right
+ * less than half the time), a fine-tuned LSTM is nearly calibrated (right ~60% of the time at the
+ * same bar). One fixed bar therefore compares them at different precisions and gives each the wrong
+ * trade-off. Instead each source gets the bar that saves the most keystrokes while its suggestions
+ * stay right at least `PRECISION_TARGET` of the time on held-out text; sources are then compared at
+ * the same precision.
+ */
+
+/** What a writer tolerates: a shown suggestion is right (at least its first word) half the time or more. */
+export const PRECISION_TARGET = 0.5;
+
+/**
+ * The bars tried, from bold to cautious, in steps of 0.025 (a step moves precision by 2–4 points and
+ * KSR by about one), then coarser above 0.5, where only badly overconfident models land.
+ */
+export const THRESHOLDS = [
+  0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.275, 0.3, 0.325, 0.35, 0.375, 0.4, 0.425, 0.45, 0.475, 0.5, 0.6, 0.7,
+] as const;
+
+export interface Measured {
+  threshold: number;
+  ksr: number;
+  precision: number;
+}
+
+/**
+ * Walks the grid from `start`: down (bolder) while precision holds, up (more cautious) while it
+ * does not, measuring each bar once. Precision falls as the bar falls (a lower bar adds only less
+ * likely suggestions), so the walk stops at the lowest bar that keeps precision; its KSR is the
+ * highest among those that do. If even the most cautious bar misses the target, that bar is kept
+ * (fewest wrong suggestions). Returns the chosen measurement and everything tried.
+ */
+export function calibrateThreshold(measure: (threshold: number) => Omit<Measured, 'threshold'>, target = PRECISION_TARGET, start = 0.25): { chosen: Measured; tried: Measured[] } {
+  const tried: Measured[] = [];
+  const at = (i: number): Measured => {
+    const m = { threshold: THRESHOLDS[i], ...measure(THRESHOLDS[i]) };
+    tried.push(m);
+    return m;
+  };
+  let i = Math.max(0, THRESHOLDS.indexOf(start as (typeof THRESHOLDS)[number]));
+  let m = at(i);
+  if (m.precision >= target) {
+    let best = m;
+    while (i > 0) {
+      const next = at(--i);
+      if (next.precision < target) break;
+      best = next.ksr >= best.ksr ? next : best;
+    }
+    return { chosen: best, tried };
+  }
+  while (i < THRESHOLDS.length - 1) {
+    m = at(++i);
+    if (m.precision >= target) return { chosen: m, tried };
+  }
+  return { chosen: m, tried };
+}
