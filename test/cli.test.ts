@@ -38,6 +38,19 @@ after(() => {
 });
 
 describe('nib CLI', () => {
+  test('export and import-model go through the ML host (the CLI never loads tfjs), relative folders included', () => {
+    const r = spawnSync(process.execPath, [NIB, 'export', 'base', 'exported', '--data-dir', dataDir, '--json'], { encoding: 'utf8', cwd: work });
+    assert.equal(r.status, 0, r.stderr);
+    const files = JSON.parse(r.stdout).files as string[];
+    assert.deepEqual(files.map((f) => path.relative(work, f)), ['exported/model.json', 'exported/group1-shard1of1.bin', 'exported/vocab.json']);
+    const m = spawnSync(process.execPath, [NIB, 'import-model', 'exported', '--name', 'copy', '--data-dir', dataDir, '--json'], { encoding: 'utf8', cwd: work });
+    assert.equal(m.status, 0, m.stderr);
+    assert.deepEqual(JSON.parse(m.stdout).units, [256, 256]);
+    assertUserError(nib('import-model', path.join(work, 'nothing-here'), '--name', 'x'), 3, /model\.json not found/);
+    assertUserError(nib('export', 'no-such-model', path.join(work, 'x')), 3, /no model named "no-such-model"/);
+    assert.equal(nib('rm-model', 'copy').code, 0, 'removed again, so later tests see only their own models');
+  });
+
   test('import prints one summary line and --json gives the per-file outcomes', () => {
     const r = nib('import', SHAKESPEARE, path.join(work, 'bad.txt'), '--corpus', 'shakes');
     assert.equal(r.code, 0, r.err);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { exportModel, importModel } from '../src-main/api/models.ts';
+import { exportModel, importModel } from '../src-main/api/model-transfer.ts';
 import { loadWeightsFor } from '../src-main/api/model-weights.ts';
 import { NibError } from '../src-main/api/errors.ts';
 import { initBackend } from '../src-main/ml/backend.ts';

@@ -11,7 +11,8 @@ import { deleteDraft, getDraft, listDrafts, saveDraft } from '../store/drafts.ts
 import { getModel, renameModel, setModelStatus } from '../store/models.ts';
 import { listRuns, runMetrics } from '../store/runs.ts';
 import { listAttempts } from '../store/learning.ts';
-import { syncDraftsCorpus, type LearnResult } from './learning.ts';
+import { syncDraftsCorpus } from './drafts-corpus.ts';
+import type { LearnResult } from './learning.ts';
 import { getSettings, setSettings } from '../store/settings.ts';
 import { MlHost } from '../workers/ml-host.ts';
 import type { ChildLauncher } from '../workers/protocol.ts';

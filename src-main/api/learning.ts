@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { BackendReport } from '../ml/backend.ts';
 import { createEngine } from '../ml/engines.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
@@ -7,12 +6,11 @@ import { splitTexts } from '../ml/train-data.ts';
 import { evaluate, initialTrainerState, runTraining } from '../ml/train-loop.ts';
 import { isSharedVocab } from '../ml/vocab.ts';
 import { encodeArrays, type Weights } from '../ml/weights.ts';
-import { corpusTexts, ensureCorpus, getCorpus } from '../store/corpora.ts';
+import { corpusTexts, getCorpus } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
-import { listDrafts, getDraft } from '../store/drafts.ts';
-import { mirrorDocuments, recordAttempt } from '../store/learning.ts';
+import { recordAttempt } from '../store/learning.ts';
 import { createModel, getModel, saveCheckpoints, setModelStatus } from '../store/models.ts';
-import { corpusDigest } from '../store/ngrams.ts';
+import { DRAFTS_CORPUS } from './drafts-corpus.ts';
 import { notFound } from './errors.ts';
 import { loadWeightsFor } from './model-weights.ts';
 
@@ -23,21 +21,6 @@ import { loadWeightsFor } from './model-weights.ts';
  * when held-out bits/char (the tails of the drafts and of the replayed corpus) improves; every
  * attempt is recorded.
  */
-export const DRAFTS_CORPUS = 'My drafts';
-/** Drafts shorter than this are notes, not writing to learn from. */
-const MIN_DRAFT_CHARS = 200;
-
-/** Mirrors the drafts into the drafts corpus; returns its digest (what the last attempt learned from). */
-export function syncDraftsCorpus(db: Db): { corpus: string; chars: number; digest: string } {
-  const corpus = ensureCorpus(db, DRAFTS_CORPUS);
-  const docs = listDrafts(db)
-    .map((d) => getDraft(db, d.id)!)
-    .filter((d) => [...d.text.trim()].length >= MIN_DRAFT_CHARS)
-    .map((d) => ({ name: `${d.title || 'Untitled'} (draft ${d.id})`, text: d.text, sha256: crypto.createHash('sha256').update(d.text).digest('hex') }));
-  mirrorDocuments(db, corpus.id, docs);
-  return { corpus: DRAFTS_CORPUS, chars: docs.reduce((n, d) => n + [...d.text].length, 0), digest: corpusDigest(db, corpus.id) };
-}
-
 export interface LearnParams {
   /** The model in use; the base is first copied into a personal model ("My writing"). */
   model: string;

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type { GenerateResult, SuggestResult, TrainEvent, TrainParams, TrainResult } from '../api/contract.ts';
 import { invalid, NibError } from '../api/errors.ts';
 import { checkName, corpora, documents, importPaths, removeCorpus, removeDocument } from '../api/library.ts';
-import { defaultSuggestModel, exportModel, importModel, models, removeModel } from '../api/models.ts';
+import { defaultSuggestModel, models, removeModel, type ModelSummary } from '../api/models.ts';
 import { installBaseModel } from '../api/base-model.ts';
 import { getSettings } from '../store/settings.ts';
 import type { EvalParams, EvalResult } from '../api/evaluate.ts';
@@ -391,7 +391,8 @@ const COMMANDS: Record<string, Command> = {
     async run(c) {
       const [model, dir] = c.positionals;
       if (!model || !dir) throw invalid('nib export needs MODEL and DIR');
-      const r = await exportModel(c.db(), model, dir);
+      // In the ML host, which has TensorFlow.js loaded for the layers format; the CLI process never loads it.
+      const r = await withHost(c, (h) => h.request<{ files: string[] }>('models.export', { name: model, dir: path.resolve(dir) }));
       c.out.result(r, `Wrote ${r.files.join(', ')}`);
     },
   },
@@ -429,7 +430,7 @@ const COMMANDS: Record<string, Command> = {
       const dir = c.positionals[0];
       if (!dir) throw invalid('nib import-model needs DIR');
       if (!c.str('name')) throw invalid('nib import-model needs --name NAME for the new model');
-      const m = await importModel(c.db(), dir, c.str('name')!);
+      const m = await withHost(c, (h) => h.request<ModelSummary>('models.import', { name: c.str('name')!, dir: path.resolve(dir) }));
       c.out.result(m, `Imported model "${m.name}": ${m.embedding}→${m.units.join('→')}→${m.vocab}, ${m.params.toLocaleString('en-US')} parameters.`);
     },
   },

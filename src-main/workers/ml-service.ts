@@ -5,7 +5,7 @@ import { corpusVocab, loadStoredNgram, refreshNgram, storedNgramStamp } from '..
 import { MixtureModel } from '../ml/mixture.ts';
 import type { NgramModel } from '../ml/ngram.ts';
 import { thresholdOf, type SourceChoice } from '../ml/source-choice.ts';
-import { exportModel, importModel } from '../api/models.ts';
+import { exportModel, importModel } from '../api/model-transfer.ts';
 import { importBuffers } from '../api/library.ts';
 import { installBaseModel } from '../api/base-model.ts';
 import { learnFromDrafts, type LearnParams } from '../api/learning.ts';

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+
+/**
+ * Layering that must hold: TensorFlow.js (tens of megabytes, a second or more to load, native code
+ * with tfjs-node) is loaded only by the ML host process. The Electron main process, the web server
+ * and every CLI command import none of it, statically or dynamically; they reach it by asking the
+ * ML host. Checked on the source's import graph (value imports; `import type` is erased).
+ */
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+const IMPORT = /^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
+const DYNAMIC = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** Every module reachable from `entry`, with the bare package specifiers each imports. */
+function graph(entry: string): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    const src = fs.readFileSync(file, 'utf8');
+    const packages: string[] = [];
+    seen.set(file, packages);
+    for (const re of [IMPORT, DYNAMIC]) {
+      for (const m of src.matchAll(re)) {
+        const spec = m[1];
+        if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec));
+        else packages.push(spec);
+      }
+    }
+  };
+  visit(path.join(ROOT, entry));
+  return seen;
+}
+
+const tfjsImporters = (entry: string) =>
+  [...graph(entry)].filter(([, pkgs]) => pkgs.some((p) => p.startsWith('@tensorflow/'))).map(([f]) => path.relative(ROOT, f));
+
+test('the app main process, the web server and the CLI never load TensorFlow.js', () => {
+  for (const entry of ['src-main/app/main.ts', 'src-main/cli/entry.ts', 'src-main/server/web.ts', 'src-main/api/core.ts']) {
+    assert.deepEqual(tfjsImporters(entry), [], `${entry} reaches TensorFlow.js`);
+  }
+});
+
+test('the ML host does load it (the check above sees imports at all)', () => {
+  const found = tfjsImporters('src-main/workers/ml-host-child.ts');
+  assert.ok(found.includes('src-main/ml/layers-format.ts'), found.join(', '));
+  assert.ok(graph('src-main/cli/entry.ts').size > 20, 'the CLI graph was walked');
+});
