@@ -6,7 +6,28 @@ const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns 
 const ELECTRON = { group: ['electron', 'electron/*'], message: 'Only src-main/app/ may import Electron.' };
 const TFJS = { group: ['@tensorflow/*'], message: 'store/ knows nothing of tfjs.' };
 const SQLITE = { group: ['better-sqlite3', '**/store/*', '**/store/**'], message: 'ml/ knows nothing of SQLite.' };
-const NODE = { group: ['node:*', 'fs', 'path', 'child_process', 'better-sqlite3', '**/src-main/**'], message: 'The renderer talks to the core only through the API client.' };
+// The renderer may import the contract (its schemas, limits and presets: pure, bundled) and types.
+const RENDERER_OUT = 'The renderer talks to the core only through the API client and the contract (src-main/api/core-api.ts).';
+const NODE = { group: ['node:*', 'fs', 'path', 'child_process', 'better-sqlite3'], message: RENDERER_OUT };
+const MAIN = { regex: 'src-main/(?!api/core-api\\.ts$)', message: RENDERER_OUT, allowTypeImports: true };
+
+/**
+ * The layers of src-main, top to bottom, with no back-edges:
+ *   app/, cli/, server/ (entry points and transports) → core/ (the composition root) →
+ *   workers/ (the ML host) → services/ → store/, ml/, text/; api/ (the contracts and errors) is
+ *   imported by all and imports none of them at run time (types only).
+ */
+const above = (...layers) => ({ group: layers.flatMap((l) => [`**/${l}/*`, `**/${l}/**`, `../${l}/*`]), message: `A lower layer may not import ${layers.join(', ')} (see eslint.config.js).` });
+const layer = (files, ...forbidden) => ({ files, rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [ELECTRON, above(...forbidden)] }] } });
+const apiLayer = {
+  files: ['src-main/api/**'],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      { patterns: [ELECTRON, { ...above('services', 'core', 'workers', 'store', 'cli', 'server', 'app', 'text'), allowTypeImports: true }] },
+    ],
+  },
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'out/', 'test-artifacts/', '.bench-out/'] },
@@ -21,5 +42,9 @@ export default tseslint.config(
   { files: ['**/*.ts', '**/*.js'], ignores: ['src-main/app/**'], rules: restrict([ELECTRON]) },
   { files: ['src-main/store/**'], rules: restrict([ELECTRON, TFJS]) },
   { files: ['src-main/ml/**'], rules: restrict([ELECTRON, SQLITE]) },
-  { files: ['src-renderer/**'], rules: restrict([ELECTRON, NODE]) },
+  apiLayer,
+  layer(['src-main/services/**'], 'core', 'workers', 'cli', 'server', 'app'),
+  layer(['src-main/workers/**'], 'core', 'cli', 'server', 'app'),
+  layer(['src-main/core/**'], 'cli', 'server', 'app'),
+  { files: ['src-renderer/**'], rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [ELECTRON, NODE, MAIN] }] } },
 );

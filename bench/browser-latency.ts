@@ -1,13 +1,16 @@
 /**
  * Keystroke → ghost text in the browser: web mode with a trained model, Chromium typing held-out
  * text one key at a time, the time from each keydown to the ghost text shown for it.
- *   npm run bench:browser -- --data-dir DIR --model NAME [--keys 50]
- * Suggestion pause 0 and threshold 0 here, so every keystroke asks (or types through) and shows.
+ *   npm run bench:browser -- --data-dir DIR --model NAME [--keys 50] [--during-learning]
+ * Suggestion pause 0 and a confidence bar of 0 here, so every keystroke asks (or types through)
+ * and shows. With --during-learning, a learning-from-drafts run (the training host fine-tuning the
+ * model in use on a 20,000-character draft) is going the whole time the keys are typed: what a
+ * writer feels when Nib learns while they write.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { Core } from '../src-main/api/core.ts';
+import { Core } from '../src-main/core/core.ts';
 import { startWebServer } from '../src-main/server/web.ts';
 import { arg, DATA, percentile, ROOT } from './common.ts';
 
@@ -18,7 +21,8 @@ const opt = (name: string) => {
 };
 const keys = arg('keys', 50);
 const core = new Core(opt('data-dir'));
-await core.call('settings.set', { activeModel: opt('model'), pauseMs: 0, threshold: 0 });
+const duringLearning = process.argv.includes('--during-learning');
+await core.call('settings.set', { activeModel: opt('model'), pauseMs: 0, confidenceBar: 0 });
 const server = await startWebServer(core, { staticDir: path.join(ROOT, 'dist', 'renderer') });
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
 const page = await browser.newPage();
@@ -40,6 +44,15 @@ await page.evaluate(`
 `);
 const text = fs.readFileSync(DATA, 'utf8').slice(1_010_000, 1_010_000 + keys + 200);
 for (const ch of text.slice(0, 200 - keys)) await page.keyboard.type(ch); // context first
+let learning: Promise<unknown> | null = null;
+if (duringLearning) {
+  // A draft to learn from, then a run long enough to outlast the typing.
+  const draft = fs.readFileSync(DATA, 'utf8').slice(500_000, 520_000);
+  await core.call('drafts.save', { title: 'bench draft', text: draft });
+  learning = core.call('learn.now', { seconds: 120 });
+  // Wait until the training host is actually stepping (its start-up is not what is measured).
+  await new Promise((r) => setTimeout(r, 8000));
+}
 await page.evaluate('window.__lat = []');
 for (const ch of text.slice(200 - keys, 200)) {
   await page.keyboard.type(ch === '\n' ? ' ' : ch);
@@ -50,7 +63,8 @@ if (!lat.length) {
   await page.screenshot({ path: '/tmp/bench-browser.png' });
   throw new Error('no ghost text appeared: see /tmp/bench-browser.png');
 }
-console.log(`keystroke → ghost text, model ${opt('model')}: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms over ${lat.length} keystrokes (Chromium ${browser.version()})`);
+console.log(`keystroke → ghost text, model ${opt('model')}${duringLearning ? ', while learning from drafts runs' : ''}: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms over ${lat.length} keystrokes (Chromium ${browser.version()})`);
 await browser.close();
+if (learning) console.log('learning:', JSON.stringify(await learning));
 await server.close();
 await core.close();

@@ -27,4 +27,4 @@ export function torchReference(args: string[]): { result: Record<string, number 
   return { result: JSON.parse(r.stdout.trim().split('\n').at(-1)!) };
 }
 
-export { percentile } from '../src-main/api/evaluate.ts';
+export { percentile } from '../src-main/services/evaluate.ts';

@@ -4,7 +4,7 @@
  * defaults can be chosen: the highest KSR at a precision a writer tolerates (≥ 50%).
  *   npm run bench:tune -- --data-dir DIR --model NAME --corpus NAME [--max-chars 20000]
  */
-import { evaluateModel } from '../src-main/api/evaluate.ts';
+import { evaluateModel } from '../src-main/services/evaluate.ts';
 import { initBackend } from '../src-main/ml/backend.ts';
 import { openDb } from '../src-main/store/db.ts';
 import { arg } from './common.ts';

@@ -13,9 +13,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BASE_MODEL_DIR, BASE_WEIGHTS_FILE, type BaseCard } from '../src-main/api/base-model.ts';
-import { evaluateWith, pickSegments } from '../src-main/api/evaluate.ts';
-import { loadWeightsFor } from '../src-main/api/model-weights.ts';
+import { BASE_MODEL_DIR, BASE_WEIGHTS_FILE, type BaseCard } from '../src-main/services/base-model.ts';
+import { evaluateWith, pickSegments } from '../src-main/services/evaluate.ts';
+import { loadWeightsFor } from '../src-main/services/model-weights.ts';
 import { calibrateThreshold } from '../src-main/ml/calibrate.ts';
 import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
 import { DEFAULT_SUGGEST } from '../src-main/ml/suggest.ts';

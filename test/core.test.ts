@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Core, type CoreEvent } from '../src-main/api/core.ts';
+import { Core, type CoreEvent } from '../src-main/core/core.ts';
 import { SHAKESPEARE, tempDir } from './helpers.ts';
 
 let dir: string;
@@ -57,6 +57,11 @@ test('settings are validated and persisted', async () => {
   // null goes back to the bar measured for each model.
   const m = (await core.call('settings.set', { confidenceBar: null })) as { confidenceBar: number | null };
   assert.equal(m.confidenceBar, null);
+  // What forms offer comes from the contract, for any client.
+  const info = (await core.call('app.info', {})) as { forms: { presets: Record<string, unknown>; limits: { creativity: { max: number } }; backends: { id: string }[] } };
+  assert.deepEqual(Object.keys(info.forms.presets), ['small', 'medium', 'large']);
+  assert.equal(info.forms.limits.creativity.max, 1);
+  assert.equal(info.forms.backends[0].id, 'auto');
 });
 
 test('training from the app: pause keeps it resumable, resume continues, cancel leaves a usable model', async () => {

@@ -6,8 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 import WebSocket from 'ws';
-import { Core } from '../src-main/api/core.ts';
+import { Core } from '../src-main/core/core.ts';
 import { startWebServer, type WebServer } from '../src-main/server/web.ts';
+import { unzip } from '../src-renderer/lib/zip.ts';
 import { ROOT, SHAKESPEARE, tempDir } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -148,6 +149,10 @@ describe('web mode', { skip }, () => {
     assert.match((await ask({ id: 2, method: 'train.start', params: { corpus: 'c', model: 'm', preset: 'huge' } })).error!.message, /preset" must be one of small, medium, large/);
     assert.match((await ask({ id: 3, method: 'drafts.save', params: { title: 1, text: '' } })).error!.message, /title" must be text/);
     assert.match((await ask({ id: 4, method: 'corpora.list', params: { extra: true } })).error!.message, /unknown field "extra"/);
+    // One envelope on every transport (the contract's Reply), with the request's id beside it.
+    assert.deepEqual(await ask({ id: 5, method: 'drafts.get', params: { id: 999_999 } }), { id: 5, ok: false, error: { code: 'not-found', message: 'no draft 999999', problem: 'no draft 999999' } });
+    const ok = (await ask({ id: 6, method: 'settings.get' })) as { id: number; ok: boolean; result: { editorFont: string } };
+    assert.deepEqual([ok.id, ok.ok, ok.result.editorFont], [6, true, 'serif']);
     ws.close();
   });
 
@@ -244,6 +249,45 @@ describe('web mode', { skip }, () => {
     await page.close();
   });
 
+  test('keyboard: F6 and Shift+F6 move between the views bar, document bar, editor and status bar; the editor font follows Settings', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 720 } });
+    try {
+      await page.goto(server.url);
+      await page.getByTestId('editor').click();
+      const focused = async () => {
+        for (const r of ['views', 'welcome', 'documents', 'editor', 'status', 'page']) {
+          if (await page.locator(`[data-region="${r}"] :focus, [data-region="${r}"]:focus`).count()) return r;
+        }
+        return null;
+      };
+      assert.equal(await focused(), 'editor');
+      const order: (string | null)[] = [];
+      for (let k = 0; k < 4; k++) {
+        await page.keyboard.press('F6');
+        order.push(await focused());
+      }
+      // Round the window and back to the text, whatever else is on screen.
+      assert.equal(order.at(-1), 'editor', order.join(' → '));
+      assert.ok(order.includes('views') && order.includes('status') && order.includes('documents'), order.join(' → '));
+      await page.keyboard.press('Shift+F6');
+      assert.equal(await focused(), order.at(-2));
+      // Settings → Editor font: monospace for a writer who wants it, the serif back by default.
+      await page.getByTestId('nav-settings').click();
+      await page.getByLabel('Editor font').selectOption('mono');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved.').waitFor();
+      await page.getByTestId('nav-write').click();
+      await page.locator('[data-testid="editor-host"].font-mono').waitFor();
+      await page.screenshot({ path: path.join(ARTIFACTS, 'write-monospace.png') });
+      await page.getByTestId('nav-settings').click();
+      await page.getByLabel('Editor font').selectOption('serif');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved.').waitFor();
+    } finally {
+      await page.close();
+    }
+  });
+
   test('documents: new, text kept by a reload right after typing, rename, switch, export as .md, delete', async () => {
     const page: Page = await browser.newPage({ viewport: { width: 1200, height: 720 }, acceptDownloads: true });
     page.on('dialog', (d) => void d.accept());
@@ -322,6 +366,44 @@ describe('web mode', { skip }, () => {
     await page.getByTestId('model-row').filter({ hasText: 'long story' }).waitFor();
     assert.equal(await page.getByRole('alert').count(), 0);
     await page.close();
+  });
+
+  test('Models: export saves a .zip (a download, no server path typed), import takes it back as an upload; a bad file gets a reason', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 }, acceptDownloads: true });
+    try {
+      await page.goto(server.url);
+      await page.getByTestId('nav-models').click();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export model e2e as a .zip' }).click()]);
+      assert.equal(download.suggestedFilename(), 'e2e.zip');
+      const zipPath = path.join(dir, 'e2e.zip');
+      await download.saveAs(zipPath);
+      await page.getByTestId('models-notice').filter({ hasText: 'Saved "e2e" as e2e.zip' }).waitFor();
+      await page.getByTestId('model-files').setInputFiles(zipPath);
+      await page.getByLabel('Imported model name').fill('e2e copy');
+      await page.getByRole('button', { name: 'Import model' }).click();
+      await page.getByTestId('models-notice').filter({ hasText: 'Imported "e2e copy"' }).waitFor();
+      const copy = page.getByTestId('model-row').filter({ hasText: 'e2e copy' });
+      await copy.waitFor();
+      assert.match((await copy.textContent()) ?? '', /imported/);
+      // (That the copy's weights equal the original's is test/export.test.ts's job.)
+      // Not a zip: refused with the file's name and what is wrong, nothing imported.
+      fs.writeFileSync(path.join(dir, 'notes.zip'), 'these are my notes, not a model');
+      await page.getByTestId('model-files').setInputFiles(path.join(dir, 'notes.zip'));
+      await page.getByLabel('Imported model name').fill('bad');
+      await page.getByRole('button', { name: 'Import model' }).click();
+      await page.getByRole('alert').filter({ hasText: 'notes.zip: not a .zip file' }).waitFor();
+      // The folder's files chosen one by one, but vocab.json left out: the app says which file is missing.
+      const files = await unzip(new Uint8Array(fs.readFileSync(zipPath)));
+      const loose = files.filter((f) => f.name !== 'vocab.json').map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: Buffer.from(f.data) }));
+      await page.getByTestId('model-files').setInputFiles(loose);
+      await page.getByRole('button', { name: 'Import model' }).click();
+      await page.getByRole('alert').filter({ hasText: 'vocab.json is missing from the chosen files: choose model.json, vocab.json and the weight files together' }).waitFor();
+      assert.equal(await page.getByTestId('model-row').filter({ hasText: /^bad/ }).count(), 0);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'models-import.png') });
+      await core.call('models.delete', { name: 'e2e copy' });
+    } finally {
+      await page.close();
+    }
   });
 
   test('accessibility: axe-core finds no serious or critical violation on any view, light or dark; screenshots of each', async () => {

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { exportModel, importModel } from '../src-main/api/model-transfer.ts';
-import { loadWeightsFor } from '../src-main/api/model-weights.ts';
+import { exportModel, exportModelFiles, importModel, importModelFiles } from '../src-main/services/model-transfer.ts';
+import { loadWeightsFor } from '../src-main/services/model-weights.ts';
 import { NibError } from '../src-main/api/errors.ts';
 import { initBackend } from '../src-main/ml/backend.ts';
 import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
@@ -111,4 +111,27 @@ test('import-model explains what is wrong with a folder it cannot use', async ()
   fs.writeFileSync(path.join(bad, 'vocab.json'), '{"vocab": [1, 2]}');
   await assert.rejects(importModel(db, bad, 'b4'), (e: NibError) => /vocab\.json must be/.test(e.message));
   assert.equal(getModel(db, 'b3'), undefined);
+});
+
+test('the app’s download and upload carry the same folder in memory; weight paths never leave the folder', async () => {
+  const files = await exportModelFiles(db, 'orig');
+  assert.deepEqual(files.map((f) => f.name), ['model.json', 'group1-shard1of1.bin', 'vocab.json']);
+  // Uploaded as chosen (a browser may hand over paths such as "folder/model.json": the name counts).
+  const up = await importModelFiles(db, 'uploaded', files.map((f) => ({ name: `my model/${f.name}`, data: f.data })));
+  assert.equal(up.origin, 'imported');
+  const orig = loadWeightsFor(db, getModel(db, 'orig')!);
+  loadWeightsFor(db, getModel(db, 'uploaded')!).weights.forEach((w, i) => assert.deepEqual(w.data, orig.weights[i].data));
+  await assert.rejects(importModelFiles(db, 'partial', files.slice(0, 2)), (e: NibError) => e.code === 'not-found' && /vocab\.json is missing/.test(e.message) && e.hint?.app === 'choose model.json, vocab.json and the weight files together (or the .zip Nib exported)');
+  // A model.json that names a file outside its folder is refused before anything is read.
+  const json = JSON.parse(files[0].data.toString('utf8'));
+  for (const evil of ['../../../etc/passwd', '/etc/passwd', 'sub/w.bin', '..']) {
+    json.weightsManifest[0].paths = [evil];
+    const hostile = [{ name: 'model.json', data: Buffer.from(JSON.stringify(json)) }, files[2]];
+    await assert.rejects(importModelFiles(db, 'evil', hostile), (e: NibError) => e.code === 'invalid' && /outside its folder/.test(e.message), evil);
+    const folder = path.join(dir, 'evil');
+    fs.mkdirSync(folder, { recursive: true });
+    for (const f of hostile) fs.writeFileSync(path.join(folder, f.name), f.data);
+    await assert.rejects(importModel(db, folder, 'evil'), (e: NibError) => /outside its folder/.test(e.message), evil);
+  }
+  assert.equal(getModel(db, 'evil'), undefined);
 });

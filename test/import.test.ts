@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { importPaths } from '../src-main/api/library.ts';
+import { importPaths } from '../src-main/services/library.ts';
 import { NibError } from '../src-main/api/errors.ts';
 import { corpusTexts, getCorpus, listDocuments } from '../src-main/store/corpora.ts';
 import { integrityCheck, openDb, type Db } from '../src-main/store/db.ts';

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BASE_MODEL_DIR, installBaseModel, readBaseCard } from '../src-main/api/base-model.ts';
+import { BASE_MODEL_DIR, installBaseModel, readBaseCard } from '../src-main/services/base-model.ts';
 import { pickSource } from '../src-main/ml/source-choice.ts';
 import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
 import { isSharedVocab, SHARED_UNK, SHARED_VOCAB, unknownShare } from '../src-main/ml/vocab.ts';

@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { Core } from '../src-main/api/core.ts';
+import { Core } from '../src-main/core/core.ts';
 import { Rng } from '../src-main/ml/rng.ts';
 import { startWebServer, type WebServer } from '../src-main/server/web.ts';
 import { tempDir } from './helpers.ts';

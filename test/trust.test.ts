@@ -176,6 +176,32 @@ describe('imports', () => {
   });
 });
 
+describe('names', () => {
+  test('a name with a direction override is refused; file names with line breaks or overrides are shown escaped, one document per line', { skip: process.platform === 'win32' ? 'such file names' : false }, () => {
+    const r = nib('import', SHAKESPEARE, '--corpus', 'notes\u202Etxt.exe');
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /corpus name contains invisible direction or line-break characters/);
+    const folder = tempDir('nib-names-');
+    try {
+      fs.writeFileSync(path.join(folder, 'two\nlines.txt'), 'A file whose name has a line break in it. '.repeat(20));
+      // Shown raw, "report\u202Egnp.txt" reads as "reporttxt.png".
+      fs.writeFileSync(path.join(folder, 'report\u202Egnp.txt'), 'A file whose name reads backwards after the override. '.repeat(20));
+      const imp = nib('import', folder, '--corpus', 'odd names');
+      assert.equal(imp.code, 0, imp.err);
+      assert.doesNotMatch(imp.err, /\u202E/, 'the override is never written raw');
+      assert.match(imp.err, /two\\nlines\.txt/);
+      const docs = nib('docs', '--corpus', 'odd names');
+      assert.equal(docs.code, 0, docs.err);
+      const lines = docs.out.trim().split('\n');
+      assert.equal(lines.length, 3, docs.out);
+      assert.match(docs.out, /report\\u202egnp\.txt/);
+      assert.doesNotMatch(docs.out, /\u202E/);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('training processes', () => {
   test('after a crash, a resume from an older checkpoint keeps the better best weights', () => {
     assert.equal(nib('train', '--corpus', 'plays', '--model', 'crashy', ...SMALL, '--max-steps', '60', '--eval-every', '20').code, 0);
@@ -194,6 +220,40 @@ describe('training processes', () => {
     const after = check.prepare("SELECT step, val_loss FROM checkpoints WHERE model_id = ? AND kind = 'best'").get(id) as { step: number; val_loss: number };
     check.close();
     assert.ok(after.val_loss <= before.val_loss, `best ${before.val_loss} at ${before.step} became ${after.val_loss} at ${after.step}`);
+  });
+
+  test('documents imported into a paused model\'s corpus: the resume says so and measures its best again on the new held-out text', () => {
+    const text = fs.readFileSync(SHAKESPEARE, 'utf8');
+    const folder = tempDir('nib-grow-');
+    try {
+      fs.writeFileSync(path.join(folder, 'first.txt'), text.slice(0, 60_000));
+      fs.writeFileSync(path.join(folder, 'second.txt'), text.slice(150_000, 210_000));
+      assert.equal(nib('import', path.join(folder, 'first.txt'), '--corpus', 'growing').code, 0);
+      assert.equal(nib('train', '--corpus', 'growing', '--model', 'grower', ...SMALL, '--max-steps', '40', '--eval-every', '20').code, 0);
+      const bestOf = () => {
+        const db = new Database(path.join(dataDir, DB_FILE), { readonly: true });
+        try {
+          return db.prepare("SELECT c.val_loss AS v FROM checkpoints c JOIN models m ON m.id = c.model_id WHERE m.name = 'grower' AND c.kind = 'best'").get() as { v: number };
+        } finally {
+          db.close();
+        }
+      };
+      const before = bestOf().v;
+      // Unchanged corpus: no note.
+      const same = nib('train', '--resume', 'grower', '--max-steps', '50', '--eval-every', '1000');
+      assert.equal(same.code, 0, same.err);
+      assert.doesNotMatch(same.err, /corpus changed/);
+      const mid = bestOf().v;
+      assert.ok(mid <= before);
+      assert.equal(nib('import', path.join(folder, 'second.txt'), '--corpus', 'growing').code, 0);
+      const r = nib('train', '--resume', 'grower', '--max-steps', '60', '--eval-every', '1000');
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.err, /Note: the corpus changed since this model last trained .* measured again on it \(\d\.\d{3} → \d\.\d{3} bits\/char\)/);
+      // Held-out text from another part of the plays: the best is now a loss on that text.
+      assert.notEqual(bestOf().v, mid);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   test('two trainers of one model started together: one runs, the other is refused', async () => {

@@ -40,10 +40,12 @@ export interface TrainStartEvent {
   backend: string;
   engine: string;
   config: TrainConfig;
+  /** Something the writer should know about this run (a changed corpus, its best re-measured). */
+  notice?: string;
 }
 
 export type TrainProgressEvent = Progress & {
-  type: 'progress' | 'eval' | 'checkpoint';
+  type: 'progress' | 'eval';
   improved?: boolean;
   /** At evaluations: text the model writes at this point of training. */
   sample?: string;
@@ -55,7 +57,13 @@ export interface TrainMeasuringEvent {
   model: string;
 }
 
-export type TrainEvent = TrainStartEvent | TrainProgressEvent | TrainMeasuringEvent;
+/** The run's latest weights, optimizer and trainer state were saved (a resume starts here). */
+export interface TrainCheckpointEvent {
+  type: 'checkpoint';
+  step: number;
+}
+
+export type TrainEvent = TrainStartEvent | TrainProgressEvent | TrainCheckpointEvent | TrainMeasuringEvent;
 
 export interface TrainResult {
   model: string;

@@ -33,6 +33,16 @@ export function notFound(message: string): NibError {
   return new NibError('not-found', message);
 }
 
+/** A model that does not exist, with where each front end lists the ones that do. */
+export function noModel(name: string, purpose = ''): NibError {
+  return new NibError('not-found', `no model named "${name}"${purpose}`, { cli: 'nib models lists them', app: 'the Models view lists them' });
+}
+
+/** A corpus that does not exist, with where each front end lists the ones that do. */
+export function noCorpus(name: string): NibError {
+  return new NibError('not-found', `no corpus named "${name}"`, { cli: 'nib corpora lists them', app: 'the Library lists them' });
+}
+
 /** A serialisable form for crossing a process or socket boundary. */
 export interface WireError {
   code: ErrorCode;

@@ -5,8 +5,9 @@
 import { app, BrowserWindow, ipcMain, net, protocol, session, utilityProcess, type IpcMainInvokeEvent } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Core } from '../api/core.ts';
-import { toWire } from '../api/errors.ts';
+import { Core } from '../core/core.ts';
+import type { Reply } from '../api/core-api.ts';
+import { answer } from '../core/transport.ts';
 import type { ChildLauncher, HostReply } from '../workers/protocol.ts';
 import { APP_CSP, APP_ORIGIN, mainWindowOptions } from './window-options.ts';
 
@@ -59,14 +60,8 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler(() => false);
 
   ipcMain.handle('nib:call', async (e, method: unknown, params: unknown) => {
-    if (!fromOurPage(e)) return { ok: false, error: { code: 'invalid', message: 'request from an unknown frame' } };
-    if (typeof method !== 'string') return { ok: false, error: { code: 'invalid', message: 'method must be a string' } };
-    try {
-      return { ok: true, result: (await core.call(method, params)) ?? null };
-    } catch (err) {
-      const w = toWire(err);
-      return { ok: false, error: w.code === 'internal' ? { code: 'internal', message: 'Something went wrong inside Nib; the log has details.' } : w };
-    }
+    if (!fromOurPage(e)) return { ok: false, error: { code: 'invalid', message: 'request from an unknown frame' } } satisfies Reply;
+    return answer(core, method, params);
   });
 
   const win = new BrowserWindow(mainWindowOptions(path.join(here, 'preload.cjs')));

@@ -3,13 +3,13 @@
  * `window.nib`, never a raw ipcRenderer.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type { Reply } from '../api/core-api.ts';
 
 contextBridge.exposeInMainWorld('nib', {
   async call(method: string, params: unknown) {
     if (typeof method !== 'string') throw new TypeError('method must be a string');
-    const r = (await ipcRenderer.invoke('nib:call', method, params)) as
-      | { ok: true; result: unknown }
-      | { ok: false; error: { code: string; message: string; problem?: string; hint?: { app: string } } };
+    // The contract's envelope (api/core-api.ts Reply), the same as web mode's WebSocket carries.
+    const r = (await ipcRenderer.invoke('nib:call', method, params)) as Reply;
     if (r.ok) return r.result;
     // The app's wording: the problem and the app's hint (the CLI's flags stay in the CLI).
     const e = r.error;

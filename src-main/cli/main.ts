@@ -2,25 +2,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { Core } from '../api/core.ts';
+import { Core } from '../core/core.ts';
 import { startWebServer } from '../server/web.ts';
 import { createRequire } from 'node:module';
-import type { GenerateResult, SuggestResult, TrainEvent, TrainParams, TrainResult } from '../api/contract.ts';
+import type { TrainEvent, TrainParams } from '../api/contract.ts';
 import { invalid, NibError } from '../api/errors.ts';
-import { checkName, corpora, documents, importPaths, removeCorpus, removeDocument } from '../api/library.ts';
-import { defaultSuggestModel, models, removeModel, type ModelSummary } from '../api/models.ts';
-import { installBaseModel } from '../api/base-model.ts';
+import { checkName, corpora, documents, importPaths, removeCorpus, removeDocument } from '../services/library.ts';
+import { LIMITS } from '../api/core-api.ts';
+import { defaultSuggestModel, models, removeModel } from '../services/models.ts';
+import { installBaseModel } from '../services/base-model.ts';
 import { getSettings } from '../store/settings.ts';
-import type { EvalParams, EvalResult } from '../api/evaluate.ts';
-import { refreshNgram } from '../api/ngram.ts';
-import type { BackendReport } from '../ml/backend.ts';
+import type { EvalParams } from '../services/evaluate.ts';
+import { refreshNgram } from '../services/ngram.ts';
 import { paramCount, PRESETS, type PresetName } from '../ml/spec.ts';
 import type { TrainConfig } from '../ml/train-config.ts';
 import { defaultDataDir } from '../store/data-dir.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { MlHost } from '../workers/ml-host.ts';
 import { formatDuration, parseDuration, parseNumber, parseSize } from './parse.ts';
-import { bar, table, Out } from './output.ts';
+import { bar, table, visible, Out } from './output.ts';
 import { formatBytes } from '../text/read-document.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -134,8 +134,8 @@ const COMMANDS: Record<string, Command> = {
       if (!c.str('corpus')) throw invalid('nib import needs --corpus NAME (the corpus is created if new)');
       const r = importPaths(c.db(), { paths: c.positionals, corpus: c.str('corpus')!, maxSize: parseSize('max-size', c.str('max-size')) }, (o) => {
         if (c.out.json) return;
-        if (o.status === 'imported') c.out.err(`  imported  ${o.path} (${o.chars} chars)`);
-        else c.out.err(`  skipped   ${o.path}: ${o.reason}`);
+        if (o.status === 'imported') c.out.err(`  imported  ${visible(o.path)} (${o.chars} chars)`);
+        else c.out.err(`  skipped   ${visible(o.path)}: ${visible(o.reason ?? '')}`);
       });
       const skipped = Object.entries(r.skipped);
       const skippedText = skipped.length ? skipped.map(([k, n]) => `${n} ${k}`).join(', ') : 'none';
@@ -205,7 +205,7 @@ const COMMANDS: Record<string, Command> = {
     async run(c) {
       const params = trainParams(c);
       return withHost(c, async (host) => {
-        const call = host.call<TrainResult>('train', params, (e) => onTrainEvent(c.out, e as TrainEvent));
+        const call = host.call('train', params, (e) => onTrainEvent(c.out, e as TrainEvent));
         let interrupted = false;
         const onSignal = () => {
           if (interrupted) return;
@@ -254,7 +254,7 @@ const COMMANDS: Record<string, Command> = {
         topP: parseNumber('top-p', c.str('top-p'), { min: 0, max: 1, minInclusive: false }) ?? 1,
         seed: parseNumber('seed', c.str('seed'), { int: true, min: 0, max: 2 ** 32 - 1 }) ?? 1,
       };
-      const r = await withHost(c, (h) => h.request<GenerateResult>('generate', params));
+      const r = await withHost(c, (h) => h.request('generate', params));
       if (r.skippedPromptChars && !c.out.json) c.out.err(`note: ${r.skippedPromptChars} prompt characters are not in the model's vocabulary and were skipped`);
       c.out.result(r, params.prompt + r.text);
     },
@@ -279,15 +279,16 @@ const COMMANDS: Record<string, Command> = {
       if (!model && !corpus) throw new NibError('data', 'no model to suggest with: train one (nib train --corpus NAME --model NAME) or pass --corpus NAME for its n-gram');
       if (c.str('text') === undefined) throw invalid('nib suggest needs --text TEXT (the text before the cursor)');
       const params = {
-        model,
+        model: model ?? undefined,
         corpus,
         text: c.str('text')!,
-        threshold: parseNumber('threshold', c.str('threshold'), { min: 0, max: 1 }),
-        creativity: parseNumber('creativity', c.str('creativity'), { min: 0, max: 1 }),
-        maxWords: parseNumber('max-words', c.str('max-words'), { int: true, min: 1, max: 50 }),
-        maxChars: parseNumber('max-chars', c.str('max-chars'), { int: true, min: 1, max: 1000 }),
+        // The same ranges as the app's settings (api/core-api.ts LIMITS).
+        threshold: parseNumber('threshold', c.str('threshold'), LIMITS.confidenceBar),
+        creativity: parseNumber('creativity', c.str('creativity'), LIMITS.creativity),
+        maxWords: parseNumber('max-words', c.str('max-words'), { int: true, ...LIMITS.maxWords }),
+        maxChars: parseNumber('max-chars', c.str('max-chars'), { int: true, ...LIMITS.maxChars }),
       };
-      const r = await withHost(c, (h) => h.request<SuggestResult>('suggest', params));
+      const r = await withHost(c, (h) => h.request('suggest', params));
       c.out.result({ ...r, model: model ?? null }, r.suggestion);
     },
   },
@@ -302,13 +303,13 @@ const COMMANDS: Record<string, Command> = {
         file: c.str('file'),
         maxChars: parseNumber('max-chars', c.str('max-chars'), { int: true, min: 1000 }),
         suggest: {
-          ...(c.str('threshold') !== undefined && { threshold: parseNumber('threshold', c.str('threshold'), { min: 0, max: 1 }) }),
-          ...(c.str('max-words') !== undefined && { maxWords: parseNumber('max-words', c.str('max-words'), { int: true, min: 1, max: 50 }) }),
-          ...(c.str('max-chars-suggestion') !== undefined && { maxChars: parseNumber('max-chars-suggestion', c.str('max-chars-suggestion'), { int: true, min: 1, max: 1000 }) }),
+          ...(c.str('threshold') !== undefined && { threshold: parseNumber('threshold', c.str('threshold'), LIMITS.confidenceBar) }),
+          ...(c.str('max-words') !== undefined && { maxWords: parseNumber('max-words', c.str('max-words'), { int: true, ...LIMITS.maxWords }) }),
+          ...(c.str('max-chars-suggestion') !== undefined && { maxChars: parseNumber('max-chars-suggestion', c.str('max-chars-suggestion'), { int: true, ...LIMITS.maxChars }) }),
         },
       };
       if (!!params.corpus === !!params.file) throw invalid('nib eval needs exactly one of --corpus NAME or --file PATH');
-      const r = await withHost(c, (h) => h.request<EvalResult>('eval', params));
+      const r = await withHost(c, (h) => h.request('eval', params));
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       c.out.result(
         r,
@@ -366,7 +367,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'nib info',
     options: {},
     async run(c) {
-      const info = await withHost(c, (h) => h.request<{ backend: BackendReport }>('info', {}));
+      const info = await withHost(c, (h) => h.request('info', {}));
       const b = info.backend;
       const require = createRequire(import.meta.url);
       const versions: Record<string, string> = { nib: (require('../../package.json') as { version: string }).version, node: process.versions.node, ...b.versions };
@@ -392,7 +393,7 @@ const COMMANDS: Record<string, Command> = {
       const [model, dir] = c.positionals;
       if (!model || !dir) throw invalid('nib export needs MODEL and DIR');
       // In the ML host, which has TensorFlow.js loaded for the layers format; the CLI process never loads it.
-      const r = await withHost(c, (h) => h.request<{ files: string[] }>('models.export', { name: model, dir: path.resolve(dir) }));
+      const r = await withHost(c, (h) => h.request('models.export', { name: model, dir: path.resolve(dir) }));
       c.out.result(r, `Wrote ${r.files.join(', ')}`);
     },
   },
@@ -430,7 +431,7 @@ const COMMANDS: Record<string, Command> = {
       const dir = c.positionals[0];
       if (!dir) throw invalid('nib import-model needs DIR');
       if (!c.str('name')) throw invalid('nib import-model needs --name NAME for the new model');
-      const m = await withHost(c, (h) => h.request<ModelSummary>('models.import', { name: c.str('name')!, dir: path.resolve(dir) }));
+      const m = await withHost(c, (h) => h.request('models.import', { name: c.str('name')!, dir: path.resolve(dir) }));
       c.out.result(m, `Imported model "${m.name}": ${m.embedding}→${m.units.join('→')}→${m.vocab}, ${m.params.toLocaleString('en-US')} parameters.`);
     },
   },
@@ -443,6 +444,7 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
     out.err(
       `Training "${e.model}": ${e.params.toLocaleString('en-US')} parameters, vocabulary ${e.vocab}, ${e.trainChars.toLocaleString('en-US')} training / ${e.valChars.toLocaleString('en-US')} validation characters; ${from}seq ${e.config.seqLen} × batch ${e.config.batch}, lr ${e.config.lr}; ${e.backend}, engine ${e.engine}`,
     );
+    if (e.notice) out.err(`Note: ${e.notice}`);
     return;
   }
   if (e.type === 'checkpoint') return;

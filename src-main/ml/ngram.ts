@@ -175,6 +175,19 @@ export class NgramModel implements StepModel<number[]> {
     return total / Math.max(1, ids.length);
   }
 
+  /**
+   * How much the model knows about a context: the highest order whose context it has seen, and how
+   * often (its total count). A mixture can trust the n-gram more where it has seen much.
+   */
+  contextStats(context: ArrayLike<number>): { order: number; total: number } {
+    const len = context.length;
+    for (let n = Math.min(this.order, len + 1); n >= 1; n--) {
+      const total = this.totals[n - 1].get(key(context, len - (n - 1), len));
+      if (total) return { order: n, total };
+    }
+    return { order: 0, total: 0 };
+  }
+
   // StepModel: the state is the last order−1 token ids.
   probs(state: number[]): Float32Array {
     return this.distribution(state);

@@ -16,10 +16,26 @@ export interface TrainerState {
   charsSeen: number;
   /** Where a time budget ends, in `elapsedSec`: a paused run resumed keeps the rest of its budget. */
   timeGoalSec?: number;
+  /**
+   * The corpus the run's training/validation split was made from (a digest of its documents): a
+   * resume after documents were added or removed knows its held-out text changed.
+   */
+  corpusDigest?: string;
 }
 
 export function initialTrainerState(config: TrainConfig): TrainerState {
   return { step: 0, rngState: config.seed, lr: config.lr, bestValLoss: null, bestStep: 0, badEvals: 0, elapsedSec: 0, charsSeen: 0 };
+}
+
+/** The loss became infinite or NaN: the learning rate is too high for this model and data. */
+export class DivergedError extends Error {
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+  ) {
+    super(`training diverged at step ${step} (loss ${loss})`);
+    this.name = 'DivergedError';
+  }
 }
 
 export type StopReason = 'max-steps' | 'max-time' | 'early-stop' | 'cancelled';
@@ -136,7 +152,7 @@ export async function runTraining(
     const { x, y } = windows(data.train, starts, seqLen);
     const dropoutSeed = rng.int(2 ** 31);
     const loss = await engine.trainStep(x, y, batch, seqLen, { lr: state.lr, clipNorm: config.clipNorm, dropout: config.dropout, seed: dropoutSeed });
-    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${state.step + 1} (loss ${loss}): lower --lr`);
+    if (!Number.isFinite(loss)) throw new DivergedError(state.step + 1, loss);
     state.step += 1;
     state.charsSeen += batch * seqLen;
     state.rngState = rng.state;

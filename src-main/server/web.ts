@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Core } from '../api/core.ts';
+import type { Core } from '../core/core.ts';
 import { toWire } from '../api/errors.ts';
+import { answer } from '../core/transport.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -188,22 +189,13 @@ export async function startWebServer(core: Core, opts: { port?: number; staticDi
       try {
         msg = JSON.parse(String(raw));
       } catch {
-        return ws.send(JSON.stringify({ id: null, error: { code: 'invalid', message: 'messages must be JSON' } }));
+        return ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'invalid', message: 'messages must be JSON' } }));
       }
       if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-        return ws.send(JSON.stringify({ id: null, error: { code: 'invalid', message: 'a message must be a JSON object {id, method, params}' } }));
+        return ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'invalid', message: 'a message must be a JSON object {id, method, params}' } }));
       }
       const id = typeof msg.id === 'number' ? msg.id : null;
-      if (typeof msg.method !== 'string') return ws.send(JSON.stringify({ id, error: { code: 'invalid', message: 'a request needs a method' } }));
-      try {
-        const result = await core.call(msg.method, msg.params);
-        ws.send(JSON.stringify({ id, result: result ?? null }));
-      } catch (e) {
-        const w = toWire(e);
-        // Internal errors keep their detail in the log, not in the page.
-        if (w.code === 'internal') console.error(`nib web: ${msg.method} failed:`, w.message);
-        ws.send(JSON.stringify({ id, error: w.code === 'internal' ? { code: 'internal', message: 'Something went wrong inside Nib; the log has details.' } : w }));
-      }
+      ws.send(JSON.stringify({ id, ...(await answer(core, msg.method, msg.params)) }));
     });
   }
 

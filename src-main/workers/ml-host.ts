@@ -1,3 +1,5 @@
+import type { BackendReport } from '../ml/backend.ts';
+import type { MlEvent, MlMethod, MlParams, MlResult } from './ml-host-api.ts';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fromWire, NibError } from '../api/errors.ts';
@@ -49,7 +51,8 @@ export class MlHost {
   private readonly pending = new Map<number, Pending>();
   private readonly child: ChildHandle;
   private exited: string | null = null;
-  readonly ready: Promise<unknown>;
+  /** Resolves with the engine the host loaded, once it is ready for requests. */
+  readonly ready: Promise<BackendReport>;
   private exitListeners: ((why: string) => void)[] = [];
 
   constructor(opts: { dataDir: string; backend?: string; launcher?: ChildLauncher }) {
@@ -58,7 +61,7 @@ export class MlHost {
     // Bundled (the Electron app), this module and the child sit side by side as .mjs files.
     const child = import.meta.url.endsWith('.ts') ? CHILD : CHILD.replace(/\.ts$/, '.mjs');
     this.child = (opts.launcher ?? forkLauncher)(child, env);
-    let readyResolve!: (v: unknown) => void;
+    let readyResolve!: (v: BackendReport) => void;
     let readyReject!: (e: Error) => void;
     this.ready = new Promise((res, rej) => {
       readyResolve = res;
@@ -66,7 +69,7 @@ export class MlHost {
     });
     this.ready.catch(() => {});
     this.child.onMessage((m) => {
-      if (m.kind === 'ready') return readyResolve(m.backend);
+      if (m.kind === 'ready') return readyResolve(m.backend as BackendReport);
       if (m.kind === 'fatal') return readyReject(fromWire(m.error));
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -95,19 +98,19 @@ export class MlHost {
     this.exitListeners.push(fn);
   }
 
-  /** Calls `method` in the host; `onEvent` receives its progress events. */
-  call<T>(method: string, params: unknown, onEvent?: (e: unknown) => void): { id: number; result: Promise<T> } {
+  /** Calls `method` in the host (typed by MlHostApi); `onEvent` receives its progress events. */
+  call<M extends MlMethod>(method: M, params: MlParams<M>, onEvent?: (e: MlEvent<M>) => void): { id: number; result: Promise<MlResult<M>> } {
     const id = this.nextId++;
-    const result = new Promise<T>((resolve, reject) => {
+    const result = new Promise<MlResult<M>>((resolve, reject) => {
       if (this.exited) return reject(new NibError('backend', this.exited));
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onEvent });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onEvent: onEvent as ((e: unknown) => void) | undefined });
       this.child.send({ kind: 'call', id, method, params });
     });
     return { id, result };
   }
 
-  request<T>(method: string, params: unknown, onEvent?: (e: unknown) => void): Promise<T> {
-    return this.call<T>(method, params, onEvent).result;
+  request<M extends MlMethod>(method: M, params: MlParams<M>, onEvent?: (e: MlEvent<M>) => void): Promise<MlResult<M>> {
+    return this.call(method, params, onEvent).result;
   }
 
   /** Asks a running call to stop at its next safe point (training checkpoints first). */

@@ -1,33 +1,29 @@
+import { appMessage, type CoreCaller, type CoreParams, type Reply } from '../../src-main/api/core-api.ts';
+export type { CoreResult } from '../../src-main/api/core-api.ts';
+
+// What the forms offer and accept comes from the contract too, never restated in a view.
+export { BACKENDS, EDITOR_FONTS, LIMITS, PRESET_NAMES, PRESETS, presetParameters, type Settings } from '../../src-main/api/core-api.ts';
+import type { CoreEvent } from '../../src-main/core/core.ts';
+
+export type { CoreEvent };
+export type { TrainEvent, TrainProgressEvent } from '../../src-main/api/contract.ts';
+export { appMessage };
+
 /**
- * The renderer's only door to the core. In Electron the preload exposes `window.nib`; in web mode
- * the same calls travel over a WebSocket to 127.0.0.1 (the page's cookie carries the token).
+ * The renderer's only door to the core, typed by the contract (src-main/api/core-api.ts): each
+ * method's parameters and result come from there, so a view cannot call a method that does not
+ * exist, send a field it does not declare, or guess its result. In Electron the preload exposes
+ * `window.nib`; in web mode the same calls travel over a WebSocket to 127.0.0.1 (the page's cookie
+ * carries the token). Both carry the contract's one envelope.
  */
-export interface NibApi {
-  call<T = unknown>(method: string, params?: unknown): Promise<T>;
+export interface NibApi extends CoreCaller {
   onEvent(fn: (event: CoreEvent) => void): () => void;
 }
 
-export type CoreEvent =
-  | { type: 'train'; model: string; event: TrainEvent }
-  | {
-      type: 'train-done';
-      model: string;
-      result?: { steps: number; bestValLoss: number | null; reason: string; suggestSource?: { source: string } | null };
-      error?: { message: string; problem?: string; hint?: { app: string } };
-      stopped?: 'pause' | 'cancel' | null;
-    }
-  | { type: 'host-crashed'; which: string; why: string }
-  | { type: 'learned'; result: { model: string; adopted: boolean; reason: string } };
-
-export interface TrainEvent {
-  type: 'start' | 'progress' | 'eval' | 'checkpoint' | 'measuring';
-  step: number;
-  maxSteps: number;
-  trainLoss: number;
-  valLoss: number | null;
-  charsPerSec: number;
-  etaSec: number | null;
-  params?: number;
+/** What the window's bridge (preload) or the socket client offers, untyped. */
+interface RawApi {
+  call(method: string, params?: unknown): Promise<unknown>;
+  onEvent(fn: (event: CoreEvent) => void): () => void;
 }
 
 export class ApiError extends Error {
@@ -39,7 +35,7 @@ export class ApiError extends Error {
   }
 }
 
-function socketApi(): NibApi {
+function socketApi(): RawApi {
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   const listeners = new Set<(e: CoreEvent) => void>();
   let next = 1;
@@ -53,15 +49,13 @@ function socketApi(): NibApi {
       ws.onerror = () => reject(new ApiError('backend', 'cannot reach Nib: is it still running?'));
     });
     ws.onmessage = (m) => {
-      const msg = JSON.parse(String(m.data));
-      if (msg.event) return listeners.forEach((fn) => fn(msg.event));
-      const p = pending.get(msg.id);
-      if (!p) return;
+      const msg = JSON.parse(String(m.data)) as { event: CoreEvent } | (Reply & { id: number | null });
+      if ('event' in msg) return listeners.forEach((fn) => fn(msg.event));
+      const p = msg.id === null ? undefined : pending.get(msg.id);
+      if (!p || msg.id === null) return;
       pending.delete(msg.id);
-      // The app's wording: the problem and the app's hint (the CLI's flags stay in the CLI).
-      const e = msg.error as { code: string; message: string; problem?: string; hint?: { app: string } } | undefined;
-      if (e) p.reject(new ApiError(e.code, e.hint ? `${e.problem}: ${e.hint.app}` : (e.problem ?? e.message)));
-      else p.resolve(msg.result);
+      if (msg.ok) p.resolve(msg.result);
+      else p.reject(new ApiError(msg.error.code, appMessage(msg.error)));
     };
     ws.onclose = () => {
       for (const p of pending.values()) p.reject(new ApiError('backend', 'the connection to Nib closed'));
@@ -71,11 +65,11 @@ function socketApi(): NibApi {
   };
   connect();
   return {
-    async call<T>(method: string, params: unknown = {}) {
+    async call(method: string, params: unknown = {}) {
       await open;
       const id = next++;
-      return new Promise<T>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      return new Promise<unknown>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
         ws.send(JSON.stringify({ id, method, params }));
       });
     },
@@ -88,17 +82,22 @@ function socketApi(): NibApi {
 
 declare global {
   interface Window {
-    nib?: NibApi;
+    nib?: RawApi;
   }
 }
 
-export const api: NibApi = window.nib ?? socketApi();
+const raw: RawApi = window.nib ?? socketApi();
+
+export const api: NibApi = {
+  call: (method, ...params) => raw.call(method, params[0] ?? {}) as never,
+  onEvent: (fn) => raw.onEvent(fn),
+};
 
 /**
  * A last save as the page goes away (reload, tab closed): over IPC in the app, as a beacon in web
  * mode (the WebSocket may not deliver what is sent while the page unloads).
  */
-export function saveOnExit(params: { id?: number; title: string; text: string }): void {
+export function saveOnExit(params: CoreParams<'drafts.save'>): void {
   if (window.nib) {
     void window.nib.call('drafts.save', params);
     return;

@@ -6,7 +6,7 @@ import { mirrorDocuments } from '../store/learning.ts';
 import { corpusDigest } from '../store/ngrams.ts';
 
 /**
- * The drafts corpus that learning from drafts (api/learning.ts, in the ML host) trains on, kept in
+ * The drafts corpus that learning from drafts (services/learning.ts, in the ML host) trains on, kept in
  * step with the app's drafts by the core. Apart from learning.ts so that the core, which syncs it
  * on every idle tick, does not import the training code and TensorFlow.js with it.
  */

@@ -2,7 +2,7 @@ import type { ModelSpec } from '../ml/spec.ts';
 import { decodeArrays, type Weights } from '../ml/weights.ts';
 import type { Db } from '../store/db.ts';
 import { loadUsableCheckpoint, type ModelRow } from '../store/models.ts';
-import { NibError } from './errors.ts';
+import { NibError } from '../api/errors.ts';
 
 /** A model's spec and the weights to use it with (its best checkpoint, else its latest). */
 export function loadWeightsFor(db: Db, model: ModelRow): { spec: ModelSpec; weights: Weights; step: number } {

@@ -11,7 +11,7 @@ import type { Db } from '../store/db.ts';
 import { recordAttempt } from '../store/learning.ts';
 import { createModel, getModel, saveCheckpoints, setModelStatus } from '../store/models.ts';
 import { DRAFTS_CORPUS } from './drafts-corpus.ts';
-import { notFound } from './errors.ts';
+import { noModel } from '../api/errors.ts';
 import { loadWeightsFor } from './model-weights.ts';
 
 /**
@@ -52,7 +52,7 @@ function sample(texts: string[], chars: number): string[] {
 export async function learnFromDrafts(db: Db, backend: BackendReport, p: LearnParams, isCancelled: () => boolean): Promise<LearnResult> {
   const t0 = performance.now();
   let row = getModel(db, p.model);
-  if (!row) throw notFound(`no model named "${p.model}"`);
+  if (!row) throw noModel(p.model);
   const drafts = getCorpus(db, DRAFTS_CORPUS);
   const draftTexts = drafts ? corpusTexts(db, drafts.id) : [];
   const draftChars = draftTexts.reduce((n, t) => n + t.length, 0);

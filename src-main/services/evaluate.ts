@@ -11,7 +11,7 @@ import { corpusTexts, getCorpus, getCorpusById } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
 import { getModel } from '../store/models.ts';
 import { readDocumentFile } from '../text/read-document.ts';
-import { invalid, NibError, notFound } from './errors.ts';
+import { invalid, NibError, noCorpus, noModel, notFound } from '../api/errors.ts';
 import { loadWeightsFor } from './model-weights.ts';
 import { buildNgramFor } from './ngram.ts';
 
@@ -118,7 +118,7 @@ export function evaluateWith<S>(name: string, model: StepModel<S>, tok: CharToke
 export function evaluateModel(db: Db, p: EvalParams): EvalResult {
   const t0 = performance.now();
   const row = getModel(db, p.model);
-  if (!row) throw notFound(`no model named "${p.model}" (nib models lists them)`);
+  if (!row) throw noModel(p.model);
   if (!!p.corpus === !!p.file) throw invalid('nib eval needs exactly one of --corpus NAME (its held-out tail) or --file PATH');
   const { spec, weights } = loadWeightsFor(db, row);
   const config: TrainConfig = { ...DEFAULT_TRAIN, ...(row.train_config ? (JSON.parse(row.train_config) as TrainConfig) : {}) };
@@ -131,7 +131,7 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
   let source: string;
   if (p.corpus) {
     const c = getCorpus(db, p.corpus);
-    if (!c) throw notFound(`no corpus named "${p.corpus}" (nib corpora lists them)`);
+    if (!c) throw noCorpus(p.corpus);
     heldOut = splitTexts(corpusTexts(db, c.id), config.valFraction).val;
     source = `corpus "${c.name}", held-out tail (last ${Math.round(config.valFraction * 100)}% of each document)`;
   } else {

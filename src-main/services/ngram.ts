@@ -7,7 +7,7 @@ import { splitTexts } from '../ml/train-data.ts';
 import { corpusTexts, getCorpus } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
 import { corpusDigest, deleteNgram, loadNgram, saveNgram } from '../store/ngrams.ts';
-import { notFound } from './errors.ts';
+import { noCorpus } from '../api/errors.ts';
 
 export interface NgramSummary {
   corpus: string;
@@ -44,7 +44,7 @@ export function tokenizerFor(vocab: string[]): CharTokenizer {
 /** (Re)builds and stores the n-gram model of a corpus; run after every import. */
 export function refreshNgram(db: Db, corpusName: string): NgramSummary | null {
   const corpus = getCorpus(db, corpusName);
-  if (!corpus) throw notFound(`no corpus named "${corpusName}" (nib corpora lists them)`);
+  if (!corpus) throw noCorpus(corpusName);
   const texts = corpusTexts(db, corpus.id);
   if (!texts.length) {
     deleteNgram(db, corpus.id); // an emptied corpus suggests nothing it no longer holds

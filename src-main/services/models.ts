@@ -4,7 +4,7 @@ import type { Db } from '../store/db.ts';
 import { deleteModel, getModel, listModels, type ModelRow } from '../store/models.ts';
 import { markAbandonedRuns } from '../store/runs.ts';
 import { checkName } from './library.ts';
-import { notFound } from './errors.ts';
+import { noModel } from '../api/errors.ts';
 
 export interface ModelSummary {
   name: string;
@@ -71,6 +71,6 @@ export function models(db: Db): ModelSummary[] {
 }
 
 export function removeModel(db: Db, name: string): void {
-  if (!deleteModel(db, checkName('model', name))) throw notFound(`no model named "${name}" (nib models lists them)`);
+  if (!deleteModel(db, checkName('model', name))) throw noModel(name);
 }
 

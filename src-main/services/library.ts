@@ -16,7 +16,7 @@ import {
 } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
 import { collectFiles, DEFAULT_MAX_SIZE, documentFromBytes, readDocumentFile, SUPPORTED_EXTENSIONS, type ReadOutcome, type SkipCode } from '../text/read-document.ts';
-import { invalid, NibError, notFound } from './errors.ts';
+import { invalid, NibError, noCorpus, notFound } from '../api/errors.ts';
 
 export interface ImportParams {
   paths: string[];
@@ -65,6 +65,10 @@ export function checkName(kind: string, name: unknown): string {
   if (name.length > 200) throw invalid(`${kind} name is too long (at most 200 characters)`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw invalid(`${kind} name contains control characters`);
+  // Invisible characters that reorder or break text (direction overrides and isolates, line and
+  // paragraph separators, zero-width space, BOM): a name must read as what it is. Joiners and
+  // direction marks, which scripts and emoji need, are allowed.
+  if (/[\u200b\u2028-\u202e\u2066-\u2069\ufeff]/.test(name)) throw invalid(`${kind} name contains invisible direction or line-break characters`);
   return name.trim();
 }
 
@@ -145,12 +149,12 @@ export function corpora(db: Db): CorpusRow[] {
 
 export function documents(db: Db, corpus: string): DocumentRow[] {
   const c = getCorpus(db, checkName('corpus', corpus));
-  if (!c) throw notFound(`no corpus named "${corpus}" (nib corpora lists them)`);
+  if (!c) throw noCorpus(corpus);
   return listDocuments(db, c.id);
 }
 
 export function removeCorpus(db: Db, corpus: string): void {
-  if (!deleteCorpus(db, checkName('corpus', corpus))) throw notFound(`no corpus named "${corpus}" (nib corpora lists them)`);
+  if (!deleteCorpus(db, checkName('corpus', corpus))) throw noCorpus(corpus);
 }
 
 /** Deletes one document; returns the name of its corpus (whose n-gram must then be rebuilt). */

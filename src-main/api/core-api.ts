@@ -1,0 +1,282 @@
+import * as v from 'valibot';
+import type { LearningAttempt } from '../store/learning.ts';
+import type { MetricPoint } from '../store/runs.ts';
+import type { CorpusRow, DocumentRow } from '../store/corpora.ts';
+import type { DraftRow } from '../store/drafts.ts';
+import type { BackendReport } from '../ml/backend.ts';
+import { paramCount, PRESETS, type PresetName } from '../ml/spec.ts';
+import { SHARED_VOCAB } from '../ml/vocab.ts';
+import type { SuggestResult, TrainEvent } from './contract.ts';
+import type { ImportResult } from '../services/library.ts';
+import type { LearnResult } from '../services/learning.ts';
+import type { ModelSummary } from '../services/models.ts';
+import type { NgramSummary } from '../services/ngram.ts';
+import { invalid, type WireError } from './errors.ts';
+
+/**
+ * CoreApi: the one contract between the front ends (the renderer over Electron IPC or web mode's
+ * WebSocket) and the core. Each method is declared once, here: its parameters as a valibot schema
+ * (which validates untrusted input and from which the parameter types are inferred) and its result
+ * type. The core's handler table is typed against it (a handler that reads a field the schema no
+ * longer declares does not compile), and the renderer's `api.call` takes its parameter and result
+ * types from it, so neither side restates the other. The limits the app's forms show (the ranges
+ * of settings, the presets, the compute engines) are exported from here too.
+ *
+ * This module is imported by the renderer's bundle: it may import only types, valibot and pure
+ * modules (ml/spec.ts, ml/vocab.ts, api/errors.ts).
+ */
+
+// ---- Building blocks: valibot schemas with the messages the front ends show ------------------
+
+const text = (max: number, nonEmpty = false) =>
+  v.pipe(
+    v.string('must be text'),
+    v.check((s) => !nonEmpty || s.trim() !== '', 'must not be empty'),
+    v.maxLength(max, 'is too long'),
+  );
+const range = (min: number, max: number, int = false) =>
+  v.pipe(
+    v.number('must be a number'),
+    v.finite('must be a number'),
+    v.check((x) => !int || Number.isInteger(x), 'must be a whole number'),
+    v.minValue(min, `must be between ${min} and ${max}`),
+    v.maxValue(max, `must be between ${min} and ${max}`),
+  );
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => v.picklist(values, `must be one of ${values.join(', ')}`);
+const flag = v.boolean('must be true or false');
+const list = <S extends v.GenericSchema>(item: S, max: number) => v.pipe(v.array(item, 'must be a list'), v.maxLength(max, 'has too many entries'));
+/** Optional: absent, or null (JSON has no undefined), or a valid value; handlers see undefined for both. */
+const opt = <S extends v.GenericSchema>(s: S) =>
+  v.pipe(
+    v.nullish(s),
+    v.transform((x) => x ?? undefined),
+  );
+const params = <E extends v.ObjectEntries>(entries: E) => v.object(entries, 'is required');
+
+const Name = text(200, true);
+const Id = range(1, Number.MAX_SAFE_INTEGER, true);
+
+/** A phantom carrying a method's result type (results come from the core and are not re-validated). */
+const returns = <T>() => undefined as unknown as T;
+
+// ---- What the app's forms offer ---------------------------------------------------------------
+
+export const PRESET_NAMES = Object.keys(PRESETS) as [PresetName, ...PresetName[]];
+export { PRESETS };
+
+/** Parameters of a model trained from scratch with a preset (over the shared vocabulary). */
+export function presetParameters(name: PresetName): number {
+  const p = PRESETS[name];
+  return paramCount({ vocab: [...SHARED_VOCAB], embedding: p.embedding, units: Array(p.layers).fill(p.units) });
+}
+
+/** The compute engines a writer may prefer (Settings), in the words the app shows. */
+export const BACKENDS = [
+  { id: 'auto', label: 'Automatic (fastest available)' },
+  { id: 'kernel', label: 'Nib kernel (CPU)' },
+  { id: 'gpu', label: 'TensorFlow GPU' },
+  { id: 'node', label: 'TensorFlow CPU' },
+  { id: 'wasm', label: 'WebAssembly' },
+  { id: 'cpu', label: 'JavaScript' },
+] as const;
+const BACKEND_IDS = BACKENDS.map((b) => b.id) as unknown as readonly ['auto', 'kernel', 'gpu', 'node', 'wasm', 'cpu'];
+
+/** Ranges of the settings, for validation here and for the Settings form's inputs. */
+export const LIMITS = {
+  pauseMs: { min: 0, max: 5000 },
+  confidenceBar: { min: 0, max: 1 },
+  creativity: { min: 0, max: 1 },
+  maxWords: { min: 1, max: 50 },
+  maxChars: { min: 1, max: 1000 },
+  learnIdleSec: { min: 10, max: 86_400 },
+  learnSeconds: { min: 5, max: 600 },
+  alternatives: { min: 1, max: 5 },
+} as const;
+
+const SettingsEntries = {
+  pauseMs: range(LIMITS.pauseMs.min, LIMITS.pauseMs.max, true),
+  /**
+   * A fixed confidence bar (0–1) for every model, or null (the default) for the bar measured for
+   * the model in use: the lowest at which its suggestions were right at least half the time.
+   */
+  confidenceBar: v.nullable(range(LIMITS.confidenceBar.min, LIMITS.confidenceBar.max)),
+  /** How bold suggestions are: moves the confidence bar down or up by up to four times (ml/suggest.ts). */
+  creativity: range(LIMITS.creativity.min, LIMITS.creativity.max),
+  maxWords: range(LIMITS.maxWords.min, LIMITS.maxWords.max, true),
+  maxChars: range(LIMITS.maxChars.min, LIMITS.maxChars.max, true),
+  /** The model chosen in the Models view; null: the default (newest personal model, else the base). */
+  activeModel: v.nullable(text(200)),
+  backend: oneOf(BACKEND_IDS),
+  /** Opt-in: fine-tune the model in use on the drafts after the writer has been idle a while. */
+  learnFromDrafts: flag,
+  /** Seconds without typing before learning starts. */
+  learnIdleSec: range(LIMITS.learnIdleSec.min, LIMITS.learnIdleSec.max, true),
+  /** The editor's typeface: a serif for prose (the default), a sans-serif, or monospace. */
+  editorFont: oneOf(['serif', 'sans', 'mono'] as const),
+};
+
+export type Settings = { [K in keyof typeof SettingsEntries]: v.InferOutput<(typeof SettingsEntries)[K]> };
+
+export const DEFAULT_SETTINGS: Settings = {
+  pauseMs: 0,
+  confidenceBar: null,
+  creativity: 0.5,
+  maxWords: 4,
+  maxChars: 48,
+  activeModel: null,
+  backend: 'auto',
+  learnFromDrafts: false,
+  learnIdleSec: 120,
+  editorFont: 'serif',
+};
+
+/** The editor fonts Settings offers, in the app's words. */
+export const EDITOR_FONTS = [
+  { id: 'serif', label: 'Serif (for prose)' },
+  { id: 'sans', label: 'Sans-serif' },
+  { id: 'mono', label: 'Monospace' },
+] as const;
+
+// ---- Results that exist only at this boundary ----------------------------------------------
+
+export interface AppInfo {
+  dataDir: string;
+  backend: BackendReport;
+  settings: Settings;
+  mlHostPid: number | undefined;
+  /** What forms offer and accept (the renderer also has them from this module, bundled). */
+  forms: { presets: typeof PRESETS; backends: typeof BACKENDS; limits: typeof LIMITS; editorFonts: typeof EDITOR_FONTS };
+}
+
+export type TrainStatus = { running: false } | { running: true; model: string; last: TrainEvent | null; sample: string | null };
+
+export type CoreSuggestResult = SuggestResult & { model: string };
+
+export type LearnNowResult = LearnResult | { skipped: string };
+
+// ---- The methods -----------------------------------------------------------------------------
+
+export const CoreApi = {
+  'app.info': { params: params({}), result: returns<AppInfo>() },
+
+  'corpora.list': { params: params({}), result: returns<CorpusRow[]>() },
+  'corpora.import': {
+    params: params({ corpus: Name, files: list(params({ name: text(1000, true), data: text(70_000_000) }), 1000) }),
+    result: returns<ImportResult & { ngram: NgramSummary | null }>(),
+  },
+  'corpora.delete': { params: params({ corpus: Name }), result: returns<void>() },
+  'documents.list': { params: params({ corpus: Name }), result: returns<DocumentRow[]>() },
+  'documents.delete': { params: params({ id: Id }), result: returns<void>() },
+
+  'models.list': { params: params({}), result: returns<(ModelSummary & { inUse: boolean })[]>() },
+  'models.delete': { params: params({ name: Name }), result: returns<void>() },
+  'models.rename': { params: params({ from: Name, to: Name }), result: returns<void>() },
+  'models.attempts': { params: params({ model: Name }), result: returns<LearningAttempt[]>() },
+  /** A model's folder (tfjs layers format + vocab.json) as files, base64, for a download. */
+  'models.download': { params: params({ name: Name }), result: returns<{ files: { name: string; data: string }[] }>() },
+  /** A model from the files of such a folder (base64), as the writer chose them. */
+  'models.upload': {
+    params: params({ name: Name, files: list(params({ name: text(500, true), data: text(200_000_000) }), 64) }),
+    result: returns<ModelSummary>(),
+  },
+
+  'train.start': {
+    params: params({
+      /** A new model's corpus; a resume keeps the model's own and needs none. */
+      corpus: opt(Name),
+      model: Name,
+      from: opt(oneOf(['base', 'scratch'] as const)),
+      preset: opt(oneOf(PRESET_NAMES)),
+      maxSteps: opt(range(1, 100_000_000, true)),
+      maxTimeSec: opt(range(1, 30 * 86_400)),
+      resume: opt(flag),
+    }),
+    result: returns<{ started: true }>(),
+  },
+  'train.pause': { params: params({}), result: returns<{ stopping: boolean }>() },
+  'train.cancel': { params: params({}), result: returns<{ stopping: boolean }>() },
+  'train.estimate': {
+    params: params({ corpus: Name, from: opt(oneOf(['base', 'scratch'] as const)), preset: opt(oneOf(PRESET_NAMES)), steps: range(1, 10_000_000, true) }),
+    result: returns<{ params: number; secondsPerStep: number; totalSec: number }>(),
+  },
+  'train.history': { params: params({ model: Name }), result: returns<MetricPoint[]>() },
+  'train.status': { params: params({}), result: returns<TrainStatus>() },
+  'learn.now': { params: params({ seconds: opt(range(LIMITS.learnSeconds.min, LIMITS.learnSeconds.max)) }), result: returns<LearnNowResult>() },
+
+  'drafts.list': { params: params({}), result: returns<Omit<DraftRow, 'text'>[]>() },
+  'drafts.get': { params: params({ id: Id }), result: returns<DraftRow>() },
+  'drafts.save': { params: params({ id: opt(Id), title: text(500), text: text(50_000_000) }), result: returns<{ id: number }>() },
+  'drafts.delete': { params: params({ id: Id }), result: returns<boolean>() },
+  'drafts.addToCorpus': { params: params({ id: Id, corpus: Name }), result: returns<ImportResult>() },
+
+  suggest: {
+    params: params({ text: text(50_000_000), docKey: opt(text(200)), alternatives: opt(range(LIMITS.alternatives.min, LIMITS.alternatives.max, true)) }),
+    result: returns<CoreSuggestResult>(),
+  },
+
+  'settings.get': { params: params({}), result: returns<Settings>() },
+  'settings.set': { params: v.partial(params(SettingsEntries)), result: returns<Settings>() },
+};
+
+export type CoreApiSpec = typeof CoreApi;
+export type CoreMethod = keyof CoreApiSpec;
+/** What a caller sends (optional fields may be left out). */
+export type CoreParams<M extends CoreMethod> = v.InferInput<CoreApiSpec[M]['params']>;
+/** What a handler receives, validated. */
+export type CoreParsed<M extends CoreMethod> = v.InferOutput<CoreApiSpec[M]['params']>;
+export type CoreResult<M extends CoreMethod> = CoreApiSpec[M]['result'];
+
+/** Parameters may be left out for methods that take none (or only optional ones). */
+export type CoreArgs<M extends CoreMethod> = object extends CoreParams<M> ? [params?: CoreParams<M>] : [params: CoreParams<M>];
+
+/** A caller's side of the contract (the renderer's `api`): a method, its parameters, its result. */
+export interface CoreCaller {
+  call<M extends CoreMethod>(method: M, ...params: CoreArgs<M>): Promise<CoreResult<M>>;
+}
+
+/** The core's side of the contract: one handler per method, typed by it. */
+export type CoreHandlers = { [M in CoreMethod]: (p: CoreParsed<M>) => CoreResult<M> | Promise<CoreResult<M>> };
+
+// ---- The envelope: one shape on every transport (Electron IPC, web mode's WebSocket) ---------
+
+/** A request as it travels (the WebSocket adds an `id` to match replies). */
+export interface Request {
+  method: string;
+  params?: unknown;
+}
+
+/** A reply as it travels: a result, or an error the front end words for itself. */
+export type Reply = { ok: true; result: unknown } | { ok: false; error: WireError };
+
+/** The app's wording of an error: the problem and the app's hint (the CLI's flags stay in the CLI). */
+export function appMessage(e: WireError): string {
+  return e.hint ? `${e.problem}: ${e.hint.app}` : (e.problem ?? e.message);
+}
+
+/** "files[0].name" from a valibot issue path. */
+function where(issue: v.BaseIssue<unknown>): string {
+  return (issue.path ?? []).reduce((s, p) => (typeof p.key === 'number' ? `${s}[${p.key}]` : s ? `${s}.${String(p.key)}` : String(p.key)), '');
+}
+
+export function isCoreMethod(method: unknown): method is CoreMethod {
+  return typeof method === 'string' && Object.hasOwn(CoreApi, method);
+}
+
+/**
+ * Validates untrusted parameters for `method`: an object (absent means {}), no fields the method
+ * does not declare (own keys only, so "__proto__" or "constructor" are unknown fields, not
+ * prototype lookups), each field of the declared type and range. Throws an 'invalid' NibError
+ * naming the field and what is wrong with it.
+ */
+export function parseParams<M extends CoreMethod>(method: M, input: unknown): CoreParsed<M> {
+  const value = input ?? {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`${method}: expected an object`);
+  const schema = CoreApi[method].params as v.GenericSchema & { entries: v.ObjectEntries };
+  for (const k of Object.keys(value)) if (!Object.hasOwn(schema.entries, k)) throw invalid(`${method}: unknown field "${k}"`);
+  const r = v.safeParse(schema, value);
+  if (!r.success) {
+    const issue = r.issues[0];
+    throw invalid(`${method}: "${where(issue)}" ${issue.message}`);
+  }
+  return r.output as CoreParsed<M>;
+}

@@ -1,0 +1,277 @@
+import type { SuggestResult, TrainEvent, TrainParams, TrainResult } from '../api/contract.ts';
+import { NibError, noModel, notFound, toWire, type WireError } from '../api/errors.ts';
+import { checkName, corpora, documents, importBuffers, removeCorpus, removeDocument } from '../services/library.ts';
+import { defaultSuggestModel, models, removeModel } from '../services/models.ts';
+import { installBaseModel } from '../services/base-model.ts';
+import { BACKENDS, DEFAULT_SETTINGS, EDITOR_FONTS, isCoreMethod, LIMITS, parseParams, PRESETS, type CoreHandlers, type Settings } from '../api/core-api.ts';
+import { openDb, type Db } from '../store/db.ts';
+import { deleteDraft, getDraft, listDrafts, saveDraft } from '../store/drafts.ts';
+import { getModel, renameModel, setModelStatus } from '../store/models.ts';
+import { listRuns, runMetrics } from '../store/runs.ts';
+import { listAttempts } from '../store/learning.ts';
+import { syncDraftsCorpus } from '../services/drafts-corpus.ts';
+import type { LearnResult } from '../services/learning.ts';
+import { getSettings, setSettings } from '../store/settings.ts';
+import { MlHost } from '../workers/ml-host.ts';
+import type { MlMethod, MlParams, MlResult } from '../workers/ml-host-api.ts';
+import type { ChildLauncher } from '../workers/protocol.ts';
+
+export { DEFAULT_SETTINGS, type Settings } from '../api/core-api.ts';
+
+export type CoreEvent =
+  | { type: 'train'; model: string; event: TrainEvent }
+  | { type: 'train-done'; model: string; result?: TrainResult; error?: WireError; stopped?: 'pause' | 'cancel' | null }
+  | { type: 'host-crashed'; which: 'train' | 'suggest'; why: string }
+  | { type: 'learned'; result: LearnResult };
+
+/**
+ * The application core behind both transports (Electron IPC and web mode's WebSocket): one
+ * database, one ML host for training and a second for suggestions, so a suggestion never waits
+ * behind a training step. Every request is validated before a handler sees it.
+ */
+export class Core {
+  readonly db: Db;
+  private readonly listeners = new Set<(e: CoreEvent) => void>();
+  private trainHost: MlHost | null = null;
+  private suggestHost: MlHost | null = null;
+  private training: { model: string; callId: number; last: TrainEvent | null; sample: string | null; stop: 'pause' | 'cancel' | null } | null = null;
+  private readonly methods: CoreHandlers;
+
+  constructor(
+    readonly dataDir: string,
+    private readonly launcher?: ChildLauncher,
+  ) {
+    this.db = openDb(dataDir);
+    installBaseModel(this.db);
+    this.learnTimer = setInterval(() => void this.learn().catch(() => {}), 15_000);
+    this.learnTimer.unref();
+    // One handler per method of the contract (api/core-api.ts), typed by it: parameters arrive validated.
+    this.methods = {
+      'app.info': () => this.info(),
+      'corpora.list': () => corpora(this.db),
+      // Decoding, HTML and .docx extraction and the n-gram build take seconds for large files:
+      // they run in the ML host so the app (and web mode's server) stays responsive.
+      'corpora.import': (p) => this.offload('library.import', p),
+      'corpora.delete': (p) => removeCorpus(this.db, p.corpus),
+      'documents.list': (p) => documents(this.db, p.corpus),
+      // The corpus's n-gram must forget the document too (it suggests, alone or mixed).
+      'documents.delete': async (p) => {
+        await this.offload('ngram.refresh', { corpus: removeDocument(this.db, p.id) });
+      },
+      // Which model suggests now: the one chosen in Settings, else the default (newest personal, else the base).
+      'models.list': () => {
+        const inUse = defaultSuggestModel(this.db, this.settings().activeModel);
+        return models(this.db).map((m) => ({ ...m, inUse: m.name === inUse }));
+      },
+      'models.delete': (p) => removeModel(this.db, p.name),
+      'models.rename': (p) => {
+        if (getModel(this.db, checkName('model', p.to))) throw new NibError('conflict', `a model named "${p.to}" already exists`);
+        if (!renameModel(this.db, p.from, p.to)) throw noModel(p.from);
+      },
+      'models.attempts': (p) => {
+        const row = getModel(this.db, p.model);
+        if (!row) throw noModel(p.model);
+        return listAttempts(this.db, row.id);
+      },
+      // Files, not server paths: a page (in web mode, any page that got the token) never names a
+      // place on this computer's disk; the browser (or Electron's native dialogs) saves and opens.
+      'models.download': (p) => this.offload('models.exportFiles', p),
+      'models.upload': (p) => this.offload('models.importFiles', p),
+      'train.start': (p) =>
+        this.startTraining({
+          model: p.model,
+          corpus: p.corpus ?? undefined,
+          resume: p.resume ?? false,
+          ...(!p.resume && { from: p.from ?? 'base' }),
+          ...(p.from === 'scratch' && { preset: p.preset ?? 'small' }),
+          config: { ...(p.maxSteps && { maxSteps: p.maxSteps }), ...(p.maxTimeSec && { maxTimeSec: p.maxTimeSec }), ...(!p.resume && { evalEvery: 100 }) },
+        }),
+      // Pause: stop at the next step with a checkpoint, to resume later. Cancel: stop for good; the
+      // model keeps its best weights and is not offered for resuming.
+      'train.pause': () => this.stopTraining('pause'),
+      'train.cancel': () => this.stopTraining('cancel'),
+      // Timed in the suggestion host, so it never waits behind (or slows) a running training.
+      'train.estimate': (p) => this.offload('estimate', p),
+      // Every metric point of every run of the model, so a reopened Train view draws the whole curve.
+      'train.history': (p) => {
+        const row = getModel(this.db, p.model);
+        if (!row) throw noModel(p.model);
+        return listRuns(this.db, row.id).flatMap((r) => runMetrics(this.db, r.id));
+      },
+      'train.status': () => (this.training ? { running: true, model: this.training.model, last: this.training.last, sample: this.training.sample } : { running: false }),
+      'learn.now': (p) => this.learn(true, p.seconds ?? undefined),
+      'drafts.list': () => listDrafts(this.db),
+      'drafts.get': (p) => {
+        const d = getDraft(this.db, p.id);
+        if (!d) throw notFound(`no draft ${p.id}`);
+        return d;
+      },
+      'drafts.save': (p) => ({ id: saveDraft(this.db, p.id ?? null, p.title, p.text) }),
+      'drafts.delete': (p) => deleteDraft(this.db, p.id),
+      'drafts.addToCorpus': async (p) => {
+        const d = getDraft(this.db, p.id);
+        if (!d) throw notFound(`no draft ${p.id}`);
+        const r = importBuffers(this.db, p.corpus, [{ name: `${d.title || 'Draft'}.txt`, data: Buffer.from(d.text, 'utf8') }]);
+        if (r.imported) await this.offload('ngram.refresh', { corpus: r.corpus });
+        return r;
+      },
+      suggest: (p) => this.suggest(p.text, p.docKey ?? undefined, p.alternatives ?? undefined),
+      'settings.get': () => this.settings(),
+      'settings.set': async (p) => {
+        const before = this.settings().backend;
+        setSettings(this.db, p);
+        // A new backend preference applies from the next ML host: restart the idle ones.
+        if (p.backend && p.backend !== before) {
+          await this.suggestHost?.close();
+          if (!this.training) await this.trainHost?.close();
+        }
+        return this.settings();
+      },
+    };
+  }
+
+  /** Calls a method with untrusted params; errors come back as user-facing NibErrors. */
+  async call(method: string, params: unknown): Promise<unknown> {
+    if (!isCoreMethod(method)) throw new NibError('invalid', `unknown method "${method}"`);
+    const run = this.methods[method] as (p: unknown) => unknown;
+    return run(parseParams(method, params));
+  }
+
+  on(fn: (e: CoreEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(e: CoreEvent): void {
+    for (const fn of this.listeners) fn(e);
+  }
+
+  settings(): Settings {
+    // Only the settings this version knows (an older one stored a fixed confidence threshold, now measured per model).
+    const stored = getSettings(this.db);
+    const known = Object.fromEntries(Object.keys(DEFAULT_SETTINGS).filter((k) => Object.hasOwn(stored, k)).map((k) => [k, stored[k]]));
+    return { ...DEFAULT_SETTINGS, ...(known as Partial<Settings>) };
+  }
+
+  private host(which: 'train' | 'suggest'): MlHost {
+    const existing = which === 'train' ? this.trainHost : this.suggestHost;
+    if (existing) return existing;
+    const backend = this.settings().backend;
+    const h = new MlHost({ dataDir: this.dataDir, backend: backend === 'auto' ? undefined : backend, launcher: this.launcher });
+    h.onExit((why) => {
+      if (which === 'train') this.trainHost = null;
+      else this.suggestHost = null;
+      // Restarted on the next request; the UI hears about it.
+      if (!this.closing) this.emit({ type: 'host-crashed', which, why });
+    });
+    if (which === 'train') this.trainHost = h;
+    else this.suggestHost = h;
+    return h;
+  }
+
+  /** Runs heavy work in the suggestion host, keeping the main process (the app's UI) responsive. */
+  private async offload<M extends MlMethod>(method: M, params: MlParams<M>): Promise<MlResult<M>> {
+    const h = this.host('suggest');
+    await h.ready;
+    return h.request(method, params);
+  }
+
+  private async info() {
+    const h = this.host('suggest');
+    const backend = await h.ready;
+    return { dataDir: this.dataDir, backend, settings: this.settings(), mlHostPid: h.pid, forms: { presets: PRESETS, backends: BACKENDS, limits: LIMITS, editorFonts: EDITOR_FONTS } };
+  }
+
+  private lastTyping = Date.now();
+  private learning = false;
+  private learnTimer: ReturnType<typeof setInterval> | null = null;
+
+  /**
+   * Learning from drafts: when it is on, the writer has been idle `learnIdleSec` and no training
+   * runs, the drafts are mirrored into their corpus and, if they changed since the last attempt,
+   * the model in use is fine-tuned on them in the training host (a minute at most). `now` skips
+   * the idle wait (the Settings view's "Learn now").
+   */
+  private async learn(now = false, seconds = 60): Promise<LearnResult | { skipped: string }> {
+    const s = this.settings();
+    if (!now && (!s.learnFromDrafts || Date.now() - this.lastTyping < s.learnIdleSec * 1000)) return { skipped: 'not idle, or learning is off' };
+    if (this.training || this.learning) return { skipped: 'a training run is going' };
+    const model = defaultSuggestModel(this.db, s.activeModel);
+    if (!model) return { skipped: 'no model' };
+    const sync = syncDraftsCorpus(this.db);
+    if (!now && getSettings(this.db).learnedDigest === sync.digest) return { skipped: 'no new writing since the last attempt' };
+    this.learning = true;
+    try {
+      const h = this.host('train');
+      await h.ready;
+      const r = await h.request('learn', { model, maxTimeSec: seconds });
+      setSettings(this.db, { learnedDigest: sync.digest, ...(r.model !== model && r.adopted ? { activeModel: r.model } : {}) });
+      this.emit({ type: 'learned', result: r });
+      return r;
+    } finally {
+      this.learning = false;
+    }
+  }
+
+  private async suggest(text: string, docKey?: string, alternatives?: number): Promise<SuggestResult & { model: string }> {
+    this.lastTyping = Date.now();
+    const s = this.settings();
+    const h = this.host('suggest');
+    await h.ready;
+    const opts = { text, docKey, threshold: s.confidenceBar ?? undefined, maxWords: s.maxWords, maxChars: s.maxChars, creativity: s.creativity, alternatives };
+    // On the keystroke path: plain row lookups, not the model summaries (which also sweep runs).
+    const active = defaultSuggestModel(this.db, s.activeModel);
+    if (active) return { ...(await h.request('suggest', { ...opts, model: active })), model: active };
+    // No model at all (a build without the base model): the n-gram of the first corpus suggests.
+    const corpus = corpora(this.db).find((c) => c.documents > 0);
+    if (!corpus) return { suggestion: '', probability: 0, alternatives: [], latencyMs: 0, fedChars: 0, model: 'none' };
+    return { ...(await h.request('suggest', { ...opts, corpus: corpus.name })), model: `n-gram of ${corpus.name}` };
+  }
+
+  private async startTraining(p: TrainParams): Promise<{ started: true }> {
+    if (this.training) throw new NibError('conflict', `model "${this.training.model}" is training: wait for it or cancel it first`);
+    const h = this.host('train');
+    await h.ready;
+    const call = h.call('train', p, (e) => {
+      if (this.training) {
+        this.training.last = e as TrainEvent;
+        const sample = (e as { sample?: string }).sample;
+        if (sample) this.training.sample = sample;
+      }
+      this.emit({ type: 'train', model: p.model, event: e as TrainEvent });
+    });
+    this.training = { model: p.model, callId: call.id, last: null, sample: null, stop: null };
+    call.result.then(
+      (result) => {
+        const stopped = this.training?.stop ?? null;
+        if (stopped === 'cancel') {
+          const row = getModel(this.db, p.model);
+          if (row) setModelStatus(this.db, row.id, 'ready');
+        }
+        this.training = null;
+        this.emit({ type: 'train-done', model: p.model, result, stopped });
+      },
+      (err) => {
+        this.training = null;
+        this.emit({ type: 'train-done', model: p.model, error: toWire(err) });
+      },
+    );
+    return { started: true };
+  }
+
+  private stopTraining(how: 'pause' | 'cancel'): { stopping: boolean } {
+    if (!this.training || !this.trainHost) return { stopping: false };
+    this.training.stop = how;
+    this.trainHost.cancel(this.training.callId);
+    return { stopping: true };
+  }
+
+  private closing = false;
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.learnTimer) clearInterval(this.learnTimer);
+    await Promise.all([this.trainHost?.close(), this.suggestHost?.close()]);
+    this.db.close();
+  }
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { register } from 'node:module';
+import { after, before, test } from 'node:test';
+import { tempDir } from './helpers.ts';
+
+/**
+ * The Electron main process (src-main/app/main.ts), run for real in plain Node: `electron` is
+ * replaced by a stand-in (test/stand-ins/electron.ts) that implements what main.ts uses and
+ * records what it does. The core, the contract, the transport and the ML host (a real child
+ * process) are Nib's own; Electron's code is the only part not run.
+ */
+register('./stand-ins/electron-loader.mjs', import.meta.url);
+const userData = tempDir('nib-electron-');
+process.env.NIB_STANDIN_USER_DATA = userData;
+const electron = await import('./stand-ins/electron.ts');
+const { record } = electron;
+type Reply = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
+
+const until = async (what: string, ok: () => boolean, ms = 30_000) => {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+const win = () => record.windows[0];
+/** An IPC call as the app's own page makes it. */
+const call = (method: unknown, params: unknown = {}) =>
+  record.ipcHandlers.get('nib:call')!({ sender: win().webContents, senderFrame: win().webContents.mainFrame } as never, method as never, params as never) as Promise<Reply>;
+
+before(async () => {
+  await import('../src-main/app/main.ts');
+  await until('the window to load', () => !!win()?.url);
+});
+
+after(async () => {
+  for (const fn of record.appListeners.get('window-all-closed') ?? []) await (fn as () => Promise<void>)();
+  for (const c of record.children) if (c.exitCode === null) c.kill('SIGKILL');
+  fs.rmSync(userData, { recursive: true, force: true });
+});
+
+test('the window: every security setting on, the app from nib://app, navigation and new windows blocked', () => {
+  assert.equal(record.windows.length, 1);
+  const w = win().options.webPreferences as Record<string, unknown>;
+  assert.deepEqual([w.contextIsolation, w.sandbox, w.nodeIntegration, w.webSecurity], [true, true, false, true]);
+  assert.match(String(w.preload), /preload\.cjs$/);
+  assert.equal(win().url, 'nib://app/index.html');
+  assert.deepEqual(record.privilegedSchemes.map((s) => (s as { scheme: string }).scheme), ['nib']);
+  assert.deepEqual(win().webContents.windowOpenHandler!(), { action: 'deny' });
+  for (const event of ['will-navigate', 'will-attach-webview']) {
+    let prevented = false;
+    win().webContents.emit(event, { preventDefault: () => (prevented = true) });
+    assert.ok(prevented, `${event} is prevented`);
+  }
+  // Every permission (camera, notifications, …) is refused, asked or checked.
+  let granted: boolean | null = null;
+  record.permissionRequest!(null as never, 'media' as never, ((ok: boolean) => (granted = ok)) as never);
+  assert.equal(granted, false);
+  assert.equal(record.permissionCheck!(), false);
+});
+
+test('the nib:// scheme serves only files of the renderer, from host "app"', async () => {
+  const handler = record.protocolHandlers.get('nib')!;
+  for (const url of ['nib://app/..%2F..%2Fpackage.json', 'nib://app/%2e%2e/%2e%2e/package.json', 'nib://other/index.html']) {
+    assert.equal((await handler(new Request(url))).status, 404, url);
+  }
+});
+
+test('IPC: a request from a frame that is not the app’s page is refused; the app’s page goes through the contract', async () => {
+  const handler = record.ipcHandlers.get('nib:call')!;
+  const foreign = { sender: win().webContents, senderFrame: { url: 'https://example.com/' } };
+  const sub = { sender: win().webContents, senderFrame: { url: 'nib://app/index.html' } }; // not the main frame
+  for (const e of [foreign, sub, { sender: win().webContents, senderFrame: null }]) {
+    const r = (await handler(e as never, 'app.info' as never, {} as never)) as Reply;
+    assert.deepEqual(r, { ok: false, error: { code: 'invalid', message: 'request from an unknown frame' } });
+  }
+  const bad = await call('settings.set', { confidenceBar: 5 });
+  assert.ok(!bad.ok && bad.error.code === 'invalid' && /"confidenceBar" must be between 0 and 1/.test(bad.error.message), JSON.stringify(bad));
+  assert.deepEqual(await call('nope'), { ok: false, error: { code: 'invalid', message: 'unknown method "nope"', problem: 'unknown method "nope"' } });
+  assert.deepEqual(await call(42), { ok: false, error: { code: 'invalid', message: 'a request needs a method (text)' } });
+  const info = await call('app.info');
+  assert.ok(info.ok);
+  assert.equal((info.result as { dataDir: string }).dataDir, userData);
+});
+
+test('the ML host runs as a utility process; killed, it is reported to the window and replaced on the next request', async () => {
+  const first = await call('app.info');
+  assert.ok(first.ok);
+  const pid = (first.result as { mlHostPid: number }).mlHostPid;
+  assert.ok(record.children.some((c) => c.pid === pid), 'started through utilityProcess.fork');
+  process.kill(pid, 'SIGKILL');
+  await until('the crash to reach the window', () => win().webContents.sent.some((m) => m.channel === 'nib:event' && (m.args[0] as { type: string }).type === 'host-crashed'));
+  const again = await call('app.info');
+  assert.ok(again.ok);
+  assert.notEqual((again.result as { mlHostPid: number }).mlHostPid, pid);
+});
+
+test('a second launch brings the existing window to the front', () => {
+  win().calls.push('minimize');
+  for (const fn of record.appListeners.get('second-instance') ?? []) (fn as () => void)();
+  assert.deepEqual(win().calls.slice(-3), ['restore', 'show', 'focus']);
+});
