@@ -38,6 +38,17 @@ after(() => {
 });
 
 describe('nib CLI', () => {
+  test('import caps the n-gram to the memory allowed, and says so', () => {
+    const r = nib('import', SHAKESPEARE, '--corpus', 'capped', '--max-memory', '210MB', '--json');
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { ngram: { order: number; limited: { maxOrder: number } } };
+    assert.equal(j.ngram.limited.maxOrder, 5);
+    assert.ok(j.ngram.order <= 5);
+    const text = nib('import', path.join(work, 'short.txt'), '--corpus', 'capped', '--max-memory', '210MB');
+    assert.match(text.err, /orders above 5 were not tried, to stay within 210(\.0)? MB of memory \(raise it with --max-memory\)/);
+    assert.equal(nib('rm-corpus', 'capped').code, 0);
+  });
+
   test('export and import-model go through the ML host (the CLI never loads tfjs), relative folders included', () => {
     const r = spawnSync(process.execPath, [NIB, 'export', 'base', 'exported', '--data-dir', dataDir, '--json'], { encoding: 'utf8', cwd: work });
     assert.equal(r.status, 0, r.stderr);

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { NgramModel } from '../src-main/ml/ngram.ts';
+import fs from 'node:fs';
+import type { NibError } from '../src-main/api/errors.ts';
+import { NgramModel, ngramBuildBytes, ngramOrderWithin } from '../src-main/ml/ngram.ts';
+import { buildNgramFor } from '../src-main/services/ngram.ts';
+import { SHAKESPEARE } from './helpers.ts';
 import { Rng } from '../src-main/ml/rng.ts';
 import type { StepModel } from '../src-main/ml/suggest.ts';
 import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
@@ -90,5 +94,23 @@ describe('keystroke savings by simulated typing', () => {
     const r = simulateTyping(model, t, { n: 0 }, 'the cat sat.', { maxChars: 48, maxWords: 4, threshold: 0.2 });
     assert.equal(r.keystrokes, 1);
     assert.equal(r.acceptedChars, 12);
+  });
+});
+
+describe('the n-gram build stays within its memory limit', () => {
+  test('the orders counted are capped by the estimate; with no order that fits, a clear refusal', () => {
+    // The estimate grows with the order (high orders see nearly every context once) and the text.
+    assert.ok(ngramBuildBytes(4e6, 8) > ngramBuildBytes(4e6, 6) && ngramBuildBytes(4e6, 6) > ngramBuildBytes(1e6, 6));
+    assert.equal(ngramOrderWithin(6e6, 16 * 2 ** 30), 8, 'a 6 MB corpus on a 32 GB computer: every order');
+    const limit = ngramBuildBytes(6e6, 6);
+    assert.equal(ngramOrderWithin(6e6, limit), 6);
+    assert.equal(ngramOrderWithin(6e6, 10 * 2 ** 20), null);
+    const texts = [fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 200_000)];
+    const full = buildNgramFor(texts);
+    assert.equal(full.limited, undefined);
+    const capped = buildNgramFor(texts, 0.1, undefined, ngramBuildBytes(180_000, 4));
+    assert.deepEqual(capped.limited?.maxOrder, 4);
+    assert.ok(capped.model.order <= 4 && capped.tried.every((t) => t.order <= 4), JSON.stringify(capped.tried));
+    assert.throws(() => buildNgramFor(texts, 0.1, undefined, 50 * 2 ** 20), (e: NibError) => e.code === 'invalid' && /too large for an n-gram model in 0\.0 GB/.test(e.message) && /--max-memory/.test(e.message));
   });
 });

@@ -128,8 +128,8 @@ async function withHost<T>(c: Ctx, fn: (host: MlHost) => Promise<T>): Promise<T>
 const COMMANDS: Record<string, Command> = {
   import: {
     summary: 'import files and folders into a corpus',
-    usage: 'nib import PATH... --corpus NAME [--max-size 50MB]',
-    options: { corpus: { type: 'string' }, 'max-size': { type: 'string' } },
+    usage: 'nib import PATH... --corpus NAME [--max-size 50MB] [--max-memory 4GB]',
+    options: { corpus: { type: 'string' }, 'max-size': { type: 'string' }, 'max-memory': { type: 'string' } },
     async run(c) {
       if (!c.str('corpus')) throw invalid('nib import needs --corpus NAME (the corpus is created if new)');
       const r = importPaths(c.db(), { paths: c.positionals, corpus: c.str('corpus')!, maxSize: parseSize('max-size', c.str('max-size')) }, (o) => {
@@ -139,13 +139,15 @@ const COMMANDS: Record<string, Command> = {
       });
       const skipped = Object.entries(r.skipped);
       const skippedText = skipped.length ? skipped.map(([k, n]) => `${n} ${k}`).join(', ') : 'none';
-      const ngram = r.imported > 0 ? refreshNgram(c.db(), r.corpus) : null;
+      // The n-gram's build is capped to the memory allowed (half of this computer's, or --max-memory).
+      const ngram = r.imported > 0 ? refreshNgram(c.db(), r.corpus, parseSize('max-memory', c.str('max-memory')) ?? undefined) : null;
       if (!c.out.json && r.unknown.chars > 0) {
         const top = r.unknown.top.map(([ch, n]) => `${JSON.stringify(ch)} ×${n.toLocaleString('en-US')}`).join(', ');
         c.out.err(`${(100 * r.unknown.share).toFixed(2)}% of the corpus's characters are outside Nib's vocabulary and are read as unknown (never suggested): ${top}`);
       }
       if (ngram && !c.out.json) {
         c.out.err(`n-gram model: order ${ngram.order}, ${ngram.bitsPerChar.toFixed(3)} bits/char on held-out text, built in ${ngram.seconds.toFixed(1)} s (nib suggest --corpus ${r.corpus} uses it)`);
+        if (ngram.limited) c.out.err(`  orders above ${ngram.limited.maxOrder} were not tried, to stay within ${formatBytes(ngram.limited.limitBytes)} of memory (raise it with --max-memory)`);
       }
       c.out.result(
         { ...r, ngram },

@@ -157,7 +157,8 @@ export class Core {
     const existing = which === 'train' ? this.trainHost : this.suggestHost;
     if (existing) return existing;
     const backend = this.settings().backend;
-    const h = new MlHost({ dataDir: this.dataDir, backend: backend === 'auto' ? undefined : backend, launcher: this.launcher });
+    // Training (and learning from drafts) yields the CPU to suggestions: see MlHost's `nice`.
+    const h = new MlHost({ dataDir: this.dataDir, backend: backend === 'auto' ? undefined : backend, launcher: this.launcher, nice: which === 'train' ? 10 : 0 });
     h.onExit((why) => {
       if (which === 'train') this.trainHost = null;
       else this.suggestHost = null;

@@ -73,6 +73,25 @@ function discountsFor(tables: Table[]): number[] {
   });
 }
 
+/**
+ * Peak memory while counting, per training character, by the highest order counted: measured on
+ * English prose (1–4 M characters, peak resident set less the process's own; bench/README.md, "The
+ * n-gram's memory") and rounded up. High orders cost most: nearly every 8-character context is new.
+ */
+const BYTES_PER_CHAR: Record<number, number> = { 2: 4, 3: 8, 4: 12, 5: 30, 6: 90, 7: 260, 8: 450 };
+const BASE_BYTES = 200 * 2 ** 20;
+
+/** Bytes a build up to `maxOrder` needs at its peak for `chars` training characters (an upper estimate). */
+export function ngramBuildBytes(chars: number, maxOrder: number): number {
+  return BASE_BYTES + chars * BYTES_PER_CHAR[Math.min(8, Math.max(2, maxOrder))];
+}
+
+/** The highest order (≤ `maxOrder`, ≥ 2) whose build fits in `limitBytes`, or null if none does. */
+export function ngramOrderWithin(chars: number, limitBytes: number, maxOrder = 8): number | null {
+  for (let order = maxOrder; order >= 2; order--) if (ngramBuildBytes(chars, order) <= limitBytes) return order;
+  return null;
+}
+
 export class NgramModel implements StepModel<number[]> {
   private readonly totals: Map<string, number>[];
 

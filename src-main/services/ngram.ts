@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
-import { NgramModel, type NgramData } from '../ml/ngram.ts';
+import { defaultMemoryLimit } from '../ml/memory.ts';
+import { NgramModel, ngramBuildBytes, ngramOrderWithin, type NgramData } from '../ml/ngram.ts';
 import { buildVocab, CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_TRAIN } from '../ml/train-config.ts';
 import { isSharedVocab, MAX_UNKNOWN_SHARE, SHARED_UNK, SHARED_VOCAB, unknownShare } from '../ml/vocab.ts';
@@ -7,7 +8,7 @@ import { splitTexts } from '../ml/train-data.ts';
 import { corpusTexts, getCorpus } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
 import { corpusDigest, deleteNgram, loadNgram, saveNgram } from '../store/ngrams.ts';
-import { noCorpus } from '../api/errors.ts';
+import { NibError, noCorpus } from '../api/errors.ts';
 
 export interface NgramSummary {
   corpus: string;
@@ -16,17 +17,29 @@ export interface NgramSummary {
   bitsPerChar: number;
   seconds: number;
   tried: { order: number; valLoss: number }[];
+  /** Set when memory capped the orders tried: the highest order that fitted, and the limit. */
+  limited?: { maxOrder: number; limitBytes: number };
 }
 
 /**
  * Builds a character n-gram model on texts split as training splits them (held-out tails for
  * choosing the order). Shared by the stored per-corpus model and by `nib eval`'s baseline.
  */
-export function buildNgramFor(texts: string[], valFraction = DEFAULT_TRAIN.valFraction, vocab?: string[]) {
+export function buildNgramFor(texts: string[], valFraction = DEFAULT_TRAIN.valFraction, vocab?: string[], limitBytes = defaultMemoryLimit()) {
   const { train, val } = splitTexts(texts, valFraction);
   const tok = tokenizerFor(vocab ?? corpusVocab(texts));
-  const { model, tried } = NgramModel.build(tok.vocab, tok.encode(train), tok.encode(val));
-  return { model, tok, tried, valLoss: tried.find((t) => t.order === model.order)!.valLoss };
+  // The orders counted are capped so the build fits in memory: a corpus of tens of megabytes gets
+  // a lower order rather than exhausting the computer.
+  const maxOrder = ngramOrderWithin(train.length, limitBytes);
+  if (maxOrder === null) {
+    const gb = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GB`;
+    throw new NibError('invalid', `the corpus is too large for an n-gram model in ${gb(limitBytes)} of memory (it would need ${gb(ngramBuildBytes(train.length, 2))})`, {
+      cli: 'raise the limit with --max-memory, or split the corpus',
+      app: 'split it into smaller corpora',
+    });
+  }
+  const { model, tried } = NgramModel.build(tok.vocab, tok.encode(train), tok.encode(val), maxOrder);
+  return { model, tok, tried, valLoss: tried.find((t) => t.order === model.order)!.valLoss, limited: maxOrder < 8 ? { maxOrder, limitBytes } : undefined };
 }
 
 /**
@@ -42,7 +55,7 @@ export function tokenizerFor(vocab: string[]): CharTokenizer {
 }
 
 /** (Re)builds and stores the n-gram model of a corpus; run after every import. */
-export function refreshNgram(db: Db, corpusName: string): NgramSummary | null {
+export function refreshNgram(db: Db, corpusName: string, limitBytes = defaultMemoryLimit()): NgramSummary | null {
   const corpus = getCorpus(db, corpusName);
   if (!corpus) throw noCorpus(corpusName);
   const texts = corpusTexts(db, corpus.id);
@@ -51,10 +64,10 @@ export function refreshNgram(db: Db, corpusName: string): NgramSummary | null {
     return null;
   }
   const t0 = performance.now();
-  const { model, tried, valLoss } = buildNgramFor(texts);
+  const { model, tried, valLoss, limited } = buildNgramFor(texts, DEFAULT_TRAIN.valFraction, undefined, limitBytes);
   const data = zlib.gzipSync(JSON.stringify(model.toData()));
   saveNgram(db, { corpus_id: corpus.id, ngram_order: model.order, val_loss: Number.isFinite(valLoss) ? valLoss : null, corpus_sha: corpusDigest(db, corpus.id), data });
-  return { corpus: corpusName, order: model.order, valLoss, bitsPerChar: valLoss / Math.LN2, seconds: (performance.now() - t0) / 1000, tried };
+  return { corpus: corpusName, order: model.order, valLoss, bitsPerChar: valLoss / Math.LN2, seconds: (performance.now() - t0) / 1000, tried, ...(limited && { limited }) };
 }
 
 /**

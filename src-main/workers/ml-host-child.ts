@@ -2,6 +2,7 @@
  * The ML host process: loads tfjs once, then serves training, generation and suggestion calls for
  * one data folder. Runs as a child process (CLI, web mode, tests) or an Electron utility process.
  */
+import os from 'node:os';
 import { toWire } from '../api/errors.ts';
 import { initBackend } from '../ml/backend.ts';
 import { openService } from './ml-service.ts';
@@ -38,6 +39,15 @@ process.on('SIGINT', stopSoon);
 process.on('SIGTERM', stopSoon);
 process.on('SIGHUP', stopSoon);
 process.on('disconnect', stopSoon);
+
+// A lower priority, set before any thread exists (the kernel's pool, libuv's) so all inherit it.
+if (process.env.NIB_NICE) {
+  try {
+    os.setPriority(Math.min(19, Math.max(0, Number(process.env.NIB_NICE))));
+  } catch {
+    // Not permitted here: run at the normal priority.
+  }
+}
 
 try {
   const backend = await initBackend();
