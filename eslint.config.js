@@ -7,7 +7,8 @@ const ELECTRON = { group: ['electron', 'electron/*'], message: 'Only src-main/ap
 const TFJS = { group: ['@tensorflow/*'], message: 'store/ knows nothing of tfjs.' };
 const SQLITE = { group: ['better-sqlite3', '**/store/*', '**/store/**'], message: 'ml/ knows nothing of SQLite.' };
 // The renderer may import the contract (its schemas, limits and presets: pure, bundled) and types.
-const RENDERER_OUT = 'The renderer talks to the core only through the API client and the contract (src-main/api/core-api.ts).';
+const RENDERER_OUT =
+  'The renderer talks to the core only through the API client and the contract (src-main/api/core-api.ts).';
 const NODE = { group: ['node:*', 'fs', 'path', 'child_process', 'better-sqlite3'], message: RENDERER_OUT };
 const MAIN = { regex: 'src-main/(?!api/core-api\\.ts$)', message: RENDERER_OUT, allowTypeImports: true };
 
@@ -17,14 +18,25 @@ const MAIN = { regex: 'src-main/(?!api/core-api\\.ts$)', message: RENDERER_OUT, 
  *   workers/ (the ML host) → services/ → store/, ml/, text/; api/ (the contracts and errors) is
  *   imported by all and imports none of them at run time (types only).
  */
-const above = (...layers) => ({ group: layers.flatMap((l) => [`**/${l}/*`, `**/${l}/**`, `../${l}/*`]), message: `A lower layer may not import ${layers.join(', ')} (see eslint.config.js).` });
-const layer = (files, ...forbidden) => ({ files, rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [ELECTRON, above(...forbidden)] }] } });
+const above = (...layers) => ({
+  group: layers.flatMap((l) => [`**/${l}/*`, `**/${l}/**`, `../${l}/*`]),
+  message: `A lower layer may not import ${layers.join(', ')} (see eslint.config.js).`,
+});
+const layer = (files, ...forbidden) => ({
+  files,
+  rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [ELECTRON, above(...forbidden)] }] },
+});
 const apiLayer = {
   files: ['src-main/api/**'],
   rules: {
     '@typescript-eslint/no-restricted-imports': [
       'error',
-      { patterns: [ELECTRON, { ...above('services', 'core', 'workers', 'store', 'cli', 'server', 'app', 'text'), allowTypeImports: true }] },
+      {
+        patterns: [
+          ELECTRON,
+          { ...above('services', 'core', 'workers', 'store', 'cli', 'server', 'app', 'text'), allowTypeImports: true },
+        ],
+      },
     ],
   },
 };
@@ -34,7 +46,20 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', performance: 'readonly', setImmediate: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        performance: 'readonly',
+        setImmediate: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
@@ -46,5 +71,8 @@ export default tseslint.config(
   layer(['src-main/services/**'], 'core', 'workers', 'cli', 'server', 'app'),
   layer(['src-main/workers/**'], 'core', 'cli', 'server', 'app'),
   layer(['src-main/core/**'], 'cli', 'server', 'app'),
-  { files: ['src-renderer/**'], rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [ELECTRON, NODE, MAIN] }] } },
+  {
+    files: ['src-renderer/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [ELECTRON, NODE, MAIN] }] },
+  },
 );

@@ -24,7 +24,18 @@ const core = new Core(opt('data-dir'));
 const duringLearning = process.argv.includes('--during-learning');
 await core.call('settings.set', { activeModel: opt('model'), pauseMs: 0, confidenceBar: 0 });
 const server = await startWebServer(core, { staticDir: path.join(ROOT, 'dist', 'renderer') });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+});
 const page = await browser.newPage();
 await page.goto(server.url);
 await page.getByTestId('editor').click();
@@ -63,7 +74,9 @@ if (!lat.length) {
   await page.screenshot({ path: '/tmp/bench-browser.png' });
   throw new Error('no ghost text appeared: see /tmp/bench-browser.png');
 }
-console.log(`keystroke → ghost text, model ${opt('model')}${duringLearning ? ', while learning from drafts runs' : ''}: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms over ${lat.length} keystrokes (Chromium ${browser.version()})`);
+console.log(
+  `keystroke → ghost text, model ${opt('model')}${duringLearning ? ', while learning from drafts runs' : ''}: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms over ${lat.length} keystrokes (Chromium ${browser.version()})`,
+);
 await browser.close();
 if (learning) console.log('learning:', JSON.stringify(await learning));
 await server.close();

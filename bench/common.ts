@@ -19,9 +19,13 @@ export function flag(name: string): boolean {
 /** Runs the PyTorch reference (bench/torch_ref.py) in this same run; null with a reason if it cannot. */
 export function torchReference(args: string[]): { result: Record<string, number | string> | null; why?: string } {
   if (!fs.existsSync(PYTHON)) return { result: null, why: `${PYTHON} not found` };
-  const r = spawnSync(PYTHON, [path.join(ROOT, 'bench', 'torch_ref.py'), '--data', DATA, ...args], { encoding: 'utf8' });
+  const r = spawnSync(PYTHON, [path.join(ROOT, 'bench', 'torch_ref.py'), '--data', DATA, ...args], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) {
-    const why = /No module named 'torch'/.test(r.stderr) ? 'PyTorch is not installed: apt-get install -y python3-torch libopenblas0-openmp' : r.stderr.trim().split('\n').at(-1);
+    const why = /No module named 'torch'/.test(r.stderr)
+      ? 'PyTorch is not installed: apt-get install -y python3-torch libopenblas0-openmp'
+      : r.stderr.trim().split('\n').at(-1);
     return { result: null, why };
   }
   return { result: JSON.parse(r.stdout.trim().split('\n').at(-1)!) };

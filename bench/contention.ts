@@ -21,7 +21,13 @@ if (!kernel) throw new Error(`the native kernel did not load: ${loadNativeKernel
 const cores = os.availableParallelism?.() ?? os.cpus().length;
 
 const sizes: { name: string; units: number[]; embedding: number; B: number; T: number }[] = [
-  { name: 'medium preset', units: [PRESETS.medium.units, PRESETS.medium.units], embedding: PRESETS.medium.embedding, B: 32, T: 64 },
+  {
+    name: 'medium preset',
+    units: [PRESETS.medium.units, PRESETS.medium.units],
+    embedding: PRESETS.medium.embedding,
+    B: 32,
+    T: 64,
+  },
   { name: 'small preset', units: [PRESETS.small.units], embedding: PRESETS.small.embedding, B: 32, T: 64 },
   { name: 'tiny (1×32)', units: [32], embedding: 8, B: 8, T: 32 },
 ];
@@ -31,7 +37,13 @@ function busy(): ChildProcess[] {
   return Array.from({ length: busyCount }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
 }
 
-async function rate(spec: ModelSpec, B: number, T: number, threads: number, adaptive: boolean): Promise<{ rate: number; width: number; switches: number }> {
+async function rate(
+  spec: ModelSpec,
+  B: number,
+  T: number,
+  threads: number,
+  adaptive: boolean,
+): Promise<{ rate: number; width: number; switches: number }> {
   kernel!.setThreads(threads);
   const e = new NativeEngine(kernel!, spec, initWeights(spec, 1));
   e.adaptThreads(adaptive);
@@ -54,7 +66,14 @@ async function rate(spec: ModelSpec, B: number, T: number, threads: number, adap
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 console.log(`${cores} cores; ${seconds} s per measurement; ${busyCount} busy process(es) in the contended runs`);
 for (const s of sizes) {
-  const spec: ModelSpec = { kind: 'char-lstm', vocab: Array.from({ length: 65 }, (_, i) => String.fromCharCode(48 + i)), unk: null, embedding: s.embedding, units: s.units, recurrentActivation: 'sigmoid' };
+  const spec: ModelSpec = {
+    kind: 'char-lstm',
+    vocab: Array.from({ length: 65 }, (_, i) => String.fromCharCode(48 + i)),
+    unk: null,
+    embedding: s.embedding,
+    units: s.units,
+    recurrentActivation: 'sigmoid',
+  };
   for (const load of ['idle', 'busy'] as const) {
     const procs = load === 'busy' ? busy() : [];
     await new Promise((r) => setTimeout(r, 300));

@@ -16,15 +16,27 @@ import { arg, DATA, percentile, torchReference } from './common.ts';
 
 const p = PRESETS.medium;
 const text = fs.readFileSync(DATA, 'utf8');
-const spec: ModelSpec = { kind: 'char-lstm', vocab: buildVocab([text]), unk: null, embedding: p.embedding, units: Array(p.layers).fill(p.units), recurrentActivation: 'sigmoid' };
+const spec: ModelSpec = {
+  kind: 'char-lstm',
+  vocab: buildVocab([text]),
+  unk: null,
+  embedding: p.embedding,
+  units: Array(p.layers).fill(p.units),
+  recurrentActivation: 'sigmoid',
+};
 const runner = new LstmRunner(spec, initWeights(spec, 1));
 const tok = CharTokenizer.fromSpec(spec);
 const chars = arg('chars', 500);
 generate(runner, tok, 'warm up', 50, { temperature: 1, topK: 0, topP: 1, seed: 1 });
 const g = generate(runner, tok, 'ROMEO:', chars, { temperature: 1, topK: 0, topP: 1, seed: 1 });
-console.log(`generate: nib (${runner.engine} step) ${g.msPerChar.toFixed(3)} ms per character (${chars} chars, medium preset, random weights)`);
+console.log(
+  `generate: nib (${runner.engine} step) ${g.msPerChar.toFixed(3)} ms per character (${chars} chars, medium preset, random weights)`,
+);
 const t = torchReference(['--generate', String(chars)]);
-if (t.result) console.log(`generate: ${t.result.engine} ${Number(t.result.ms_per_char).toFixed(3)} ms per character; ratio pytorch/nib time ${(Number(t.result.ms_per_char) / g.msPerChar).toFixed(2)}`);
+if (t.result)
+  console.log(
+    `generate: ${t.result.engine} ${Number(t.result.ms_per_char).toFixed(3)} ms per character; ratio pytorch/nib time ${(Number(t.result.ms_per_char) / g.msPerChar).toFixed(2)}`,
+  );
 else console.log(`pytorch: not run (${t.why})`);
 
 // Suggest latency: a writer typing through held-out text, one keystroke at a time.
@@ -38,4 +50,6 @@ for (let i = 200; i < 200 + n; i++) {
   suggest(runner, tok, doc.current, { maxChars: 48, maxWords: 4, threshold: 0 });
   lat.push(performance.now() - t0);
 }
-console.log(`suggest (threshold 0, so every call decodes to its boundary or 48 chars): p50 ${percentile(lat, 50).toFixed(2)} ms, p95 ${percentile(lat, 95).toFixed(2)} ms over ${n} keystrokes`);
+console.log(
+  `suggest (threshold 0, so every call decodes to its boundary or 48 chars): p50 ${percentile(lat, 50).toFixed(2)} ms, p95 ${percentile(lat, 95).toFixed(2)} ms over ${n} keystrokes`,
+);

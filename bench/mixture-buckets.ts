@@ -41,10 +41,20 @@ for (let i = 0; i < ids.length; i++) {
 const fit = rows.slice(0, Number(fitChars));
 const test = rows.slice(Number(fitChars));
 const grid = Array.from({ length: 19 }, (_, k) => 0.05 + 0.05 * k);
-const best = (rs: typeof rows) => grid.reduce((b, l) => { const loss = rs.reduce((t, r) => t - Math.log(l * r.pa + (1 - l) * r.pb), 0); return loss < b.loss ? { l, loss } : b; }, { l: 0.5, loss: Infinity }).l;
-const bits = (rs: typeof rows, lam: (r: (typeof rows)[number]) => number) => rs.reduce((t, r) => t - Math.log2(lam(r) * r.pa + (1 - lam(r)) * r.pb), 0) / rs.length;
+const best = (rs: typeof rows) =>
+  grid.reduce(
+    (b, l) => {
+      const loss = rs.reduce((t, r) => t - Math.log(l * r.pa + (1 - l) * r.pb), 0);
+      return loss < b.loss ? { l, loss } : b;
+    },
+    { l: 0.5, loss: Infinity },
+  ).l;
+const bits = (rs: typeof rows, lam: (r: (typeof rows)[number]) => number) =>
+  rs.reduce((t, r) => t - Math.log2(lam(r) * r.pa + (1 - lam(r)) * r.pb), 0) / rs.length;
 const g = best(fit);
-console.log(`${corpusName}: lstm ${bits(test, () => 1).toFixed(4)}, ngram ${bits(test, () => 0).toFixed(4)}, mix λ=${g.toFixed(2)} ${bits(test, () => g).toFixed(4)} bits/char`);
+console.log(
+  `${corpusName}: lstm ${bits(test, () => 1).toFixed(4)}, ngram ${bits(test, () => 0).toFixed(4)}, mix λ=${g.toFixed(2)} ${bits(test, () => g).toFixed(4)} bits/char`,
+);
 for (const scheme of ['count', 'order', 'both'] as const) {
   const bucket = (r: (typeof rows)[number]) => {
     const cnt = Math.min(5, Math.floor(Math.log2(1 + r.total)));
@@ -55,5 +65,12 @@ for (const scheme of ['count', 'order', 'both'] as const) {
   const groups = new Map<number, typeof rows>();
   for (const r of fit) groups.set(bucket(r), [...(groups.get(bucket(r)) ?? []), r]);
   for (const [b, rs] of groups) lam.set(b, rs.length >= 40 ? best(rs) : g);
-  console.log(`  bucketed by ${scheme} (${groups.size} buckets): ${bits(test, (r) => lam.get(bucket(r)) ?? g).toFixed(4)} bits/char  ${[...lam].sort((a, b) => a[0] - b[0]).map(([b, l]) => `${b}:${l.toFixed(2)}`).join(' ')}`);
+  console.log(
+    `  bucketed by ${scheme} (${groups.size} buckets): ${bits(test, (r) => lam.get(bucket(r)) ?? g).toFixed(4)} bits/char  ${[
+      ...lam,
+    ]
+      .sort((a, b) => a[0] - b[0])
+      .map(([b, l]) => `${b}:${l.toFixed(2)}`)
+      .join(' ')}`,
+  );
 }

@@ -28,4 +28,14 @@ const t0 = performance.now();
 const { model } = NgramModel.build(tok.vocab, ids, val, order);
 (globalThis as { gc?: () => void }).gc?.();
 const after = process.memoryUsage();
-console.log(JSON.stringify({ chars, order, chosen: model.order, heapMB: (after.heapUsed - before.heapUsed) / 1e6, rssMB: after.rss / 1e6, maxRssMB: process.resourceUsage().maxRSS / 1e3, sec: (performance.now() - t0) / 1000 }));
+console.log(
+  JSON.stringify({
+    chars,
+    order,
+    chosen: model.order,
+    heapMB: (after.heapUsed - before.heapUsed) / 1e6,
+    rssMB: after.rss / 1e6,
+    maxRssMB: process.resourceUsage().maxRSS / 1e3,
+    sec: (performance.now() - t0) / 1000,
+  }),
+);

@@ -39,7 +39,10 @@ interface Row {
 }
 
 function nib(dataDir: string, ...args: string[]): unknown {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'nib.js'), ...args, '--data-dir', dataDir, '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'nib.js'), ...args, '--data-dir', dataDir, '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   if (r.status !== 0) throw new Error(`nib ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines.at(-1)!);
@@ -47,20 +50,47 @@ function nib(dataDir: string, ...args: string[]): unknown {
 
 const corpusDir = path.join(work, 'corpus');
 if (!fs.existsSync(path.join(corpusDir, 'SOURCES.json'))) {
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'base-corpus.ts'), corpusDir], { stdio: 'inherit', cwd: ROOT });
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'base-corpus.ts'), corpusDir], {
+    stdio: 'inherit',
+    cwd: ROOT,
+  });
 }
 
 const results: { corpus: string; chars: number; rows: Row[]; choice: string }[] = [];
 for (const name of names) {
   const dataDir = path.join(work, `data-${name}`);
   fs.rmSync(dataDir, { recursive: true, force: true });
-  const imported = nib(dataDir, 'import', path.join(corpusDir, 'personal', name), '--corpus', name) as { chars: number };
-  const evalRows = (model: string) => (nib(dataDir, 'eval', '--model', model, '--corpus', name, '--max-chars', maxChars) as { rows: (Row & { name: string })[] }).rows;
+  const imported = nib(dataDir, 'import', path.join(corpusDir, 'personal', name), '--corpus', name) as {
+    chars: number;
+  };
+  const evalRows = (model: string) =>
+    (
+      nib(dataDir, 'eval', '--model', model, '--corpus', name, '--max-chars', maxChars) as {
+        rows: (Row & { name: string })[];
+      }
+    ).rows;
   const base = evalRows('base');
   // The n-gram row comes from the personal model's evaluation: the same n-gram, at the bar measured for it.
-  nib(dataDir, 'train', '--corpus', name, '--model', 'scratch', '--from', 'scratch', '--preset', 'medium', '--max-time', `${minutes}m`, '--eval-every', '100');
+  nib(
+    dataDir,
+    'train',
+    '--corpus',
+    name,
+    '--model',
+    'scratch',
+    '--from',
+    'scratch',
+    '--preset',
+    'medium',
+    '--max-time',
+    `${minutes}m`,
+    '--eval-every',
+    '100',
+  );
   const scratch = evalRows('scratch');
-  const trained = nib(dataDir, 'train', '--corpus', name, '--model', 'personal', '--max-time', `${minutes}m`) as { suggestSource?: { source: string; lambda: number } };
+  const trained = nib(dataDir, 'train', '--corpus', name, '--model', 'personal', '--max-time', `${minutes}m`) as {
+    suggestSource?: { source: string; lambda: number };
+  };
   const personal = evalRows('personal');
   const src = trained.suggestSource?.source ?? 'lstm';
   const pick = (rows: Row[], s: string) => rows[s === 'lstm' ? 0 : s === 'ngram' ? 1 : 2];
@@ -69,7 +99,10 @@ for (const name of names) {
     { ...base[0], name: 'base model only (zero setup)' },
     { ...scratch[0], name: `from scratch, medium, ${minutes} min` },
     { ...personal[0], name: `personalised, ${minutes} min (LSTM)` },
-    { ...pick(personal, src), name: `personalised, as it suggests (${src}${src === 'mix' ? `, λ ${trained.suggestSource!.lambda}` : ''})` },
+    {
+      ...pick(personal, src),
+      name: `personalised, as it suggests (${src}${src === 'mix' ? `, λ ${trained.suggestSource!.lambda}` : ''})`,
+    },
   ];
   results.push({ corpus: name, chars: imported.chars, rows, choice: src });
   console.log(`\n${name} (${imported.chars.toLocaleString('en-US')} characters):`);

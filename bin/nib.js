@@ -19,6 +19,8 @@ if (tsx) {
 } else if (existsSync(bundle)) {
   await import(new URL('../dist/app/nib.mjs', import.meta.url).href);
 } else {
-  console.error('nib: the command is not built: run `npm run build` in the Nib folder (or install its devDependencies)');
+  console.error(
+    'nib: the command is not built: run `npm run build` in the Nib folder (or install its devDependencies)',
+  );
   process.exitCode = 1;
 }

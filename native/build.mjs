@@ -12,8 +12,19 @@ const strict = process.argv.includes('--strict');
 function nodeGyp() {
   const candidates = [
     process.env.npm_config_node_gyp,
-    process.env.npm_execpath && path.resolve(path.dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
-    path.resolve(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    process.env.npm_execpath &&
+      path.resolve(path.dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    path.resolve(
+      path.dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
   ];
   return candidates.find((c) => c && existsSync(c));
 }
@@ -22,9 +33,18 @@ const gyp = nodeGyp();
 let ok = false;
 let why = 'node-gyp not found (it ships with npm)';
 if (gyp) {
-  const r = spawnSync(process.execPath, [gyp, 'rebuild', '--release'], { cwd: here, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [gyp, 'rebuild', '--release'], {
+    cwd: here,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
   ok = r.status === 0;
-  why = (r.stderr || r.stdout || '').split('\n').filter((l) => /error/i.test(l)).slice(0, 5).join('\n') || `node-gyp exited with ${r.status}`;
+  why =
+    (r.stderr || r.stdout || '')
+      .split('\n')
+      .filter((l) => /error/i.test(l))
+      .slice(0, 5)
+      .join('\n') || `node-gyp exited with ${r.status}`;
 }
 if (ok) console.log('nib: built the fused LSTM kernel (native/build/Release/nib_kernel.node)');
 else {

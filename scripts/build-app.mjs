@@ -5,11 +5,19 @@ import { build } from 'esbuild';
 const external = ['electron', 'better-sqlite3', '@tensorflow/*', 'ws', 'bufferutil', 'utf-8-validate'];
 const common = { bundle: true, platform: 'node', target: 'node20', external, logLevel: 'warning', sourcemap: false };
 // ESM bundles need a `require` for the CommonJS packages they pull in.
-const banner = { js: "import { createRequire as __nibRequire } from 'node:module'; const require = __nibRequire(import.meta.url);" };
+const banner = {
+  js: "import { createRequire as __nibRequire } from 'node:module'; const require = __nibRequire(import.meta.url);",
+};
 
 await Promise.all([
   build({ ...common, format: 'esm', banner, entryPoints: ['src-main/app/main.ts'], outfile: 'dist/app/main.mjs' }),
-  build({ ...common, format: 'esm', banner, entryPoints: ['src-main/workers/ml-host-child.ts'], outfile: 'dist/app/ml-host-child.mjs' }),
+  build({
+    ...common,
+    format: 'esm',
+    banner,
+    entryPoints: ['src-main/workers/ml-host-child.ts'],
+    outfile: 'dist/app/ml-host-child.mjs',
+  }),
   // The nib command, beside the ML host it forks: bin/nib.js runs it when tsx is not installed
   // (an install without devDependencies, the packaged app).
   build({ ...common, format: 'esm', banner, entryPoints: ['src-main/cli/entry.ts'], outfile: 'dist/app/nib.mjs' }),

@@ -15,7 +15,9 @@ if (exe && fs.existsSync(exe)) {
   const child = spawn(exe, [root, ...args], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  console.log("Nib: Electron's binary is not installed on this machine (its download was skipped or blocked; `npx install-electron` fetches it where the network allows). Starting web mode instead: open the address below in your browser.");
+  console.log(
+    "Nib: Electron's binary is not installed on this machine (its download was skipped or blocked; `npx install-electron` fetches it where the network allows). Starting web mode instead: open the address below in your browser.",
+  );
   const child = spawn(process.execPath, [path.join(root, 'bin', 'nib.js'), 'serve', ...args], { stdio: 'inherit' });
   const stop = () => child.kill('SIGINT');
   process.on('SIGINT', stop);

@@ -41,13 +41,39 @@ const work = path.resolve(opt('work', '/tmp/nib-base'));
 const dataDir = path.resolve(opt('data-dir', path.join(work, 'data')));
 const MODEL = 'base-en';
 const CORPUS = 'base-en';
-const TRAIN_ARGS = ['--from', 'scratch', '--layers', '2', '--units', '256', '--embedding', '64', '--seq-len', '64', '--batch', '32', '--lr', '0.002', '--eval-every', '1000', '--patience', '6'];
+const TRAIN_ARGS = [
+  '--from',
+  'scratch',
+  '--layers',
+  '2',
+  '--units',
+  '256',
+  '--embedding',
+  '64',
+  '--seq-len',
+  '64',
+  '--batch',
+  '32',
+  '--lr',
+  '0.002',
+  '--eval-every',
+  '1000',
+  '--patience',
+  '6',
+];
 
-const nib = (...args: string[]) => execFileSync(process.execPath, [path.join(ROOT, 'bin', 'nib.js'), ...args, '--data-dir', dataDir], { stdio: 'inherit' });
+const nib = (...args: string[]) =>
+  execFileSync(process.execPath, [path.join(ROOT, 'bin', 'nib.js'), ...args, '--data-dir', dataDir], {
+    stdio: 'inherit',
+  });
 
 if (!argv.includes('--export-only')) {
   fs.rmSync(work, { recursive: true, force: true });
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'base-corpus.ts'), path.join(work, 'corpus')], { stdio: 'inherit', cwd: ROOT });
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'scripts', 'base-corpus.ts'), path.join(work, 'corpus')],
+    { stdio: 'inherit', cwd: ROOT },
+  );
   nib('import', path.join(work, 'corpus', 'base'), '--corpus', CORPUS);
   nib('train', '--corpus', CORPUS, '--model', MODEL, ...TRAIN_ARGS, '--max-time', `${minutes}m`);
 }
@@ -73,8 +99,11 @@ const half = encodeArrays(weights, null, { half: true });
 const full32 = await valLoss(weights);
 const full16 = await valLoss(decodeArrays(half).arrays);
 const deltaBits = (full16 - full32) / Math.LN2;
-console.log(`validation (4,096 windows): float32 ${(full32 / Math.LN2).toFixed(4)} bits/char, float16 ${(full16 / Math.LN2).toFixed(4)} bits/char (Δ ${deltaBits.toFixed(4)})`);
-if (Math.abs(deltaBits) > 0.01) throw new Error('float16 storage changes the loss by more than 0.01 bits/char: ship float32');
+console.log(
+  `validation (4,096 windows): float32 ${(full32 / Math.LN2).toFixed(4)} bits/char, float16 ${(full16 / Math.LN2).toFixed(4)} bits/char (Δ ${deltaBits.toFixed(4)})`,
+);
+if (Math.abs(deltaBits) > 0.01)
+  throw new Error('float16 storage changes the loss by more than 0.01 bits/char: ship float32');
 fs.mkdirSync(BASE_MODEL_DIR, { recursive: true });
 fs.writeFileSync(path.join(BASE_MODEL_DIR, BASE_WEIGHTS_FILE), half);
 // The confidence bar it suggests with at zero setup, measured on its own held-out text (never on a
@@ -89,7 +118,10 @@ const { chosen, tried } = calibrateThreshold((threshold) => {
   bitsPerChar = r.bitsPerChar;
   return r;
 });
-for (const t of tried) console.log(`threshold ${t.threshold}: KSR ${(100 * t.ksr).toFixed(1)}%, precision ${(100 * t.precision).toFixed(1)}%`);
+for (const t of tried)
+  console.log(
+    `threshold ${t.threshold}: KSR ${(100 * t.ksr).toFixed(1)}%, precision ${(100 * t.precision).toFixed(1)}%`,
+  );
 const card: BaseCard = {
   version: `${MODEL}-${new Date().toISOString().slice(0, 10)}-${step}`,
   name: 'base',
@@ -97,8 +129,16 @@ const card: BaseCard = {
   steps: step,
   trainSeconds: row.train_seconds,
   valLoss: full16,
-  suggest: { threshold: chosen.threshold, ksr: chosen.ksr, precision: chosen.precision, bitsPerChar, chars: segments.reduce((n, x) => n + x.text.length, 0) },
+  suggest: {
+    threshold: chosen.threshold,
+    ksr: chosen.ksr,
+    precision: chosen.precision,
+    bitsPerChar,
+    chars: segments.reduce((n, x) => n + x.text.length, 0),
+  },
 };
 fs.writeFileSync(path.join(BASE_MODEL_DIR, 'model.json'), JSON.stringify(card, null, 2) + '\n');
-console.log(`wrote ${BASE_MODEL_DIR}/${BASE_WEIGHTS_FILE} (${(half.length / 1e6).toFixed(2)} MB) and model.json: ${JSON.stringify(card)}`);
+console.log(
+  `wrote ${BASE_MODEL_DIR}/${BASE_WEIGHTS_FILE} (${(half.length / 1e6).toFixed(2)} MB) and model.json: ${JSON.stringify(card)}`,
+);
 db.close();

@@ -23,7 +23,10 @@ test('…or up, for an overconfident source, measuring each bar once', () => {
   const r = calibrateThreshold(s.measure);
   assert.equal(r.chosen.threshold, 0.4);
   assert.equal(new Set(s.calls).size, s.calls.length);
-  assert.deepEqual(r.tried.map((m) => m.threshold), s.calls);
+  assert.deepEqual(
+    r.tried.map((m) => m.threshold),
+    s.calls,
+  );
 });
 
 test('a source that never reaches the target keeps the most cautious bar; one always above it, the boldest', () => {
@@ -44,7 +47,10 @@ test('the bar stored with a model is found for the chosen source and for the oth
       { source: 'mix', ksr: 0.21, precision: 0.5, bitsPerChar: 1.7, threshold: 0.25 },
     ],
   };
-  assert.deepEqual([thresholdOf(choice, 'mix'), thresholdOf(choice, 'lstm'), thresholdOf(choice, 'ngram')], [0.25, 0.275, 0.375]);
+  assert.deepEqual(
+    [thresholdOf(choice, 'mix'), thresholdOf(choice, 'lstm'), thresholdOf(choice, 'ngram')],
+    [0.25, 0.275, 0.375],
+  );
   // Choices stored before bars were measured have none: the caller falls back to the default.
   assert.equal(thresholdOf({ ...choice, threshold: undefined, measured: [] }, 'mix'), undefined);
 });

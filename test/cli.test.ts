@@ -45,16 +45,29 @@ describe('nib CLI', () => {
     assert.equal(j.ngram.limited.maxOrder, 5);
     assert.ok(j.ngram.order <= 5);
     const text = nib('import', path.join(work, 'short.txt'), '--corpus', 'capped', '--max-memory', '210MB');
-    assert.match(text.err, /orders above 5 were not tried, to stay within 210(\.0)? MB of memory \(raise it with --max-memory\)/);
+    assert.match(
+      text.err,
+      /orders above 5 were not tried, to stay within 210(\.0)? MB of memory \(raise it with --max-memory\)/,
+    );
     assert.equal(nib('rm-corpus', 'capped').code, 0);
   });
 
   test('export and import-model go through the ML host (the CLI never loads tfjs), relative folders included', () => {
-    const r = spawnSync(process.execPath, [NIB, 'export', 'base', 'exported', '--data-dir', dataDir, '--json'], { encoding: 'utf8', cwd: work });
+    const r = spawnSync(process.execPath, [NIB, 'export', 'base', 'exported', '--data-dir', dataDir, '--json'], {
+      encoding: 'utf8',
+      cwd: work,
+    });
     assert.equal(r.status, 0, r.stderr);
     const files = JSON.parse(r.stdout).files as string[];
-    assert.deepEqual(files.map((f) => path.relative(work, f)), ['exported/model.json', 'exported/group1-shard1of1.bin', 'exported/vocab.json']);
-    const m = spawnSync(process.execPath, [NIB, 'import-model', 'exported', '--name', 'copy', '--data-dir', dataDir, '--json'], { encoding: 'utf8', cwd: work });
+    assert.deepEqual(
+      files.map((f) => path.relative(work, f)),
+      ['exported/model.json', 'exported/group1-shard1of1.bin', 'exported/vocab.json'],
+    );
+    const m = spawnSync(
+      process.execPath,
+      [NIB, 'import-model', 'exported', '--name', 'copy', '--data-dir', dataDir, '--json'],
+      { encoding: 'utf8', cwd: work },
+    );
     assert.equal(m.status, 0, m.stderr);
     assert.deepEqual(JSON.parse(m.stdout).units, [256, 256]);
     assertUserError(nib('import-model', path.join(work, 'nothing-here'), '--name', 'x'), 3, /model\.json not found/);
@@ -68,35 +81,90 @@ describe('nib CLI', () => {
     assert.equal(r.out.trim(), '1 imported, 1 skipped (1 invalid-encoding), 299,868 characters into corpus "shakes"');
     assert.match(r.err, /^n-gram model: order \d, \d\.\d{3} bits\/char on held-out text, built in [\d.]+ s/m);
     // Suggestions work from the first minute, before any LSTM exists.
-    const s = JSON.parse(nib('suggest', '--corpus', 'shakes', '--text', 'What say yo', '--threshold', '0.05', '--json').out);
+    const s = JSON.parse(
+      nib('suggest', '--corpus', 'shakes', '--text', 'What say yo', '--threshold', '0.05', '--json').out,
+    );
     assert.match(s.suggestion, /^u/);
     const j = JSON.parse(nib('import', SHAKESPEARE, '--corpus', 'shakes', '--json').out);
     assert.deepEqual(j.skipped, { duplicate: 1 });
     const list = JSON.parse(nib('corpora', '--json').out);
-    assert.deepEqual(list.map((c: { name: string; documents: number }) => [c.name, c.documents]), [['shakes', 1]]);
+    assert.deepEqual(
+      list.map((c: { name: string; documents: number }) => [c.name, c.documents]),
+      [['shakes', 1]],
+    );
   });
 
   test('bad input: one clear line and a non-zero exit each', () => {
     assertUserError(nib('generate', '--model', 'nope', '--prompt', 'x'), 3, /no model named "nope"/);
     assertUserError(nib('train', '--corpus', 'nope', '--model', 'm'), 3, /no corpus named "nope"/);
-    assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--batch', '0'), 2, /--batch must be a whole number from 1 to 4096, got "0"/);
-    assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--lr', '-1'), 2, /--lr must be a number from 0 \(exclusive\) to 10/);
-    assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--seq-len', '1.5'), 2, /--seq-len must be a whole number/);
-    assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--max-time', 'soon'), 2, /--max-time must be a duration such as 90s/);
-    assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--preset', 'huge'), 2, /--preset must be one of small, medium, large/);
+    assertUserError(
+      nib('train', '--corpus', 'shakes', '--model', 'm', '--batch', '0'),
+      2,
+      /--batch must be a whole number from 1 to 4096, got "0"/,
+    );
+    assertUserError(
+      nib('train', '--corpus', 'shakes', '--model', 'm', '--lr', '-1'),
+      2,
+      /--lr must be a number from 0 \(exclusive\) to 10/,
+    );
+    assertUserError(
+      nib('train', '--corpus', 'shakes', '--model', 'm', '--seq-len', '1.5'),
+      2,
+      /--seq-len must be a whole number/,
+    );
+    assertUserError(
+      nib('train', '--corpus', 'shakes', '--model', 'm', '--max-time', 'soon'),
+      2,
+      /--max-time must be a duration such as 90s/,
+    );
+    assertUserError(
+      nib('train', '--corpus', 'shakes', '--model', 'm', '--preset', 'huge'),
+      2,
+      /--preset must be one of small, medium, large/,
+    );
     assertUserError(nib('train', '--corpus', 'shakes'), 2, /needs --model NAME/);
     assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--bogus', '1'), 2, /Unknown option '--bogus'/);
     assertUserError(nib('rm-doc', 'abc'), 2, /document id must be a positive whole number/);
     assertUserError(nib('frobnicate'), 2, /unknown command "frobnicate"/);
     assert.equal(nib('import', path.join(work, 'short.txt'), '--corpus', 'short').code, 0);
-    assertUserError(nib('train', '--corpus', 'short', '--model', 'm', '--seq-len', '32'), 4, /corpus is too short: 11 characters/);
+    assertUserError(
+      nib('train', '--corpus', 'short', '--model', 'm', '--seq-len', '32'),
+      4,
+      /corpus is too short: 11 characters/,
+    );
     assert.equal(nib('import', path.join(work, 'bad.txt'), '--corpus', 'empty').code, 4);
     // An import that adds nothing leaves no empty corpus behind.
-    assertUserError(nib('train', '--corpus', 'empty', '--model', 'm'), 3, /no corpus named "empty": nib corpora lists them/);
+    assertUserError(
+      nib('train', '--corpus', 'empty', '--model', 'm'),
+      3,
+      /no corpus named "empty": nib corpora lists them/,
+    );
   });
 
   test('a training process killed with SIGKILL leaves a sound database, and --resume continues from its checkpoint', async () => {
-    const args = ['train', '--corpus', 'shakes', '--model', 'killed', '--layers', '1', '--units', '32', '--embedding', '8', '--seq-len', '16', '--batch', '8', '--checkpoint-every', '0.2s', '--eval-every', '1000000', '--data-dir', dataDir];
+    const args = [
+      'train',
+      '--corpus',
+      'shakes',
+      '--model',
+      'killed',
+      '--layers',
+      '1',
+      '--units',
+      '32',
+      '--embedding',
+      '8',
+      '--seq-len',
+      '16',
+      '--batch',
+      '8',
+      '--checkpoint-every',
+      '0.2s',
+      '--eval-every',
+      '1000000',
+      '--data-dir',
+      dataDir,
+    ];
     const cli = spawn(process.execPath, [NIB, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     cli.stderr.on('data', (d) => (stderr += d));
@@ -124,7 +192,11 @@ describe('nib CLI', () => {
 
     const check = new Database(path.join(dataDir, DB_FILE));
     assert.equal((check.pragma('integrity_check') as { integrity_check: string }[])[0].integrity_check, 'ok');
-    const saved = check.prepare(`SELECT c.step FROM checkpoints c JOIN models m ON m.id = c.model_id WHERE m.name = 'killed' AND c.kind = 'latest'`).get() as { step: number };
+    const saved = check
+      .prepare(
+        `SELECT c.step FROM checkpoints c JOIN models m ON m.id = c.model_id WHERE m.name = 'killed' AND c.kind = 'latest'`,
+      )
+      .get() as { step: number };
     check.close();
     assert.ok(saved.step >= victim.step);
 
@@ -133,19 +205,45 @@ describe('nib CLI', () => {
 
     const resumed = nib('train', '--resume', 'killed', '--max-steps', String(saved.step + 5), '--json');
     assert.equal(resumed.code, 0, resumed.err);
-    const lines = resumed.out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = resumed.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines[0].type, 'start');
     assert.equal(lines[0].resumedFromStep, saved.step);
     assert.equal(lines.at(-1).steps, saved.step + 5);
   });
 
   test('Ctrl+C stops training after writing a checkpoint, and the run is recorded as cancelled', async () => {
-    const args = ['train', '--corpus', 'shakes', '--model', 'interrupted', '--layers', '1', '--units', '32', '--embedding', '8', '--seq-len', '16', '--batch', '8', '--eval-every', '1000000', '--json', '--data-dir', dataDir];
+    const args = [
+      'train',
+      '--corpus',
+      'shakes',
+      '--model',
+      'interrupted',
+      '--layers',
+      '1',
+      '--units',
+      '32',
+      '--embedding',
+      '8',
+      '--seq-len',
+      '16',
+      '--batch',
+      '8',
+      '--eval-every',
+      '1000000',
+      '--json',
+      '--data-dir',
+      dataDir,
+    ];
     const cli = spawn(process.execPath, [NIB, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     cli.stderr.on('data', (d) => (err += d));
-    const progressed = new Promise<void>((res) => cli.stdout.on('data', (d) => ((out += d), /"type":"progress"/.test(out) && res())));
+    const progressed = new Promise<void>((res) =>
+      cli.stdout.on('data', (d) => ((out += d), /"type":"progress"/.test(out) && res())),
+    );
     const closed = new Promise<number | null>((res) => cli.on('close', res));
     await progressed;
     cli.kill('SIGINT'); // as a terminal's Ctrl+C reaches the CLI
@@ -155,13 +253,38 @@ describe('nib CLI', () => {
     assert.equal(last.reason, 'cancelled');
     assert.ok(last.steps > 0);
     const db = new Database(path.join(dataDir, DB_FILE), { readonly: true });
-    const row = db.prepare(`SELECT c.step, r.status FROM checkpoints c JOIN models m ON m.id = c.model_id JOIN training_runs r ON r.model_id = m.id WHERE m.name = 'interrupted' AND c.kind = 'latest'`).get() as { step: number; status: string };
+    const row = db
+      .prepare(
+        `SELECT c.step, r.status FROM checkpoints c JOIN models m ON m.id = c.model_id JOIN training_runs r ON r.model_id = m.id WHERE m.name = 'interrupted' AND c.kind = 'latest'`,
+      )
+      .get() as { step: number; status: string };
     db.close();
     assert.deepEqual(row, { step: last.steps, status: 'cancelled' });
   });
 
   test('generate is reproducible with a seed, and suggest answers with probability and latency', () => {
-    assert.equal(nib('train', '--corpus', 'shakes', '--model', 'gen', '--layers', '1', '--units', '32', '--embedding', '8', '--seq-len', '16', '--batch', '8', '--max-steps', '30').code, 0);
+    assert.equal(
+      nib(
+        'train',
+        '--corpus',
+        'shakes',
+        '--model',
+        'gen',
+        '--layers',
+        '1',
+        '--units',
+        '32',
+        '--embedding',
+        '8',
+        '--seq-len',
+        '16',
+        '--batch',
+        '8',
+        '--max-steps',
+        '30',
+      ).code,
+      0,
+    );
     const a = nib('generate', '--model', 'gen', '--prompt', 'KING:', '--length', '40', '--seed', '5');
     const b = nib('generate', '--model', 'gen', '--prompt', 'KING:', '--length', '40', '--seed', '5');
     const c = nib('generate', '--model', 'gen', '--prompt', 'KING:', '--length', '40', '--seed', '6');
@@ -169,7 +292,9 @@ describe('nib CLI', () => {
     assert.equal(a.out, b.out);
     assert.notEqual(a.out, c.out);
     assert.ok(a.out.startsWith('KING:') && Array.from(a.out.trimEnd()).length <= 45);
-    const s = JSON.parse(nib('suggest', '--model', 'gen', '--text', 'the ', '--threshold', '0', '--max-words', '1', '--json').out);
+    const s = JSON.parse(
+      nib('suggest', '--model', 'gen', '--text', 'the ', '--threshold', '0', '--max-words', '1', '--json').out,
+    );
     assert.equal(typeof s.suggestion, 'string');
     assert.ok(s.suggestion.length > 0 && !s.suggestion.includes('\n'));
     assert.ok(s.probability > 0 && s.probability <= 1 && s.latencyMs >= 0);
@@ -178,7 +303,10 @@ describe('nib CLI', () => {
     assert.match(info.out, kernelBuilt ? /Backend: Nib's fused LSTM kernel/ : /Backend: tfjs-backend-wasm/);
     for (const b of ['gpu', 'node', 'kernel', 'wasm', 'cpu']) assert.match(info.out, new RegExp(`^  ${b} +\\S`, 'm'));
     assert.match(info.out, /gpu +not installed/);
-    const forced = spawnSync(process.execPath, [NIB, 'info', '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, NIB_BACKEND: 'wasm' } });
+    const forced = spawnSync(process.execPath, [NIB, 'info', '--data-dir', dataDir], {
+      encoding: 'utf8',
+      env: { ...process.env, NIB_BACKEND: 'wasm' },
+    });
     assert.match(forced.stdout, /Backend: tfjs-backend-wasm \(WebAssembly SIMD, CPU\) \(forced by NIB_BACKEND\)/);
     assert.match(forced.stdout, /kernel +skipped: NIB_BACKEND=wasm/);
   });
@@ -188,16 +316,28 @@ describe('the nib command runs from anywhere', () => {
   test('bin/nib.js from another working directory, and the bundle (no TypeScript loader) from another one too', () => {
     const elsewhere = tempDir('nib-elsewhere-');
     try {
-      const viaBin = spawnSync(process.execPath, [NIB, 'info', '--data-dir', dataDir, '--json'], { cwd: elsewhere, encoding: 'utf8', timeout: 60_000 });
+      const viaBin = spawnSync(process.execPath, [NIB, 'info', '--data-dir', dataDir, '--json'], {
+        cwd: elsewhere,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       assert.equal(viaBin.status, 0, viaBin.stderr);
       assert.equal(JSON.parse(viaBin.stdout).dataDir, dataDir);
       // The bundle `npm run build` writes (npm test builds first): plain Node, no tsx on the way.
       const bundle = path.join(ROOT, 'dist', 'app', 'nib.mjs');
       assert.ok(fs.existsSync(bundle), 'npm run build writes dist/app/nib.mjs');
-      const viaBundle = spawnSync(process.execPath, [bundle, 'info', '--data-dir', dataDir, '--json'], { cwd: elsewhere, encoding: 'utf8', timeout: 60_000 });
+      const viaBundle = spawnSync(process.execPath, [bundle, 'info', '--data-dir', dataDir, '--json'], {
+        cwd: elsewhere,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       assert.equal(viaBundle.status, 0, viaBundle.stderr);
       assert.equal(JSON.parse(viaBundle.stdout).dataDir, dataDir);
-      const suggested = spawnSync(process.execPath, [bundle, 'suggest', '--text', 'Thank you for your lett', '--data-dir', dataDir, '--json'], { cwd: elsewhere, encoding: 'utf8', timeout: 60_000 });
+      const suggested = spawnSync(
+        process.execPath,
+        [bundle, 'suggest', '--text', 'Thank you for your lett', '--data-dir', dataDir, '--json'],
+        { cwd: elsewhere, encoding: 'utf8', timeout: 60_000 },
+      );
       assert.equal(suggested.status, 0, suggested.stderr);
       assert.equal(typeof JSON.parse(suggested.stdout).suggestion, 'string');
     } finally {

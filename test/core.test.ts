@@ -20,7 +20,9 @@ after(async () => {
 
 test('before any personal model exists, the base model suggests (with up to three alternatives, or one when asked)', async () => {
   const data = fs.readFileSync(SHAKESPEARE).subarray(0, 50_000).toString('base64');
-  const r = (await core.call('corpora.import', { corpus: 'plays', files: [{ name: 'plays.txt', data }] })) as { imported: number };
+  const r = (await core.call('corpora.import', { corpus: 'plays', files: [{ name: 'plays.txt', data }] })) as {
+    imported: number;
+  };
   assert.equal(r.imported, 1);
   await core.call('settings.set', { confidenceBar: 0 });
   const text = 'First Citizen:\nBefore we proceed any further, hear me ';
@@ -37,7 +39,8 @@ test('a crashed ML host is reported and replaced on the next request, without ta
   const { mlHostPid } = (await core.call('app.info', {})) as { mlHostPid: number };
   process.kill(mlHostPid, 'SIGKILL');
   const t0 = Date.now();
-  while (!events.some((e) => e.type === 'host-crashed') && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+  while (!events.some((e) => e.type === 'host-crashed') && Date.now() - t0 < 10_000)
+    await new Promise((r) => setTimeout(r, 50));
   const crash = events.find((e) => e.type === 'host-crashed');
   assert.ok(crash && crash.type === 'host-crashed' && /killed \(SIGKILL\)/.test(crash.why));
   const again = (await core.call('app.info', {})) as { mlHostPid: number };
@@ -52,13 +55,19 @@ test('settings are validated and persisted', async () => {
   await assert.rejects(core.call('settings.set', { threshold: 0.3 }), /unknown field "threshold"/);
   await assert.rejects(core.call('settings.set', { backend: 'quantum' }), /backend" must be one of/);
   await assert.rejects(core.call('settings.set', { creativity: 1.5 }), /creativity" must be between 0 and 1/);
-  const s = (await core.call('settings.set', { pauseMs: 300, creativity: 0.7 })) as { pauseMs: number; creativity: number; confidenceBar: number | null };
+  const s = (await core.call('settings.set', { pauseMs: 300, creativity: 0.7 })) as {
+    pauseMs: number;
+    creativity: number;
+    confidenceBar: number | null;
+  };
   assert.deepEqual([s.pauseMs, s.creativity, s.confidenceBar], [300, 0.7, 0]);
   // null goes back to the bar measured for each model.
   const m = (await core.call('settings.set', { confidenceBar: null })) as { confidenceBar: number | null };
   assert.equal(m.confidenceBar, null);
   // What forms offer comes from the contract, for any client.
-  const info = (await core.call('app.info', {})) as { forms: { presets: Record<string, unknown>; limits: { creativity: { max: number } }; backends: { id: string }[] } };
+  const info = (await core.call('app.info', {})) as {
+    forms: { presets: Record<string, unknown>; limits: { creativity: { max: number } }; backends: { id: string }[] };
+  };
   assert.deepEqual(Object.keys(info.forms.presets), ['small', 'medium', 'large']);
   assert.equal(info.forms.limits.creativity.max, 1);
   assert.equal(info.forms.backends[0].id, 'auto');
@@ -74,7 +83,10 @@ test('training from the app: pause keeps it resumable, resume continues, cancel 
   };
   const done = () => events.filter((e) => e.type === 'train-done').length;
   await core.call('train.start', { corpus: 'plays', model: 'app', from: 'scratch', preset: 'small', maxSteps: 100000 });
-  await assert.rejects(core.call('train.start', { corpus: 'plays', model: 'other', from: 'scratch', preset: 'small' }), /is training: wait for it or cancel it first/);
+  await assert.rejects(
+    core.call('train.start', { corpus: 'plays', model: 'other', from: 'scratch', preset: 'small' }),
+    /is training: wait for it or cancel it first/,
+  );
   await until(() => events.some((e) => e.type === 'train' && e.event.type === 'progress'));
   await core.call('train.pause', {});
   await until(() => done() === 1);
@@ -85,10 +97,14 @@ test('training from the app: pause keeps it resumable, resume continues, cancel 
   assert.deepEqual(await core.call('train.status', {}), { running: false });
 
   await core.call('train.start', { model: 'app', maxSteps: 100000, resume: true });
-  await until(() => events.some((e) => e.type === 'train' && e.event.type === 'start' && e.event.resumedFromStep === paused.steps));
+  await until(() =>
+    events.some((e) => e.type === 'train' && e.event.type === 'start' && e.event.resumedFromStep === paused.steps),
+  );
   await core.call('train.cancel', {});
   await until(() => done() === 2);
-  const after = ((await core.call('models.list', {})) as { name: string; status: string; steps: number }[]).find((m) => m.name === 'app')!;
+  const after = ((await core.call('models.list', {})) as { name: string; status: string; steps: number }[]).find(
+    (m) => m.name === 'app',
+  )!;
   assert.equal(after.status, 'ready');
   assert.ok(after.steps >= paused.steps);
   off();
@@ -98,11 +114,20 @@ test('learning from drafts: the drafts feed a corpus, the base is copied into a 
   const text = fs.readFileSync(SHAKESPEARE, 'utf8').slice(100_000, 112_000);
   await core.call('drafts.save', { title: 'Play', text });
   await core.call('settings.set', { activeModel: 'base' });
-  const r = (await core.call('learn.now', { seconds: 6 })) as { model: string; adopted: boolean; reason: string; valBefore: number; steps: number };
+  const r = (await core.call('learn.now', { seconds: 6 })) as {
+    model: string;
+    adopted: boolean;
+    reason: string;
+    valBefore: number;
+    steps: number;
+  };
   assert.equal(r.model, 'My writing', 'the shipped base is not changed: a personal copy learns');
   assert.ok(r.steps > 0 && Number.isFinite(r.valBefore), JSON.stringify(r));
   assert.match(r.reason, /bits\/char/);
-  const attempts = (await core.call('models.attempts', { model: 'My writing' })) as { adopted: number; draft_chars: number }[];
+  const attempts = (await core.call('models.attempts', { model: 'My writing' })) as {
+    adopted: number;
+    draft_chars: number;
+  }[];
   assert.equal(attempts.length, 1);
   assert.equal(attempts[0].adopted, r.adopted ? 1 : 0);
   assert.equal(attempts[0].draft_chars, text.length);

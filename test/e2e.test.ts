@@ -30,7 +30,15 @@ before(async () => {
   server = await startWebServer(core, { staticDir: STATIC });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
 });
@@ -45,10 +53,12 @@ after(async () => {
 
 function get(pathAndQuery: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: server.port, path: pathAndQuery, headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port: server.port, path: pathAndQuery, headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject);
   });
 }
 
@@ -74,7 +84,10 @@ describe('first launch', { skip }, () => {
       await page.goto(web.url);
       // The first-run path: what Nib does, where the text stays, import, then personalise.
       await page.getByTestId('welcome').waitFor();
-      assert.match((await page.getByTestId('welcome').textContent()) ?? '', /stays on this computer.*Import your writing.*Personalise/s);
+      assert.match(
+        (await page.getByTestId('welcome').textContent()) ?? '',
+        /stays on this computer.*Import your writing.*Personalise/s,
+      );
       await page.screenshot({ path: path.join(ARTIFACTS, 'first-launch.png') });
       const editor = page.getByTestId('editor');
       await editor.click();
@@ -111,7 +124,9 @@ describe('first launch', { skip }, () => {
       await page.getByTestId('editor').filter({ hasText: paragraph }).waitFor();
       assert.equal(await editor.textContent(), paragraph);
       const ksr = 1 - keys / paragraph.length;
-      console.log(`first launch: ${seen.size} suggestions seen, ${accepted} accepted, ${acceptedChars} of ${paragraph.length} characters; ${keys} keystrokes, KSR ${(100 * ksr).toFixed(1)}%`);
+      console.log(
+        `first launch: ${seen.size} suggestions seen, ${accepted} accepted, ${acceptedChars} of ${paragraph.length} characters; ${keys} keystrokes, KSR ${(100 * ksr).toFixed(1)}%`,
+      );
       await page.screenshot({ path: path.join(ARTIFACTS, 'first-launch-write.png') });
       assert.ok(accepted > 0 && ksr > 0, 'the base model saved some keystrokes');
       assert.match((await page.getByTestId('model-name').textContent()) ?? '', /base/);
@@ -137,7 +152,9 @@ describe('web mode', { skip }, () => {
   });
 
   test('bad API payloads are refused with a clear message', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, {
+      origin: `http://127.0.0.1:${server.port}`,
+    });
     await new Promise((r) => ws.on('open', r));
     const ask = (msg: unknown) =>
       new Promise<{ error?: { code: string; message: string } }>((resolve) => {
@@ -146,12 +163,29 @@ describe('web mode', { skip }, () => {
       });
     assert.match((await ask('not json')).error!.message, /JSON/);
     assert.match((await ask({ id: 1, method: 'nope' })).error!.message, /unknown method/);
-    assert.match((await ask({ id: 2, method: 'train.start', params: { corpus: 'c', model: 'm', preset: 'huge' } })).error!.message, /preset" must be one of small, medium, large/);
-    assert.match((await ask({ id: 3, method: 'drafts.save', params: { title: 1, text: '' } })).error!.message, /title" must be text/);
-    assert.match((await ask({ id: 4, method: 'corpora.list', params: { extra: true } })).error!.message, /unknown field "extra"/);
+    assert.match(
+      (await ask({ id: 2, method: 'train.start', params: { corpus: 'c', model: 'm', preset: 'huge' } })).error!.message,
+      /preset" must be one of small, medium, large/,
+    );
+    assert.match(
+      (await ask({ id: 3, method: 'drafts.save', params: { title: 1, text: '' } })).error!.message,
+      /title" must be text/,
+    );
+    assert.match(
+      (await ask({ id: 4, method: 'corpora.list', params: { extra: true } })).error!.message,
+      /unknown field "extra"/,
+    );
     // One envelope on every transport (the contract's Reply), with the request's id beside it.
-    assert.deepEqual(await ask({ id: 5, method: 'drafts.get', params: { id: 999_999 } }), { id: 5, ok: false, error: { code: 'not-found', message: 'no draft 999999', problem: 'no draft 999999' } });
-    const ok = (await ask({ id: 6, method: 'settings.get' })) as { id: number; ok: boolean; result: { editorFont: string } };
+    assert.deepEqual(await ask({ id: 5, method: 'drafts.get', params: { id: 999_999 } }), {
+      id: 5,
+      ok: false,
+      error: { code: 'not-found', message: 'no draft 999999', problem: 'no draft 999999' },
+    });
+    const ok = (await ask({ id: 6, method: 'settings.get' })) as {
+      id: number;
+      ok: boolean;
+      result: { editorFont: string };
+    };
     assert.deepEqual([ok.id, ok.ok, ok.result.editorFont], [6, true, 'serif']);
     ws.close();
   });
@@ -170,7 +204,7 @@ describe('web mode', { skip }, () => {
     fs.writeFileSync(file, fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 60_000));
     await page.getByTestId('import-input').setInputFiles(file);
     await page.getByTestId('corpus-row').first().waitFor();
-    assert.match(await page.getByTestId('corpus-row').first().textContent() ?? '', /plays\s*1\s*60,000/);
+    assert.match((await page.getByTestId('corpus-row').first().textContent()) ?? '', /plays\s*1\s*60,000/);
     await shot('library');
 
     // Settings: show every suggestion, however unsure, so the test does not depend on luck.
@@ -215,7 +249,7 @@ describe('web mode', { skip }, () => {
     await ghost.waitFor({ timeout: 10_000 });
     const suggestion = (await ghost.textContent()) ?? '';
     assert.ok(suggestion.length > 0);
-    assert.match(await page.getByTestId('status-latency').textContent() ?? '', /Suggestion in [\d.]+ ms/);
+    assert.match((await page.getByTestId('status-latency').textContent()) ?? '', /Suggestion in [\d.]+ ms/);
     await shot('write');
     // Alt+] decodes the alternatives on demand (a keystroke decodes only the best) and shows the
     // second; Alt+[ goes back. With the threshold at 0 there are always others.
@@ -223,7 +257,11 @@ describe('web mode', { skip }, () => {
     await page.locator('[data-testid=ghost][title^="Suggestion 2 of"]').waitFor();
     assert.notEqual(await ghost.textContent(), suggestion);
     await page.keyboard.press('Alt+BracketLeft');
-    await page.getByTestId('ghost').filter({ hasText: suggestion }).locator('xpath=self::*[not(@title) or starts-with(@title, "Suggestion 1 of")]').waitFor();
+    await page
+      .getByTestId('ghost')
+      .filter({ hasText: suggestion })
+      .locator('xpath=self::*[not(@title) or starts-with(@title, "Suggestion 1 of")]')
+      .waitFor();
     await page.keyboard.press('Tab');
     await ghost.waitFor({ state: 'detached' }).catch(() => {});
     const expected = `We are accounted poor citizens, the ${suggestion}`;
@@ -237,7 +275,10 @@ describe('web mode', { skip }, () => {
     assert.equal(await ghost.count(), 0);
     await page.keyboard.press('Tab');
     await page.keyboard.type('X');
-    assert.ok((await editor.textContent())?.includes(`${expected} zq eXnd`), 'Tab without a ghost neither moved focus nor lost text');
+    assert.ok(
+      (await editor.textContent())?.includes(`${expected} zq eXnd`),
+      'Tab without a ghost neither moved focus nor lost text',
+    );
     await page.keyboard.press('End');
     for (let k = 0; k < 8; k++) await page.keyboard.press('Backspace');
 
@@ -316,7 +357,11 @@ describe('web mode', { skip }, () => {
     assert.equal(fs.readFileSync((await file.path())!, 'utf8'), 'A second document, about trains.');
 
     // Switch to the first draft and back.
-    const other = await page.getByTestId('doc-select').locator('option', { hasNotText: 'Trains' }).first().getAttribute('value');
+    const other = await page
+      .getByTestId('doc-select')
+      .locator('option', { hasNotText: 'Trains' })
+      .first()
+      .getAttribute('value');
     await page.getByTestId('doc-select').selectOption(other!);
     await page.getByTestId('editor').getByText('about trains').waitFor({ state: 'detached' });
     const trains = await page.getByTestId('doc-select').locator('option', { hasText: 'Trains' }).getAttribute('value');
@@ -325,7 +370,10 @@ describe('web mode', { skip }, () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'write-documents.png') });
 
     await page.getByRole('button', { name: /Delete “Trains”/ }).click();
-    await page.getByTestId('doc-select').locator('option', { hasText: /^Trains$/ }).waitFor({ state: 'detached' });
+    await page
+      .getByTestId('doc-select')
+      .locator('option', { hasText: /^Trains$/ })
+      .waitFor({ state: 'detached' });
     await page.close();
   });
 
@@ -359,7 +407,10 @@ describe('web mode', { skip }, () => {
     await page.getByRole('button', { name: 'Rename model long' }).click();
     await page.getByLabel('New name for long').fill('e2e');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByRole('alert').filter({ hasText: /a model named "e2e" already exists/ }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /a model named "e2e" already exists/ })
+      .waitFor();
     await page.getByRole('button', { name: 'Rename model long' }).click();
     await page.getByLabel('New name for long').fill('long story');
     await page.keyboard.press('Enter');
@@ -373,7 +424,10 @@ describe('web mode', { skip }, () => {
     try {
       await page.goto(server.url);
       await page.getByTestId('nav-models').click();
-      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export model e2e as a .zip' }).click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export model e2e as a .zip' }).click(),
+      ]);
       assert.equal(download.suggestedFilename(), 'e2e.zip');
       const zipPath = path.join(dir, 'e2e.zip');
       await download.saveAs(zipPath);
@@ -394,10 +448,18 @@ describe('web mode', { skip }, () => {
       await page.getByRole('alert').filter({ hasText: 'notes.zip: not a .zip file' }).waitFor();
       // The folder's files chosen one by one, but vocab.json left out: the app says which file is missing.
       const files = await unzip(new Uint8Array(fs.readFileSync(zipPath)));
-      const loose = files.filter((f) => f.name !== 'vocab.json').map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: Buffer.from(f.data) }));
+      const loose = files
+        .filter((f) => f.name !== 'vocab.json')
+        .map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: Buffer.from(f.data) }));
       await page.getByTestId('model-files').setInputFiles(loose);
       await page.getByRole('button', { name: 'Import model' }).click();
-      await page.getByRole('alert').filter({ hasText: 'vocab.json is missing from the chosen files: choose model.json, vocab.json and the weight files together' }).waitFor();
+      await page
+        .getByRole('alert')
+        .filter({
+          hasText:
+            'vocab.json is missing from the chosen files: choose model.json, vocab.json and the weight files together',
+        })
+        .waitFor();
       assert.equal(await page.getByTestId('model-row').filter({ hasText: /^bad/ }).count(), 0);
       await page.screenshot({ path: path.join(ARTIFACTS, 'models-import.png') });
       await core.call('models.delete', { name: 'e2e copy' });
@@ -418,7 +480,13 @@ describe('web mode', { skip }, () => {
         const r = await new AxeBuilder({ page }).analyze();
         const bad = r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical');
         assert.deepEqual(
-          bad.map((x) => `${x.id}: ${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`),
+          bad.map(
+            (x) =>
+              `${x.id}: ${x.nodes
+                .map((n) => n.target.join(' '))
+                .slice(0, 3)
+                .join(', ')}`,
+          ),
           [],
           `${scheme} ${v}`,
         );

@@ -27,7 +27,11 @@ const until = async (what: string, ok: () => boolean, ms = 30_000) => {
 const win = () => record.windows[0];
 /** An IPC call as the app's own page makes it. */
 const call = (method: unknown, params: unknown = {}) =>
-  record.ipcHandlers.get('nib:call')!({ sender: win().webContents, senderFrame: win().webContents.mainFrame } as never, method as never, params as never) as Promise<Reply>;
+  record.ipcHandlers.get('nib:call')!(
+    { sender: win().webContents, senderFrame: win().webContents.mainFrame } as never,
+    method as never,
+    params as never,
+  ) as Promise<Reply>;
 
 before(async () => {
   await import('../src-main/app/main.ts');
@@ -46,7 +50,10 @@ test('the window: every security setting on, the app from nib://app, navigation 
   assert.deepEqual([w.contextIsolation, w.sandbox, w.nodeIntegration, w.webSecurity], [true, true, false, true]);
   assert.match(String(w.preload), /preload\.cjs$/);
   assert.equal(win().url, 'nib://app/index.html');
-  assert.deepEqual(record.privilegedSchemes.map((s) => (s as { scheme: string }).scheme), ['nib']);
+  assert.deepEqual(
+    record.privilegedSchemes.map((s) => (s as { scheme: string }).scheme),
+    ['nib'],
+  );
   assert.deepEqual(win().webContents.windowOpenHandler!(), { action: 'deny' });
   for (const event of ['will-navigate', 'will-attach-webview']) {
     let prevented = false;
@@ -62,7 +69,11 @@ test('the window: every security setting on, the app from nib://app, navigation 
 
 test('the nib:// scheme serves only files of the renderer, from host "app"', async () => {
   const handler = record.protocolHandlers.get('nib')!;
-  for (const url of ['nib://app/..%2F..%2Fpackage.json', 'nib://app/%2e%2e/%2e%2e/package.json', 'nib://other/index.html']) {
+  for (const url of [
+    'nib://app/..%2F..%2Fpackage.json',
+    'nib://app/%2e%2e/%2e%2e/package.json',
+    'nib://other/index.html',
+  ]) {
     assert.equal((await handler(new Request(url))).status, 404, url);
   }
 });
@@ -76,9 +87,18 @@ test('IPC: a request from a frame that is not the app’s page is refused; the a
     assert.deepEqual(r, { ok: false, error: { code: 'invalid', message: 'request from an unknown frame' } });
   }
   const bad = await call('settings.set', { confidenceBar: 5 });
-  assert.ok(!bad.ok && bad.error.code === 'invalid' && /"confidenceBar" must be between 0 and 1/.test(bad.error.message), JSON.stringify(bad));
-  assert.deepEqual(await call('nope'), { ok: false, error: { code: 'invalid', message: 'unknown method "nope"', problem: 'unknown method "nope"' } });
-  assert.deepEqual(await call(42), { ok: false, error: { code: 'invalid', message: 'a request needs a method (text)' } });
+  assert.ok(
+    !bad.ok && bad.error.code === 'invalid' && /"confidenceBar" must be between 0 and 1/.test(bad.error.message),
+    JSON.stringify(bad),
+  );
+  assert.deepEqual(await call('nope'), {
+    ok: false,
+    error: { code: 'invalid', message: 'unknown method "nope"', problem: 'unknown method "nope"' },
+  });
+  assert.deepEqual(await call(42), {
+    ok: false,
+    error: { code: 'invalid', message: 'a request needs a method (text)' },
+  });
   const info = await call('app.info');
   assert.ok(info.ok);
   assert.equal((info.result as { dataDir: string }).dataDir, userData);
@@ -88,9 +108,16 @@ test('the ML host runs as a utility process; killed, it is reported to the windo
   const first = await call('app.info');
   assert.ok(first.ok);
   const pid = (first.result as { mlHostPid: number }).mlHostPid;
-  assert.ok(record.children.some((c) => c.pid === pid), 'started through utilityProcess.fork');
+  assert.ok(
+    record.children.some((c) => c.pid === pid),
+    'started through utilityProcess.fork',
+  );
   process.kill(pid, 'SIGKILL');
-  await until('the crash to reach the window', () => win().webContents.sent.some((m) => m.channel === 'nib:event' && (m.args[0] as { type: string }).type === 'host-crashed'));
+  await until('the crash to reach the window', () =>
+    win().webContents.sent.some(
+      (m) => m.channel === 'nib:event' && (m.args[0] as { type: string }).type === 'host-crashed',
+    ),
+  );
   const again = await call('app.info');
   assert.ok(again.ok);
   assert.notEqual((again.result as { mlHostPid: number }).mlHostPid, pid);

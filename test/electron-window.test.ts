@@ -30,7 +30,9 @@ test('the Content-Security-Policy allows no remote origin and no eval', () => {
 test('the packaged app flips the Electron fuses that close run-as-node, NODE_OPTIONS, --inspect and loose app loading', () => {
   const yml = fs.readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8');
   const block = yml.slice(yml.indexOf('\nelectronFuses:'));
-  const fuses = Object.fromEntries([...block.matchAll(/^ {2}(\w+): (true|false)$/gm)].map((m) => [m[1], m[2] === 'true']));
+  const fuses = Object.fromEntries(
+    [...block.matchAll(/^ {2}(\w+): (true|false)$/gm)].map((m) => [m[1], m[2] === 'true']),
+  );
   assert.deepEqual(fuses, {
     runAsNode: false,
     enableCookieEncryption: true,

@@ -30,17 +30,35 @@ after(() => {
 });
 
 test('export writes tfjs layers format + vocab.json, and import-model reads it back unchanged', async () => {
-  const spec: ModelSpec = { kind: 'char-lstm', vocab, unk: null, embedding: 6, units: [10, 7], recurrentActivation: 'sigmoid' };
+  const spec: ModelSpec = {
+    kind: 'char-lstm',
+    vocab,
+    unk: null,
+    embedding: 6,
+    units: [10, 7],
+    recurrentActivation: 'sigmoid',
+  };
   const weights = initWeights(spec, 4);
   const row = createModel(db, { name: 'orig', corpusId: null, corpusName: null, spec });
-  saveCheckpoints(db, row.id, [{ kind: 'best', step: 3, valLoss: 2, weights: encodeArrays(weights), optimizer: null, trainer: null }], { steps: 3, trainSeconds: 1, bestValLoss: 2 });
+  saveCheckpoints(
+    db,
+    row.id,
+    [{ kind: 'best', step: 3, valLoss: 2, weights: encodeArrays(weights), optimizer: null, trainer: null }],
+    { steps: 3, trainSeconds: 1, bestValLoss: 2 },
+  );
   const out = path.join(dir, 'export');
   await exportModel(db, 'orig', out);
   assert.deepEqual(fs.readdirSync(out).sort(), ['group1-shard1of1.bin', 'model.json', 'vocab.json']);
   // tfjs itself can load what we wrote, and it computes what our runner computes.
   const json = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
   const bin = fs.readFileSync(path.join(out, 'group1-shard1of1.bin'));
-  const tfModel = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length) }));
+  const tfModel = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length),
+    }),
+  );
   const ids = [1, 4, 0, 9, 11, 3];
   const tfProbs = (tfModel.predict(tf.tensor2d([ids], [1, ids.length])) as tf.Tensor).arraySync() as number[][][];
   const runner = new LstmRunner(spec, weights);
@@ -70,7 +88,13 @@ test('a model made with tfjs-layers defaults (hard-sigmoid gates, as converted K
   fs.mkdirSync(src);
   await m.save(
     tf.io.withSaveHandler(async (a) => {
-      fs.writeFileSync(path.join(src, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: a.weightSpecs }] }));
+      fs.writeFileSync(
+        path.join(src, 'model.json'),
+        JSON.stringify({
+          modelTopology: a.modelTopology,
+          weightsManifest: [{ paths: ['w.bin'], weights: a.weightSpecs }],
+        }),
+      );
       fs.writeFileSync(path.join(src, 'w.bin'), Buffer.from(a.weightData as ArrayBuffer));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
@@ -93,21 +117,35 @@ test('a model made with tfjs-layers defaults (hard-sigmoid gates, as converted K
 test('import-model explains what is wrong with a folder it cannot use', async () => {
   const bad = path.join(dir, 'bad');
   fs.mkdirSync(bad);
-  await assert.rejects(importModel(db, bad, 'b1'), (e: NibError) => e.code === 'not-found' && /model\.json not found/.test(e.message));
+  await assert.rejects(
+    importModel(db, bad, 'b1'),
+    (e: NibError) => e.code === 'not-found' && /model\.json not found/.test(e.message),
+  );
   const g = tf.sequential();
   g.add(tf.layers.embedding({ inputDim: vocab.length, outputDim: 4, inputLength: 3 }));
   g.add(tf.layers.gru({ units: 3, returnSequences: true }));
   g.add(tf.layers.dense({ units: vocab.length, activation: 'softmax' }));
   await g.save(
     tf.io.withSaveHandler(async (a) => {
-      fs.writeFileSync(path.join(bad, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: a.weightSpecs }] }));
+      fs.writeFileSync(
+        path.join(bad, 'model.json'),
+        JSON.stringify({
+          modelTopology: a.modelTopology,
+          weightsManifest: [{ paths: ['w.bin'], weights: a.weightSpecs }],
+        }),
+      );
       fs.writeFileSync(path.join(bad, 'w.bin'), Buffer.from(a.weightData as ArrayBuffer));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
   await assert.rejects(importModel(db, bad, 'b2'), (e: NibError) => /vocab\.json not found/.test(e.message));
   fs.writeFileSync(path.join(bad, 'vocab.json'), JSON.stringify({ vocab }));
-  await assert.rejects(importModel(db, bad, 'b3'), (e: NibError) => e.code === 'invalid' && /Embedding → LSTM \(one or more\) → Dense models; found Embedding → GRU → Dense/.test(e.message));
+  await assert.rejects(
+    importModel(db, bad, 'b3'),
+    (e: NibError) =>
+      e.code === 'invalid' &&
+      /Embedding → LSTM \(one or more\) → Dense models; found Embedding → GRU → Dense/.test(e.message),
+  );
   fs.writeFileSync(path.join(bad, 'vocab.json'), '{"vocab": [1, 2]}');
   await assert.rejects(importModel(db, bad, 'b4'), (e: NibError) => /vocab\.json must be/.test(e.message));
   assert.equal(getModel(db, 'b3'), undefined);
@@ -115,19 +153,38 @@ test('import-model explains what is wrong with a folder it cannot use', async ()
 
 test('the app’s download and upload carry the same folder in memory; weight paths never leave the folder', async () => {
   const files = await exportModelFiles(db, 'orig');
-  assert.deepEqual(files.map((f) => f.name), ['model.json', 'group1-shard1of1.bin', 'vocab.json']);
+  assert.deepEqual(
+    files.map((f) => f.name),
+    ['model.json', 'group1-shard1of1.bin', 'vocab.json'],
+  );
   // Uploaded as chosen (a browser may hand over paths such as "folder/model.json": the name counts).
-  const up = await importModelFiles(db, 'uploaded', files.map((f) => ({ name: `my model/${f.name}`, data: f.data })));
+  const up = await importModelFiles(
+    db,
+    'uploaded',
+    files.map((f) => ({ name: `my model/${f.name}`, data: f.data })),
+  );
   assert.equal(up.origin, 'imported');
   const orig = loadWeightsFor(db, getModel(db, 'orig')!);
-  loadWeightsFor(db, getModel(db, 'uploaded')!).weights.forEach((w, i) => assert.deepEqual(w.data, orig.weights[i].data));
-  await assert.rejects(importModelFiles(db, 'partial', files.slice(0, 2)), (e: NibError) => e.code === 'not-found' && /vocab\.json is missing/.test(e.message) && e.hint?.app === 'choose model.json, vocab.json and the weight files together (or the .zip Nib exported)');
+  loadWeightsFor(db, getModel(db, 'uploaded')!).weights.forEach((w, i) =>
+    assert.deepEqual(w.data, orig.weights[i].data),
+  );
+  await assert.rejects(
+    importModelFiles(db, 'partial', files.slice(0, 2)),
+    (e: NibError) =>
+      e.code === 'not-found' &&
+      /vocab\.json is missing/.test(e.message) &&
+      e.hint?.app === 'choose model.json, vocab.json and the weight files together (or the .zip Nib exported)',
+  );
   // A model.json that names a file outside its folder is refused before anything is read.
   const json = JSON.parse(files[0].data.toString('utf8'));
   for (const evil of ['../../../etc/passwd', '/etc/passwd', 'sub/w.bin', '..']) {
     json.weightsManifest[0].paths = [evil];
     const hostile = [{ name: 'model.json', data: Buffer.from(JSON.stringify(json)) }, files[2]];
-    await assert.rejects(importModelFiles(db, 'evil', hostile), (e: NibError) => e.code === 'invalid' && /outside its folder/.test(e.message), evil);
+    await assert.rejects(
+      importModelFiles(db, 'evil', hostile),
+      (e: NibError) => e.code === 'invalid' && /outside its folder/.test(e.message),
+      evil,
+    );
     const folder = path.join(dir, 'evil');
     fs.mkdirSync(folder, { recursive: true });
     for (const f of hostile) fs.writeFileSync(path.join(folder, f.name), f.data);

@@ -60,7 +60,12 @@ export function makeDocx(paragraphs: string[]): Buffer {
   const body = paragraphs.map((p) => `<w:p><w:r><w:t xml:space="preserve">${esc(p)}</w:t></w:r></w:p>`).join('');
   const xml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}<w:sectPr/></w:body></w:document>`;
   return makeZip([
-    { name: '[Content_Types].xml', data: Buffer.from('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>') },
+    {
+      name: '[Content_Types].xml',
+      data: Buffer.from(
+        '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+      ),
+    },
     { name: 'word/document.xml', data: Buffer.from(xml) },
   ]);
 }
@@ -140,7 +145,8 @@ export function referenceLossAndGrads(
   for (let b = 0; b < B; b++) {
     // forward, keeping every activation
     const inputs: Float64Array[][] = Array.from({ length: L + 1 }, () => []);
-    const gates: { i: Float64Array; f: Float64Array; g: Float64Array; o: Float64Array; c: Float64Array }[][] = units.map(() => []);
+    const gates: { i: Float64Array; f: Float64Array; g: Float64Array; o: Float64Array; c: Float64Array }[][] =
+      units.map(() => []);
     for (let t = 0; t < T; t++) {
       const tok = x[b * T + t];
       inputs[0].push(Float64Array.from(w[0].data.subarray(tok * E, (tok + 1) * E)));
@@ -151,8 +157,12 @@ export function referenceLossAndGrads(
       let c = new Float64Array(H);
       for (let t = 0; t < T; t++) {
         const xin = inputs[l][t];
-        const i = new Float64Array(H), f = new Float64Array(H), g = new Float64Array(H), o = new Float64Array(H);
-        const cn = new Float64Array(H), hn = new Float64Array(H);
+        const i = new Float64Array(H),
+          f = new Float64Array(H),
+          g = new Float64Array(H),
+          o = new Float64Array(H);
+        const cn = new Float64Array(H),
+          hn = new Float64Array(H);
         for (let j = 0; j < H; j++) {
           const z = [0, 1, 2, 3].map((q) => {
             let s = bb[q * H + j];

@@ -112,14 +112,18 @@ describe('import rules', () => {
   });
 
   test('a .docx zip bomb is refused by its compression ratio', () => {
-    const xml = Buffer.from(`<w:document><w:body><w:p><w:r><w:t>${'a'.repeat(5_000_000)}</w:t></w:r></w:p></w:body></w:document>`);
+    const xml = Buffer.from(
+      `<w:document><w:body><w:p><w:r><w:t>${'a'.repeat(5_000_000)}</w:t></w:r></w:p></w:body></w:document>`,
+    );
     const o = importOne(write('bomb.docx', makeZip([{ name: 'word/document.xml', data: xml }])));
     assert.equal(o.code, 'bad-document');
     assert.match(o.reason!, /suspicious compression ratio/);
   });
 
   test('a .docx whose declared size lies is refused', () => {
-    const xml = Buffer.from(`<w:document><w:body><w:p><w:r><w:t>${'lie '.repeat(1000)}</w:t></w:r></w:p></w:body></w:document>`);
+    const xml = Buffer.from(
+      `<w:document><w:body><w:p><w:r><w:t>${'lie '.repeat(1000)}</w:t></w:r></w:p></w:body></w:document>`,
+    );
     const o = importOne(write('liar.docx', makeZip([{ name: 'word/document.xml', data: xml, declaredSize: 100 }])));
     assert.equal(o.code, 'bad-document');
   });
@@ -172,7 +176,13 @@ describe('import rules', () => {
   });
 
   test('a missing path and a bad corpus name get clear errors', () => {
-    assert.throws(() => importPaths(db, { paths: [path.join(dir, 'nope')], corpus: 'c' }), (e: NibError) => e.code === 'not-found' && /no such file/.test(e.message));
-    assert.throws(() => importPaths(db, { paths: [dir], corpus: '  ' }), (e: NibError) => e.code === 'invalid');
+    assert.throws(
+      () => importPaths(db, { paths: [path.join(dir, 'nope')], corpus: 'c' }),
+      (e: NibError) => e.code === 'not-found' && /no such file/.test(e.message),
+    );
+    assert.throws(
+      () => importPaths(db, { paths: [dir], corpus: '  ' }),
+      (e: NibError) => e.code === 'invalid',
+    );
   });
 });

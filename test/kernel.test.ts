@@ -77,14 +77,24 @@ describe('fused LSTM kernel against a float64 reference', { skip }, () => {
       // float64 perturbation, evaluated by the float64 reference
       const data64 = Float64Array.from(copy[ti].data);
       data64[k] += delta;
-      return referenceLossAndGrads(copy.map((a, i) => (i === ti ? { ...a, data: data64 as unknown as Float32Array } : a)), s.units, x, y, B, T).loss;
+      return referenceLossAndGrads(
+        copy.map((a, i) => (i === ti ? { ...a, data: data64 as unknown as Float32Array } : a)),
+        s.units,
+        x,
+        y,
+        B,
+        T,
+      ).loss;
     };
     const h = 1e-5;
     let checked = 0;
     grads.forEach((g, ti) => {
       for (let k = 0; k < g.data.length; k += Math.max(1, Math.floor(g.data.length / 7))) {
         const fd = (lossAt(ti, k, h) - lossAt(ti, k, -h)) / (2 * h);
-        assert.ok(Math.abs(fd - g.data[k]) < 2e-4 * Math.max(1, Math.abs(fd)), `${g.name}[${k}]: analytic ${g.data[k]}, finite difference ${fd}`);
+        assert.ok(
+          Math.abs(fd - g.data[k]) < 2e-4 * Math.max(1, Math.abs(fd)),
+          `${g.name}[${k}]: analytic ${g.data[k]}, finite difference ${fd}`,
+        );
         checked++;
       }
     });
@@ -134,7 +144,11 @@ describe('fused LSTM kernel: threads and instruction sets', { skip }, () => {
       const x = Int32Array.from({ length: 3 * 11 }, (_, i) => (i * 7) % 13);
       console.log(JSON.stringify({ isa: e.name, logits: Array.from(await e.logits(x, 3, 11)) }));`;
     const run = (isa: string) => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NIB_KERNEL_ISA: isa } });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, NIB_KERNEL_ISA: isa },
+      });
       return r.status === 0 ? (JSON.parse(r.stdout) as { isa: string; logits: number[] }) : null;
     };
     const base = run('base');
@@ -146,31 +160,46 @@ describe('fused LSTM kernel: threads and instruction sets', { skip }, () => {
   });
 });
 
-test('kernel and tfjs training track the same loss curve over 100 steps on tiny-shakespeare (same seed and data)', { skip }, async () => {
-  const text = fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 200_000);
-  const vocab = [...new Set(text)].sort();
-  const s: ModelSpec = { kind: 'char-lstm', vocab, unk: null, embedding: 16, units: [48], recurrentActivation: 'sigmoid' };
-  const tok = new CharTokenizer(vocab, null);
-  const stream = tok.encode(text);
-  const w = initWeights(s, 21);
-  const native = new NativeEngine(kernel as NativeKernel, s, w);
-  const tfjs = new TfjsEngine(s, w);
-  const B = 8;
-  const T = 32;
-  const pick = new Rng(5);
-  const diffs: number[] = [];
-  let first = 0;
-  let last = [0, 0];
-  for (let step = 0; step < 100; step++) {
-    const { x, y } = windows(stream, Array.from({ length: B }, () => pick.int(stream.length - T - 1)), T);
-    const o = { lr: 5e-3, clipNorm: 5, dropout: 0, seed: step };
-    const a = await native.trainStep(x, y, B, T, o);
-    const b = await tfjs.trainStep(x, y, B, T, o);
-    if (step === 0) first = a;
-    diffs.push(Math.abs(a - b));
-    last = [a, b];
-  }
-  tfjs.dispose();
-  assert.ok(last[0] < first * 0.8, `the loss fell: ${first} → ${last[0]}`);
-  assert.ok(Math.max(...diffs) < 0.02, `largest per-step loss difference ${Math.max(...diffs)}`);
-});
+test(
+  'kernel and tfjs training track the same loss curve over 100 steps on tiny-shakespeare (same seed and data)',
+  { skip },
+  async () => {
+    const text = fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 200_000);
+    const vocab = [...new Set(text)].sort();
+    const s: ModelSpec = {
+      kind: 'char-lstm',
+      vocab,
+      unk: null,
+      embedding: 16,
+      units: [48],
+      recurrentActivation: 'sigmoid',
+    };
+    const tok = new CharTokenizer(vocab, null);
+    const stream = tok.encode(text);
+    const w = initWeights(s, 21);
+    const native = new NativeEngine(kernel as NativeKernel, s, w);
+    const tfjs = new TfjsEngine(s, w);
+    const B = 8;
+    const T = 32;
+    const pick = new Rng(5);
+    const diffs: number[] = [];
+    let first = 0;
+    let last = [0, 0];
+    for (let step = 0; step < 100; step++) {
+      const { x, y } = windows(
+        stream,
+        Array.from({ length: B }, () => pick.int(stream.length - T - 1)),
+        T,
+      );
+      const o = { lr: 5e-3, clipNorm: 5, dropout: 0, seed: step };
+      const a = await native.trainStep(x, y, B, T, o);
+      const b = await tfjs.trainStep(x, y, B, T, o);
+      if (step === 0) first = a;
+      diffs.push(Math.abs(a - b));
+      last = [a, b];
+    }
+    tfjs.dispose();
+    assert.ok(last[0] < first * 0.8, `the loss fell: ${first} → ${last[0]}`);
+    assert.ok(Math.max(...diffs) < 0.02, `largest per-step loss difference ${Math.max(...diffs)}`);
+  },
+);

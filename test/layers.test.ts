@@ -35,10 +35,17 @@ function graph(entry: string): Map<string, string[]> {
 }
 
 const tfjsImporters = (entry: string) =>
-  [...graph(entry)].filter(([, pkgs]) => pkgs.some((p) => p.startsWith('@tensorflow/'))).map(([f]) => path.relative(ROOT, f));
+  [...graph(entry)]
+    .filter(([, pkgs]) => pkgs.some((p) => p.startsWith('@tensorflow/')))
+    .map(([f]) => path.relative(ROOT, f));
 
 test('the app main process, the web server and the CLI never load TensorFlow.js', () => {
-  for (const entry of ['src-main/app/main.ts', 'src-main/cli/entry.ts', 'src-main/server/web.ts', 'src-main/core/core.ts']) {
+  for (const entry of [
+    'src-main/app/main.ts',
+    'src-main/cli/entry.ts',
+    'src-main/server/web.ts',
+    'src-main/core/core.ts',
+  ]) {
     assert.deepEqual(tfjsImporters(entry), [], `${entry} reaches TensorFlow.js`);
   }
 });

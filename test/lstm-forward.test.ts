@@ -42,18 +42,22 @@ for (const act of ['sigmoid', 'hardSigmoid'] as const) {
   });
 
   for (const engine of ['js', 'native'] as const) {
-  test(`incremental inference step (${engine}) matches the float64 SEED equations (${act}, 3 layers)`, { skip: engine === 'native' && !loadNativeKernel().kernel ? loadNativeKernel().why : false }, () => {
-    const s = spec([3, 17, 8], act);
-    const w = initWeights(s, 11);
-    const runner = new LstmRunner(s, w, engine === 'js' ? null : loadNativeKernel().kernel);
-    assert.equal(runner.engine, engine);
-    const tokens = [1, 4, 4, 0, 6, 2, 3, 5, 5, 1, 0, 2];
-    const ref = referenceLogits(w, s.units, tokens, act === 'hardSigmoid');
-    const state = runner.zeroState();
-    tokens.forEach((tok, t) => {
-      runner.step(state, tok);
-      assert.ok(maxAbsDiff(runner.logits(state), ref[t]) < 1e-5, `t${t}`);
-    });
-  });
+    test(
+      `incremental inference step (${engine}) matches the float64 SEED equations (${act}, 3 layers)`,
+      { skip: engine === 'native' && !loadNativeKernel().kernel ? loadNativeKernel().why : false },
+      () => {
+        const s = spec([3, 17, 8], act);
+        const w = initWeights(s, 11);
+        const runner = new LstmRunner(s, w, engine === 'js' ? null : loadNativeKernel().kernel);
+        assert.equal(runner.engine, engine);
+        const tokens = [1, 4, 4, 0, 6, 2, 3, 5, 5, 1, 0, 2];
+        const ref = referenceLogits(w, s.units, tokens, act === 'hardSigmoid');
+        const state = runner.zeroState();
+        tokens.forEach((tok, t) => {
+          runner.step(state, tok);
+          assert.ok(maxAbsDiff(runner.logits(state), ref[t]) < 1e-5, `t${t}`);
+        });
+      },
+    );
   }
 }

@@ -18,7 +18,10 @@ describe('n-gram model (interpolated Kneser-Ney)', () => {
   const { model, tried } = NgramModel.build(tok.vocab, tok.encode(train), tok.encode(val), 6);
 
   test('the order is chosen by validation loss', () => {
-    assert.deepEqual(tried.map((t) => t.order), [2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      tried.map((t) => t.order),
+      [2, 3, 4, 5, 6],
+    );
     const best = Math.min(...tried.map((t) => t.valLoss));
     assert.equal(tried.find((t) => t.order === model.order)!.valLoss, best);
   });
@@ -26,7 +29,8 @@ describe('n-gram model (interpolated Kneser-Ney)', () => {
   test('probabilities sum to 1 over the vocabulary for every context, seen or unseen', () => {
     const ids = tok.encode(train);
     const contexts: number[][] = [[]];
-    for (let i = 0; i < ids.length; i += 3) for (let n = 1; n < model.order; n++) contexts.push(Array.from(ids.subarray(Math.max(0, i - n), i)));
+    for (let i = 0; i < ids.length; i += 3)
+      for (let n = 1; n < model.order; n++) contexts.push(Array.from(ids.subarray(Math.max(0, i - n), i)));
     const rng = new Rng(3);
     for (let k = 0; k < 200; k++) contexts.push(Array.from({ length: 1 + rng.int(8) }, () => rng.int(tok.size)));
     contexts.push(Array.from(tok.encode('xyzQ')));
@@ -34,7 +38,10 @@ describe('n-gram model (interpolated Kneser-Ney)', () => {
       const p = model.distribution(ctx);
       const sum = p.reduce((a, b) => a + b, 0);
       assert.ok(Math.abs(sum - 1) < 1e-5, `context ${JSON.stringify(tok.decode(ctx))}: sum ${sum}`);
-      assert.ok(p.every((x) => x > 0), 'every character keeps some probability');
+      assert.ok(
+        p.every((x) => x > 0),
+        'every character keeps some probability',
+      );
     }
   });
 
@@ -42,7 +49,10 @@ describe('n-gram model (interpolated Kneser-Ney)', () => {
     const p = model.distribution(Array.from(tok.encode('the ca')));
     assert.equal(tok.vocab[p.indexOf(Math.max(...p))], 't');
     const again = NgramModel.fromData(JSON.parse(JSON.stringify(model.toData())));
-    assert.deepEqual(again.distribution(Array.from(tok.encode('on the '))), model.distribution(Array.from(tok.encode('on the '))));
+    assert.deepEqual(
+      again.distribution(Array.from(tok.encode('on the '))),
+      model.distribution(Array.from(tok.encode('on the '))),
+    );
   });
 });
 
@@ -111,6 +121,12 @@ describe('the n-gram build stays within its memory limit', () => {
     const capped = buildNgramFor(texts, 0.1, undefined, ngramBuildBytes(180_000, 4));
     assert.deepEqual(capped.limited?.maxOrder, 4);
     assert.ok(capped.model.order <= 4 && capped.tried.every((t) => t.order <= 4), JSON.stringify(capped.tried));
-    assert.throws(() => buildNgramFor(texts, 0.1, undefined, 50 * 2 ** 20), (e: NibError) => e.code === 'invalid' && /too large for an n-gram model in 0\.0 GB/.test(e.message) && /--max-memory/.test(e.message));
+    assert.throws(
+      () => buildNgramFor(texts, 0.1, undefined, 50 * 2 ** 20),
+      (e: NibError) =>
+        e.code === 'invalid' &&
+        /too large for an n-gram model in 0\.0 GB/.test(e.message) &&
+        /--max-memory/.test(e.message),
+    );
   });
 });

@@ -37,7 +37,8 @@ after(() => {
 
 describe('the shared vocabulary', () => {
   test('covers printable ASCII, Latin-1 letters and typographic punctuation, with one unknown symbol last', () => {
-    for (const ch of ['\n', '\t', ' ', 'a', 'Z', '~', 'é', 'ß', 'Ø', '£', '«', '“', '”', '‘', '’', '–', '—', '…']) assert.ok(SHARED_VOCAB.includes(ch), JSON.stringify(ch));
+    for (const ch of ['\n', '\t', ' ', 'a', 'Z', '~', 'é', 'ß', 'Ø', '£', '«', '“', '”', '‘', '’', '–', '—', '…'])
+      assert.ok(SHARED_VOCAB.includes(ch), JSON.stringify(ch));
     for (const ch of ['─', '→', '中', '😀', '\u0007']) assert.ok(!SHARED_VOCAB.includes(ch), JSON.stringify(ch));
     assert.equal(new Set(SHARED_VOCAB).size, SHARED_VOCAB.length, 'no duplicates');
     assert.equal(SHARED_UNK, SHARED_VOCAB.length - 1);
@@ -58,14 +59,36 @@ test('float16 storage: every value within half-precision rounding, specials kept
   assert.ok(Number.isNaN(fromHalf(toHalf(NaN))));
   const data = Float32Array.from({ length: 5000 }, (_, i) => Math.sin(i * 12.9898) * 3);
   const back = decodeArrays(encodeArrays([{ name: 'w', shape: [5000], data }], null, { half: true })).arrays[0].data;
-  for (let i = 0; i < data.length; i++) assert.ok(Math.abs(back[i] - data[i]) <= Math.abs(data[i]) * 2 ** -11 + 2 ** -25, `${data[i]} → ${back[i]}`);
+  for (let i = 0; i < data.length; i++)
+    assert.ok(Math.abs(back[i] - data[i]) <= Math.abs(data[i]) * 2 ** -11 + 2 ** -25, `${data[i]} → ${back[i]}`);
 });
 
 test('picking the suggestion source: highest keystroke savings at precision ≥ 50%, precision breaking near-ties', () => {
   // The n-gram saves the most but is wrong more often than right: not chosen.
-  assert.equal(pickSource([{ source: 'lstm', ksr: 0.159, precision: 0.603, bitsPerChar: 1.7 }, { source: 'ngram', ksr: 0.179, precision: 0.466, bitsPerChar: 1.9 }, { source: 'mix', ksr: 0.15, precision: 0.62, bitsPerChar: 1.8 }]), 'lstm');
-  assert.equal(pickSource([{ source: 'lstm', ksr: 0.1, precision: 0.5, bitsPerChar: 2 }, { source: 'ngram', ksr: 0.14, precision: 0.5, bitsPerChar: 2.2 }, { source: 'mix', ksr: 0.12, precision: 0.6, bitsPerChar: 1.9 }]), 'ngram');
-  assert.equal(pickSource([{ source: 'lstm', ksr: 0.14, precision: 0.5, bitsPerChar: 2 }, { source: 'ngram', ksr: 0.1, precision: 0.5, bitsPerChar: 2.2 }, { source: 'mix', ksr: 0.138, precision: 0.6, bitsPerChar: 1.9 }]), 'mix');
+  assert.equal(
+    pickSource([
+      { source: 'lstm', ksr: 0.159, precision: 0.603, bitsPerChar: 1.7 },
+      { source: 'ngram', ksr: 0.179, precision: 0.466, bitsPerChar: 1.9 },
+      { source: 'mix', ksr: 0.15, precision: 0.62, bitsPerChar: 1.8 },
+    ]),
+    'lstm',
+  );
+  assert.equal(
+    pickSource([
+      { source: 'lstm', ksr: 0.1, precision: 0.5, bitsPerChar: 2 },
+      { source: 'ngram', ksr: 0.14, precision: 0.5, bitsPerChar: 2.2 },
+      { source: 'mix', ksr: 0.12, precision: 0.6, bitsPerChar: 1.9 },
+    ]),
+    'ngram',
+  );
+  assert.equal(
+    pickSource([
+      { source: 'lstm', ksr: 0.14, precision: 0.5, bitsPerChar: 2 },
+      { source: 'ngram', ksr: 0.1, precision: 0.5, bitsPerChar: 2.2 },
+      { source: 'mix', ksr: 0.138, precision: 0.6, bitsPerChar: 1.9 },
+    ]),
+    'mix',
+  );
 });
 
 describe('the base model that ships with Nib', () => {
@@ -98,7 +121,14 @@ describe('the base model that ships with Nib', () => {
   });
 
   test('a fresh install suggests with no setup: nib suggest with no --model uses the base', () => {
-    const r = json(nib('suggest', '--text', 'We hold these truths to be self-evident, that all men are created equal. The United States of Ameri', '--json'));
+    const r = json(
+      nib(
+        'suggest',
+        '--text',
+        'We hold these truths to be self-evident, that all men are created equal. The United States of Ameri',
+        '--json',
+      ),
+    );
     assert.equal(r.model, 'base');
     assert.equal(r.source, 'lstm');
     assert.match(r.suggestion, /^ca/, `suggested ${JSON.stringify(r.suggestion)}`);
@@ -107,7 +137,10 @@ describe('the base model that ships with Nib', () => {
 
 describe('personalising: fine-tuning the base is how nib train starts a model', () => {
   test('nib import reports the share of characters outside the vocabulary', () => {
-    fs.writeFileSync(path.join(work, 'box.txt'), 'A table:\n┌──┐\n│ok│\n└──┘\n' + 'Plain words follow here. '.repeat(10));
+    fs.writeFileSync(
+      path.join(work, 'box.txt'),
+      'A table:\n┌──┐\n│ok│\n└──┘\n' + 'Plain words follow here. '.repeat(10),
+    );
     const r = json(nib('import', path.join(work, 'box.txt'), '--corpus', 'box', '--json'));
     assert.ok(r.unknown.share > 0.03 && r.unknown.share < 0.1, String(r.unknown.share));
     assert.equal(r.unknown.top[0][0], '─');
@@ -117,10 +150,18 @@ describe('personalising: fine-tuning the base is how nib train starts a model', 
   });
 
   test('by default a new model starts from the base: same architecture, its parent recorded, source measured', () => {
-    const r = json(nib('train', '--corpus', 'shakes', '--model', 'mine', '--max-steps', '30', '--eval-every', '15', '--json'));
+    const r = json(
+      nib('train', '--corpus', 'shakes', '--model', 'mine', '--max-steps', '30', '--eval-every', '15', '--json'),
+    );
     assert.equal(r.steps, 30);
     assert.ok(['lstm', 'ngram', 'mix'].includes(r.suggestSource.source), JSON.stringify(r.suggestSource));
-    const models = json(nib('models', '--json')) as { name: string; parent: string | null; units: number[]; origin: string; suggestSource: unknown }[];
+    const models = json(nib('models', '--json')) as {
+      name: string;
+      parent: string | null;
+      units: number[];
+      origin: string;
+      suggestSource: unknown;
+    }[];
     const mine = models.find((m) => m.name === 'mine')!;
     const base = models.find((m) => m.origin === 'base')!;
     assert.equal(mine.parent, 'base');
@@ -131,19 +172,48 @@ describe('personalising: fine-tuning the base is how nib train starts a model', 
     assert.equal(s.model, 'mine');
     assert.equal(s.source, r.suggestSource.source);
     // Every source was measured at its own confidence bar; nib eval uses those bars unless given one.
-    const bars = Object.fromEntries(r.suggestSource.measured.map((m: { source: string; threshold: number }) => [m.source, m.threshold]));
+    const bars = Object.fromEntries(
+      r.suggestSource.measured.map((m: { source: string; threshold: number }) => [m.source, m.threshold]),
+    );
     for (const b of Object.values(bars)) assert.ok(typeof b === 'number' && b > 0 && b < 1, JSON.stringify(bars));
     assert.equal(r.suggestSource.threshold, bars[r.suggestSource.source]);
-    const ev = json(nib('eval', '--model', 'mine', '--corpus', 'shakes', '--max-chars', '2000', '--json')) as { rows: { threshold: number }[] };
-    assert.deepEqual(ev.rows.map((x) => x.threshold), [bars.lstm, bars.ngram, bars.mix]);
-    const fixed = json(nib('eval', '--model', 'mine', '--corpus', 'shakes', '--max-chars', '2000', '--threshold', '0.45', '--json')) as { rows: { threshold: number }[] };
-    assert.deepEqual(fixed.rows.map((x) => x.threshold), [0.45, 0.45, 0.45]);
+    const ev = json(nib('eval', '--model', 'mine', '--corpus', 'shakes', '--max-chars', '2000', '--json')) as {
+      rows: { threshold: number }[];
+    };
+    assert.deepEqual(
+      ev.rows.map((x) => x.threshold),
+      [bars.lstm, bars.ngram, bars.mix],
+    );
+    const fixed = json(
+      nib('eval', '--model', 'mine', '--corpus', 'shakes', '--max-chars', '2000', '--threshold', '0.45', '--json'),
+    ) as { rows: { threshold: number }[] };
+    assert.deepEqual(
+      fixed.rows.map((x) => x.threshold),
+      [0.45, 0.45, 0.45],
+    );
   });
 
   test('--from scratch (or a size option) trains a new architecture; size options with --from base are refused', () => {
-    const r = json(nib('train', '--corpus', 'shakes', '--model', 'tiny', '--preset', 'small', '--max-steps', '5', '--eval-every', '5', '--json'));
+    const r = json(
+      nib(
+        'train',
+        '--corpus',
+        'shakes',
+        '--model',
+        'tiny',
+        '--preset',
+        'small',
+        '--max-steps',
+        '5',
+        '--eval-every',
+        '5',
+        '--json',
+      ),
+    );
     assert.equal(r.steps, 5);
-    const tiny = (json(nib('models', '--json')) as { name: string; parent: string | null; units: number[] }[]).find((m) => m.name === 'tiny')!;
+    const tiny = (json(nib('models', '--json')) as { name: string; parent: string | null; units: number[] }[]).find(
+      (m) => m.name === 'tiny',
+    )!;
     assert.equal(tiny.parent, null);
     assert.deepEqual(tiny.units, [128]);
     const bad = nib('train', '--corpus', 'shakes', '--model', 'x', '--from', 'base', '--units', '64');

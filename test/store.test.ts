@@ -16,7 +16,15 @@ test('a new database is migrated, in WAL mode, with foreign keys enforced', () =
   assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
-  assert.throws(() => db.prepare("INSERT INTO documents (corpus_id, name, format, sha256, size_bytes, chars, text) VALUES (99, 'x', 'text', 'h', 1, 1, 'x')").run(), /FOREIGN KEY/);
+  assert.throws(
+    () =>
+      db
+        .prepare(
+          "INSERT INTO documents (corpus_id, name, format, sha256, size_bytes, chars, text) VALUES (99, 'x', 'text', 'h', 1, 1, 'x')",
+        )
+        .run(),
+    /FOREIGN KEY/,
+  );
   db.close();
   fs.rmSync(dir, { recursive: true });
 });
@@ -27,7 +35,12 @@ test('deleting a model removes its checkpoints; deleting a corpus removes its do
   const c = ensureCorpus(db, 'c');
   insertDocument(db, c.id, { name: 'a', sourcePath: null, format: 'text', sha256: 'h', sizeBytes: 1, text: 'a' });
   const m = createModel(db, { name: 'm', corpusId: c.id, corpusName: 'c', spec: {} });
-  saveCheckpoints(db, m.id, [{ kind: 'latest', step: 1, valLoss: null, weights: new Uint8Array(8), optimizer: null, trainer: {} }], { steps: 1, trainSeconds: 0, bestValLoss: null });
+  saveCheckpoints(
+    db,
+    m.id,
+    [{ kind: 'latest', step: 1, valLoss: null, weights: new Uint8Array(8), optimizer: null, trainer: {} }],
+    { steps: 1, trainSeconds: 0, bestValLoss: null },
+  );
   db.prepare('DELETE FROM corpora WHERE id = ?').run(c.id);
   assert.equal((db.prepare('SELECT COUNT(*) n FROM documents').get() as { n: number }).n, 0);
   assert.equal((db.prepare('SELECT corpus_id FROM models').get() as { corpus_id: number | null }).corpus_id, null);

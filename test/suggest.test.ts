@@ -8,7 +8,14 @@ import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
 import { initWeights } from '../src-main/ml/weights.ts';
 
 const vocab = [...'\n .,abcdefghijklmnopqrstuvwxyzABY'];
-const spec: ModelSpec = { kind: 'char-lstm', vocab, unk: null, embedding: 8, units: [16, 12], recurrentActivation: 'sigmoid' };
+const spec: ModelSpec = {
+  kind: 'char-lstm',
+  vocab,
+  unk: null,
+  embedding: 8,
+  units: [16, 12],
+  recurrentActivation: 'sigmoid',
+};
 const runner = new LstmRunner(spec, initWeights(spec, 5));
 const tok = CharTokenizer.fromSpec(spec);
 
@@ -53,7 +60,11 @@ describe('DocumentState: incremental LSTM state along a document', () => {
 });
 
 /** A scripted model: after `state` characters it predicts script[state] with probability q. */
-function scripted(script: string, q = 1, unk: string | null = null): { model: StepModel<{ n: number }>; tok: CharTokenizer } {
+function scripted(
+  script: string,
+  q = 1,
+  unk: string | null = null,
+): { model: StepModel<{ n: number }>; tok: CharTokenizer } {
   const v = [...new Set([...script, '~', ...(unk ? [unk] : [])])];
   const t = new CharTokenizer(v, unk ? v.indexOf(unk) : null);
   const model: StepModel<{ n: number }> = {

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { acceptAll, acceptWord, afterInsert, cycle, ghostOf, shown, wantsSuggestion } from '../src-renderer/lib/suggestion.ts';
+import {
+  acceptAll,
+  acceptWord,
+  afterInsert,
+  cycle,
+  ghostOf,
+  shown,
+  wantsSuggestion,
+} from '../src-renderer/lib/suggestion.ts';
 
 const g = ghostOf(10, ['ing the day.', 'ed.', 'ing away'])!;
 
@@ -36,7 +44,11 @@ test('type-through: typing the predicted characters keeps the rest, and the alte
   assert.deepEqual(afterInsert(g, 10, 'i'), { pos: 11, alts: ['ng the day.', 'ng away'], index: 0 });
   assert.deepEqual(afterInsert(g, 10, 'ing '), { pos: 14, alts: ['the day.', 'away'], index: 0 });
   assert.equal(afterInsert(g, 10, 'ing the day.'), null, 'typed it all: nothing left to show');
-  assert.deepEqual(afterInsert(cycle(g, 1), 10, 'e'), { pos: 11, alts: ['d.'], index: 0 }, 'follows the alternative shown');
+  assert.deepEqual(
+    afterInsert(cycle(g, 1), 10, 'e'),
+    { pos: 11, alts: ['d.'], index: 0 },
+    'follows the alternative shown',
+  );
 });
 
 test('cancel on edit: any other character, position or edit removes it', () => {

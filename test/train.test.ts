@@ -30,7 +30,11 @@ const FAST = { seqLen: 32, batch: 16, evalEvery: 10, evalWindows: 32, checkpoint
 
 function train(p: Partial<TrainParams> & { model: string }, events: unknown[] = []): Promise<TrainResult> {
   // From scratch (these test the training loop on a tiny model), without the source measurement.
-  return service.call('train', { resume: false, corpus: 'shakes', from: 'scratch', chooseSource: false, config: {}, ...p }, { emit: (e) => events.push(e), isCancelled: () => false }) as Promise<TrainResult>;
+  return service.call(
+    'train',
+    { resume: false, corpus: 'shakes', from: 'scratch', chooseSource: false, config: {}, ...p },
+    { emit: (e) => events.push(e), isCancelled: () => false },
+  ) as Promise<TrainResult>;
 }
 
 before(async () => {
@@ -56,7 +60,10 @@ function unigramEntropy(text: string): number {
 
 test('a small model trained for a bounded number of steps beats the unigram entropy on held-out text', async () => {
   const events: { type: string }[] = [];
-  const r = await train({ model: 'small', ...TINY, config: { ...FAST, evalEvery: 50, maxSteps: 250, seed: 3 } }, events);
+  const r = await train(
+    { model: 'small', ...TINY, config: { ...FAST, evalEvery: 50, maxSteps: 250, seed: 3 } },
+    events,
+  );
   const text = fs.readFileSync(SHAKESPEARE, 'utf8');
   const h = unigramEntropy(text.slice(Math.floor(text.length * 0.9)));
   assert.equal(r.reason, 'max-steps');
@@ -80,7 +87,12 @@ test('a small model trained for a bounded number of steps beats the unigram entr
 test('weights saved to SQLite and loaded back give identical next-character distributions', async () => {
   const row = getModel(db, 'small')!;
   const { spec, weights } = loadWeightsFor(db, row);
-  saveCheckpoints(db, row.id, [{ kind: 'best', step: 1, valLoss: 1, weights: encodeArrays(weights), optimizer: null, trainer: null }], { steps: row.steps, trainSeconds: 1, bestValLoss: 1 });
+  saveCheckpoints(
+    db,
+    row.id,
+    [{ kind: 'best', step: 1, valLoss: 1, weights: encodeArrays(weights), optimizer: null, trainer: null }],
+    { steps: row.steps, trainSeconds: 1, bestValLoss: 1 },
+  );
   const again = decodeArrays(loadCheckpoint(db, row.id, 'best')!.weights).arrays;
   const tok = CharTokenizer.fromSpec(spec);
   const x = tok.encode('ROMEO:\nWhat light through yonder window breaks? It is the east');
@@ -116,13 +128,22 @@ test('resuming from a checkpoint continues exactly: same optimizer state, same d
   assert.equal(second.steps, 20);
   const a = decodeArrays(loadCheckpoint(db, getModel(db, 'straight')!.id, 'latest')!.weights).arrays;
   const b = decodeArrays(loadCheckpoint(db, id, 'latest')!.weights).arrays;
-  a.forEach((w, i) => assert.ok(maxAbsDiff(w.data, b[i].data) < 1e-6, `${w.name} differs by ${maxAbsDiff(w.data, b[i].data)}`));
-  assert.deepEqual(listRuns(db, id).map((r) => r.start_step), [0, 10]);
+  a.forEach((w, i) =>
+    assert.ok(maxAbsDiff(w.data, b[i].data) < 1e-6, `${w.name} differs by ${maxAbsDiff(w.data, b[i].data)}`),
+  );
+  assert.deepEqual(
+    listRuns(db, id).map((r) => r.start_step),
+    [0, 10],
+  );
 });
 
 test('early stopping keeps the best weights and stops after `patience` evaluations without improvement', async () => {
   // A learning rate this high makes validation loss worsen, so patience runs out quickly.
-  const r = await train({ model: 'unstable', ...TINY, config: { ...FAST, lr: 0.5, evalEvery: 5, patience: 2, maxSteps: 200, minDelta: 0 } });
+  const r = await train({
+    model: 'unstable',
+    ...TINY,
+    config: { ...FAST, lr: 0.5, evalEvery: 5, patience: 2, maxSteps: 200, minDelta: 0 },
+  });
   assert.equal(r.reason, 'early-stop');
   assert.ok(r.steps < 200);
   const id = getModel(db, 'unstable')!.id;
@@ -169,7 +190,11 @@ test('bad training requests get one clear error each', async () => {
   await fails({ model: 'small', resume: true, config: { maxSteps: 100 } }, 'invalid', /already trained 250 steps/);
   fs.writeFileSync(path.join(dir, 'short.txt'), 'Too short.');
   importPaths(db, { paths: [path.join(dir, 'short.txt')], corpus: 'short' });
-  await fails({ model: 'y', corpus: 'short', config: { seqLen: 32 } }, 'data', /corpus is too short: 10 characters, but training needs at least 66/);
+  await fails(
+    { model: 'y', corpus: 'short', config: { seqLen: 32 } },
+    'data',
+    /corpus is too short: 10 characters, but training needs at least 66/,
+  );
   fs.writeFileSync(path.join(dir, 'empty.txt'), '');
   importPaths(db, { paths: [path.join(dir, 'empty.txt')], corpus: 'hollow' });
   await fails({ model: 'z', corpus: 'hollow' }, 'not-found', /no corpus named "hollow"/); // an import that adds nothing creates no corpus

@@ -118,8 +118,16 @@ describe('web mode survives hostile requests', () => {
     const bad = 'é'.repeat(32);
     const host = `Host: 127.0.0.1:${server.port}`;
     assert.match(await raw(`GET /?token=${encodeURIComponent(bad)} HTTP/1.1\r\n${host}\r\n\r\n`), /^HTTP\/1.1 403/);
-    assert.match(await raw(Buffer.from(`GET / HTTP/1.1\r\n${host}\r\nCookie: nib_token=${bad}\r\n\r\n`, 'utf8')), /^HTTP\/1.1 403/);
-    assert.match(await raw(`GET /api?token=${encodeURIComponent(bad)} HTTP/1.1\r\n${host}\r\nOrigin: ${own}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n`), /^HTTP\/1.1 403/);
+    assert.match(
+      await raw(Buffer.from(`GET / HTTP/1.1\r\n${host}\r\nCookie: nib_token=${bad}\r\n\r\n`, 'utf8')),
+      /^HTTP\/1.1 403/,
+    );
+    assert.match(
+      await raw(
+        `GET /api?token=${encodeURIComponent(bad)} HTTP/1.1\r\n${host}\r\nOrigin: ${own}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      ),
+      /^HTTP\/1.1 403/,
+    );
     await stillAnswers();
   });
 
@@ -163,20 +171,53 @@ describe('web mode survives hostile requests', () => {
       const frames = Array.from({ length: 10 }, () => {
         const first = rng.int(256);
         const len = rng.int(200);
-        return rng.int(3) === 0 ? crypto.randomBytes(len + 2) : frame(first, crypto.randomBytes(len), { masked: rng.int(4) !== 0 });
+        return rng.int(3) === 0
+          ? crypto.randomBytes(len + 2)
+          : frame(first, crypto.randomBytes(len), { masked: rng.int(4) !== 0 });
       });
       await sendFrames(frames);
     }
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: own });
     await new Promise((r) => ws.on('open', r));
-    const methods = ['app.info', 'corpora.list', 'models.list', 'settings.set', 'drafts.save', 'drafts.get', 'suggest', 'nope', '__proto__', 'constructor', 'toString'];
-    const values: unknown[] = [null, 0, -1, 1e308, 'x', '', [], {}, JSON.parse('{"__proto__": 1}'), { toString: 2 }, true, 'é'.repeat(300)];
+    const methods = [
+      'app.info',
+      'corpora.list',
+      'models.list',
+      'settings.set',
+      'drafts.save',
+      'drafts.get',
+      'suggest',
+      'nope',
+      '__proto__',
+      'constructor',
+      'toString',
+    ];
+    const values: unknown[] = [
+      null,
+      0,
+      -1,
+      1e308,
+      'x',
+      '',
+      [],
+      {},
+      JSON.parse('{"__proto__": 1}'),
+      { toString: 2 },
+      true,
+      'é'.repeat(300),
+    ];
     let replies = 0;
     ws.on('message', () => replies++);
     for (let i = 0; i < 300; i++) {
       const params: Record<string, unknown> = {};
-      for (let k = rng.int(4); k > 0; k--) params[['id', 'text', 'title', 'threshold', 'constructor', '__proto__', 'toString'][rng.int(7)]] = values[rng.int(values.length)];
-      ws.send(rng.int(10) === 0 ? crypto.randomBytes(rng.int(50)).toString('latin1') : JSON.stringify({ id: i, method: methods[rng.int(methods.length)], params }));
+      for (let k = rng.int(4); k > 0; k--)
+        params[['id', 'text', 'title', 'threshold', 'constructor', '__proto__', 'toString'][rng.int(7)]] =
+          values[rng.int(values.length)];
+      ws.send(
+        rng.int(10) === 0
+          ? crypto.randomBytes(rng.int(50)).toString('latin1')
+          : JSON.stringify({ id: i, method: methods[rng.int(methods.length)], params }),
+      );
     }
     const t0 = Date.now();
     while (replies < 300 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));

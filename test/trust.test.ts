@@ -23,7 +23,10 @@ const nib = (...args: string[]) => {
 
 /** Starts `nib` in its own process group (as a terminal would) and resolves when it prints `ready`. */
 function start(args: string[], ready: RegExp) {
-  const child = spawn(process.execPath, [NIB, ...args, '--data-dir', dataDir], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [NIB, ...args, '--data-dir', dataDir], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -39,11 +42,26 @@ function start(args: string[], ready: RegExp) {
       if (!ready.test(out)) reject(new Error(`exited before ${ready}: ${out}`));
     });
   });
-  const exit = new Promise<{ code: number | null; out: string }>((resolve) => child.on('exit', (code) => resolve({ code, out })));
+  const exit = new Promise<{ code: number | null; out: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, out })),
+  );
   return { child, seen, exit };
 }
 
-const SMALL = ['--from', 'scratch', '--layers', '1', '--units', '32', '--embedding', '8', '--seq-len', '32', '--batch', '8'];
+const SMALL = [
+  '--from',
+  'scratch',
+  '--layers',
+  '1',
+  '--units',
+  '32',
+  '--embedding',
+  '8',
+  '--seq-len',
+  '32',
+  '--batch',
+  '8',
+];
 
 before(() => {
   dataDir = tempDir('nib-trust-');
@@ -57,10 +75,14 @@ before(() => {
 after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 describe('what is promised of a data folder', () => {
-  test('the folder is the owner\'s alone (0700) and the database file 0600', { skip: process.platform === 'win32' ? 'POSIX modes' : false }, () => {
-    assert.equal(fs.statSync(dataDir).mode & 0o777, 0o700);
-    assert.equal(fs.statSync(path.join(dataDir, DB_FILE)).mode & 0o777, 0o600);
-  });
+  test(
+    "the folder is the owner's alone (0700) and the database file 0600",
+    { skip: process.platform === 'win32' ? 'POSIX modes' : false },
+    () => {
+      assert.equal(fs.statSync(dataDir).mode & 0o777, 0o700);
+      assert.equal(fs.statSync(path.join(dataDir, DB_FILE)).mode & 0o777, 0o600);
+    },
+  );
 
   test('a "best" checkpoint never gets worse than the best already recorded', () => {
     const dir = tempDir('nib-best-');
@@ -68,7 +90,12 @@ describe('what is promised of a data folder', () => {
       const db = openDb(dir);
       const m = createModel(db, { name: 'm', corpusId: null, corpusName: null, spec: {} });
       const w = (x: number) => encodeArrays([{ name: 'w', shape: [1], data: Float32Array.of(x) }]);
-      const best = (step: number, valLoss: number) => saveCheckpoints(db, m.id, [{ kind: 'best', step, valLoss, weights: w(step), optimizer: null, trainer: null }], { steps: step, trainSeconds: 1, bestValLoss: valLoss });
+      const best = (step: number, valLoss: number) =>
+        saveCheckpoints(db, m.id, [{ kind: 'best', step, valLoss, weights: w(step), optimizer: null, trainer: null }], {
+          steps: step,
+          trainSeconds: 1,
+          bestValLoss: valLoss,
+        });
       best(2050, 2.2232);
       best(550, 2.5165); // what a resume from an older 'latest' checkpoint used to write
       assert.equal(loadCheckpoint(db, m.id, 'best')!.step, 2050);
@@ -88,7 +115,14 @@ describe('unusable data folders', () => {
     try {
       const cases: [string, () => void, RegExp][] = [
         ['a-file', () => fs.writeFileSync(path.join(base, 'a-file'), 'hello'), /is a file, not a folder/],
-        ['random', () => (fs.mkdirSync(path.join(base, 'random')), fs.writeFileSync(path.join(base, 'random', DB_FILE), Buffer.alloc(8192, 0x5a))), /not a readable Nib database/],
+        [
+          'random',
+          () => (
+            fs.mkdirSync(path.join(base, 'random')),
+            fs.writeFileSync(path.join(base, 'random', DB_FILE), Buffer.alloc(8192, 0x5a))
+          ),
+          /not a readable Nib database/,
+        ],
         [
           'truncated',
           () => {
@@ -112,7 +146,10 @@ describe('unusable data folders', () => {
       for (const [name, make, why] of cases) {
         make();
         for (const cmd of [['corpora'], ['suggest', '--text', 'Hello']]) {
-          const r = spawnSync(process.execPath, [NIB, ...cmd, '--data-dir', path.join(base, name)], { encoding: 'utf8', timeout: 60_000 });
+          const r = spawnSync(process.execPath, [NIB, ...cmd, '--data-dir', path.join(base, name)], {
+            encoding: 'utf8',
+            timeout: 60_000,
+          });
           assert.equal(r.status, 4, `${name} ${cmd[0]}: ${r.stderr}`);
           assert.match(r.stderr, why);
           assert.doesNotMatch(r.stderr, /\n\s+at |unexpected error/);
@@ -125,32 +162,50 @@ describe('unusable data folders', () => {
 });
 
 describe('imports', () => {
-  test('hostile files: symbolic-link cycles are walked once, a FIFO is passed over with its reason, large HTML imports in linear time', { skip: process.platform === 'win32' ? 'POSIX FIFOs and links' : false }, () => {
-    const d = path.join(dataDir, '..', `trust-hostile-${process.pid}`);
-    fs.mkdirSync(path.join(d, 'sub'), { recursive: true });
-    try {
-      fs.writeFileSync(path.join(d, 'sub', 'real.txt'), 'A real document, found once. '.repeat(20));
-      fs.symlinkSync('.', path.join(d, 'loop1'));
-      fs.symlinkSync('..', path.join(d, 'sub', 'up'));
-      spawnSync('mkfifo', [path.join(d, 'pipe.txt')]);
-      // 2.7 MB of paragraphs: quadratic extraction once took minutes here.
-      fs.writeFileSync(path.join(d, 'big.html'), '<html><body>' + '<p>Plain words in a paragraph of a big page.</p>'.repeat(60_000) + '</body></html>');
-      const r = spawnSync(process.execPath, [NIB, 'import', d, '--corpus', 'hostile', '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 90_000 });
-      assert.equal(r.signal, null, 'the import hung');
-      assert.equal(r.status, 0, r.stderr);
-      const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { imported: number; files: { path: string; status: string; reason?: string }[] };
-      assert.equal(out.imported, 2, JSON.stringify(out.files));
-      assert.match(out.files.find((f) => f.path.endsWith('pipe.txt'))?.reason ?? '', /not a regular file/);
-      // Only a FIFO: a clear refusal, and no empty corpus left behind.
-      const onlyPipe = spawnSync(process.execPath, [NIB, 'import', path.join(d, 'pipe.txt'), '--corpus', 'pipes', '--data-dir', dataDir], { encoding: 'utf8', timeout: 30_000 });
-      assert.equal(onlyPipe.status, 4);
-      assert.match(onlyPipe.stderr, /nothing to import: .*pipe\.txt: not a regular file/);
-      const list = JSON.parse(nib('corpora', '--json').out) as { name: string }[];
-      assert.ok(!list.some((c) => c.name === 'pipes'));
-    } finally {
-      fs.rmSync(d, { recursive: true, force: true });
-    }
-  });
+  test(
+    'hostile files: symbolic-link cycles are walked once, a FIFO is passed over with its reason, large HTML imports in linear time',
+    { skip: process.platform === 'win32' ? 'POSIX FIFOs and links' : false },
+    () => {
+      const d = path.join(dataDir, '..', `trust-hostile-${process.pid}`);
+      fs.mkdirSync(path.join(d, 'sub'), { recursive: true });
+      try {
+        fs.writeFileSync(path.join(d, 'sub', 'real.txt'), 'A real document, found once. '.repeat(20));
+        fs.symlinkSync('.', path.join(d, 'loop1'));
+        fs.symlinkSync('..', path.join(d, 'sub', 'up'));
+        spawnSync('mkfifo', [path.join(d, 'pipe.txt')]);
+        // 2.7 MB of paragraphs: quadratic extraction once took minutes here.
+        fs.writeFileSync(
+          path.join(d, 'big.html'),
+          '<html><body>' + '<p>Plain words in a paragraph of a big page.</p>'.repeat(60_000) + '</body></html>',
+        );
+        const r = spawnSync(
+          process.execPath,
+          [NIB, 'import', d, '--corpus', 'hostile', '--data-dir', dataDir, '--json'],
+          { encoding: 'utf8', timeout: 90_000 },
+        );
+        assert.equal(r.signal, null, 'the import hung');
+        assert.equal(r.status, 0, r.stderr);
+        const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+          imported: number;
+          files: { path: string; status: string; reason?: string }[];
+        };
+        assert.equal(out.imported, 2, JSON.stringify(out.files));
+        assert.match(out.files.find((f) => f.path.endsWith('pipe.txt'))?.reason ?? '', /not a regular file/);
+        // Only a FIFO: a clear refusal, and no empty corpus left behind.
+        const onlyPipe = spawnSync(
+          process.execPath,
+          [NIB, 'import', path.join(d, 'pipe.txt'), '--corpus', 'pipes', '--data-dir', dataDir],
+          { encoding: 'utf8', timeout: 30_000 },
+        );
+        assert.equal(onlyPipe.status, 4);
+        assert.match(onlyPipe.stderr, /nothing to import: .*pipe\.txt: not a regular file/);
+        const list = JSON.parse(nib('corpora', '--json').out) as { name: string }[];
+        assert.ok(!list.some((c) => c.name === 'pipes'));
+      } finally {
+        fs.rmSync(d, { recursive: true, force: true });
+      }
+    },
+  );
 
   test('two imports at once into one data folder both finish, every file in (300 each; the duplicate check and the insert share an IMMEDIATE transaction)', async () => {
     const dirs = ['a', 'b'].map((k) => {
@@ -165,7 +220,11 @@ describe('imports', () => {
       for (const r of results) assert.equal(r.code, 0, r.out);
       const db = openDb(dataDir);
       for (const i of [0, 1]) {
-        const n = (db.prepare('SELECT COUNT(*) n FROM documents d JOIN corpora c ON c.id = d.corpus_id WHERE c.name = ?').get(`together-${i}`) as { n: number }).n;
+        const n = (
+          db
+            .prepare('SELECT COUNT(*) n FROM documents d JOIN corpora c ON c.id = d.corpus_id WHERE c.name = ?')
+            .get(`together-${i}`) as { n: number }
+        ).n;
         assert.equal(n, 300);
       }
       assert.equal(integrityCheck(db), 'ok');
@@ -177,63 +236,93 @@ describe('imports', () => {
 });
 
 describe('names', () => {
-  test('a name with a direction override is refused; file names with line breaks or overrides are shown escaped, one document per line', { skip: process.platform === 'win32' ? 'such file names' : false }, () => {
-    const r = nib('import', SHAKESPEARE, '--corpus', 'notes\u202Etxt.exe');
-    assert.equal(r.code, 2, r.err);
-    assert.match(r.err, /corpus name contains invisible direction or line-break characters/);
-    const folder = tempDir('nib-names-');
-    try {
-      fs.writeFileSync(path.join(folder, 'two\nlines.txt'), 'A file whose name has a line break in it. '.repeat(20));
-      // Shown raw, "report\u202Egnp.txt" reads as "reporttxt.png".
-      fs.writeFileSync(path.join(folder, 'report\u202Egnp.txt'), 'A file whose name reads backwards after the override. '.repeat(20));
-      const imp = nib('import', folder, '--corpus', 'odd names');
-      assert.equal(imp.code, 0, imp.err);
-      assert.doesNotMatch(imp.err, /\u202E/, 'the override is never written raw');
-      assert.match(imp.err, /two\\nlines\.txt/);
-      const docs = nib('docs', '--corpus', 'odd names');
-      assert.equal(docs.code, 0, docs.err);
-      const lines = docs.out.trim().split('\n');
-      assert.equal(lines.length, 3, docs.out);
-      assert.match(docs.out, /report\\u202egnp\.txt/);
-      assert.doesNotMatch(docs.out, /\u202E/);
-    } finally {
-      fs.rmSync(folder, { recursive: true, force: true });
-    }
-  });
+  test(
+    'a name with a direction override is refused; file names with line breaks or overrides are shown escaped, one document per line',
+    { skip: process.platform === 'win32' ? 'such file names' : false },
+    () => {
+      const r = nib('import', SHAKESPEARE, '--corpus', 'notes\u202Etxt.exe');
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /corpus name contains invisible direction or line-break characters/);
+      const folder = tempDir('nib-names-');
+      try {
+        fs.writeFileSync(path.join(folder, 'two\nlines.txt'), 'A file whose name has a line break in it. '.repeat(20));
+        // Shown raw, "report\u202Egnp.txt" reads as "reporttxt.png".
+        fs.writeFileSync(
+          path.join(folder, 'report\u202Egnp.txt'),
+          'A file whose name reads backwards after the override. '.repeat(20),
+        );
+        const imp = nib('import', folder, '--corpus', 'odd names');
+        assert.equal(imp.code, 0, imp.err);
+        assert.doesNotMatch(imp.err, /\u202E/, 'the override is never written raw');
+        assert.match(imp.err, /two\\nlines\.txt/);
+        const docs = nib('docs', '--corpus', 'odd names');
+        assert.equal(docs.code, 0, docs.err);
+        const lines = docs.out.trim().split('\n');
+        assert.equal(lines.length, 3, docs.out);
+        assert.match(docs.out, /report\\u202egnp\.txt/);
+        assert.doesNotMatch(docs.out, /\u202E/);
+      } finally {
+        fs.rmSync(folder, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('training processes', () => {
   test('after a crash, a resume from an older checkpoint keeps the better best weights', () => {
-    assert.equal(nib('train', '--corpus', 'plays', '--model', 'crashy', ...SMALL, '--max-steps', '60', '--eval-every', '20').code, 0);
+    assert.equal(
+      nib('train', '--corpus', 'plays', '--model', 'crashy', ...SMALL, '--max-steps', '60', '--eval-every', '20').code,
+      0,
+    );
     const db = new Database(path.join(dataDir, DB_FILE));
     const id = (db.prepare('SELECT id FROM models WHERE name = ?').get('crashy') as { id: number }).id;
-    const before = db.prepare("SELECT step, val_loss FROM checkpoints WHERE model_id = ? AND kind = 'best'").get(id) as { step: number; val_loss: number };
+    const before = db
+      .prepare("SELECT step, val_loss FROM checkpoints WHERE model_id = ? AND kind = 'best'")
+      .get(id) as { step: number; val_loss: number };
     // As if the process had died long after its last 'latest' checkpoint: that checkpoint (step 60)
     // remembers a worse best than the one recorded since.
-    const latest = db.prepare("SELECT trainer FROM checkpoints WHERE model_id = ? AND kind = 'latest'").get(id) as { trainer: string };
+    const latest = db.prepare("SELECT trainer FROM checkpoints WHERE model_id = ? AND kind = 'latest'").get(id) as {
+      trainer: string;
+    };
     const trainer = { ...JSON.parse(latest.trainer), bestValLoss: before.val_loss + 1, lr: 0.05 };
-    db.prepare("UPDATE checkpoints SET trainer = ? WHERE model_id = ? AND kind = 'latest'").run(JSON.stringify(trainer), id);
+    db.prepare("UPDATE checkpoints SET trainer = ? WHERE model_id = ? AND kind = 'latest'").run(
+      JSON.stringify(trainer),
+      id,
+    );
     db.close();
     const r = nib('train', '--resume', 'crashy', '--max-steps', '80', '--json');
     assert.equal(r.code, 0, r.err);
     const check = new Database(path.join(dataDir, DB_FILE), { readonly: true });
-    const after = check.prepare("SELECT step, val_loss FROM checkpoints WHERE model_id = ? AND kind = 'best'").get(id) as { step: number; val_loss: number };
+    const after = check
+      .prepare("SELECT step, val_loss FROM checkpoints WHERE model_id = ? AND kind = 'best'")
+      .get(id) as { step: number; val_loss: number };
     check.close();
-    assert.ok(after.val_loss <= before.val_loss, `best ${before.val_loss} at ${before.step} became ${after.val_loss} at ${after.step}`);
+    assert.ok(
+      after.val_loss <= before.val_loss,
+      `best ${before.val_loss} at ${before.step} became ${after.val_loss} at ${after.step}`,
+    );
   });
 
-  test('documents imported into a paused model\'s corpus: the resume says so and measures its best again on the new held-out text', () => {
+  test("documents imported into a paused model's corpus: the resume says so and measures its best again on the new held-out text", () => {
     const text = fs.readFileSync(SHAKESPEARE, 'utf8');
     const folder = tempDir('nib-grow-');
     try {
       fs.writeFileSync(path.join(folder, 'first.txt'), text.slice(0, 60_000));
       fs.writeFileSync(path.join(folder, 'second.txt'), text.slice(150_000, 210_000));
       assert.equal(nib('import', path.join(folder, 'first.txt'), '--corpus', 'growing').code, 0);
-      assert.equal(nib('train', '--corpus', 'growing', '--model', 'grower', ...SMALL, '--max-steps', '40', '--eval-every', '20').code, 0);
+      assert.equal(
+        nib('train', '--corpus', 'growing', '--model', 'grower', ...SMALL, '--max-steps', '40', '--eval-every', '20')
+          .code,
+        0,
+      );
       const bestOf = () => {
         const db = new Database(path.join(dataDir, DB_FILE), { readonly: true });
         try {
-          return db.prepare("SELECT c.val_loss AS v FROM checkpoints c JOIN models m ON m.id = c.model_id WHERE m.name = 'grower' AND c.kind = 'best'").get() as { v: number };
+          return db
+            .prepare(
+              "SELECT c.val_loss AS v FROM checkpoints c JOIN models m ON m.id = c.model_id WHERE m.name = 'grower' AND c.kind = 'best'",
+            )
+            .get() as { v: number };
         } finally {
           db.close();
         }
@@ -248,7 +337,10 @@ describe('training processes', () => {
       assert.equal(nib('import', path.join(folder, 'second.txt'), '--corpus', 'growing').code, 0);
       const r = nib('train', '--resume', 'grower', '--max-steps', '60', '--eval-every', '1000');
       assert.equal(r.code, 0, r.err);
-      assert.match(r.err, /Note: the corpus changed since this model last trained .* measured again on it \(\d\.\d{3} → \d\.\d{3} bits\/char\)/);
+      assert.match(
+        r.err,
+        /Note: the corpus changed since this model last trained .* measured again on it \(\d\.\d{3} → \d\.\d{3} bits\/char\)/,
+      );
       // Held-out text from another part of the plays: the best is now a loss on that text.
       assert.notEqual(bestOf().v, mid);
     } finally {
@@ -269,7 +361,23 @@ describe('training processes', () => {
   test('closing the terminal (SIGHUP) stops training at a checkpoint, as Ctrl+C and SIGTERM do', async () => {
     for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) {
       const model = `sig-${signal.toLowerCase()}`;
-      const run = start(['train', '--corpus', 'plays', '--model', model, ...SMALL, '--max-time', '10m', '--eval-every', '20', '--checkpoint-every', '1h'], /step 20\b/);
+      const run = start(
+        [
+          'train',
+          '--corpus',
+          'plays',
+          '--model',
+          model,
+          ...SMALL,
+          '--max-time',
+          '10m',
+          '--eval-every',
+          '20',
+          '--checkpoint-every',
+          '1h',
+        ],
+        /step 20\b/,
+      );
       await run.seen;
       process.kill(-run.child.pid!, signal); // the whole group, as a terminal does
       const { code, out } = await run.exit;
@@ -283,10 +391,44 @@ describe('training processes', () => {
   });
 
   test('a run that would not fit in memory is refused before it starts, with what to change', () => {
-    const r = nib('train', '--corpus', 'plays', '--model', 'huge', '--from', 'scratch', '--units', '4096', '--seq-len', '4096', '--batch', '4096');
+    const r = nib(
+      'train',
+      '--corpus',
+      'plays',
+      '--model',
+      'huge',
+      '--from',
+      'scratch',
+      '--units',
+      '4096',
+      '--seq-len',
+      '4096',
+      '--batch',
+      '4096',
+    );
     assert.equal(r.code, 2);
-    assert.match(r.err, /would need about [\d.]+ GB of memory, more than the [\d.]+ GB allowed: use fewer units.*--max-memory/);
-    assert.equal(nib('train', '--corpus', 'plays', '--model', 'huge', '--from', 'scratch', '--units', '64', '--max-steps', '1', '--max-memory', '1KB').code, 2);
+    assert.match(
+      r.err,
+      /would need about [\d.]+ GB of memory, more than the [\d.]+ GB allowed: use fewer units.*--max-memory/,
+    );
+    assert.equal(
+      nib(
+        'train',
+        '--corpus',
+        'plays',
+        '--model',
+        'huge',
+        '--from',
+        'scratch',
+        '--units',
+        '64',
+        '--max-steps',
+        '1',
+        '--max-memory',
+        '1KB',
+      ).code,
+      2,
+    );
   });
 
   test('--max-time 0 is refused rather than read as "no limit"', () => {

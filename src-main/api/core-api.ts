@@ -42,9 +42,11 @@ const range = (min: number, max: number, int = false) =>
     v.minValue(min, `must be between ${min} and ${max}`),
     v.maxValue(max, `must be between ${min} and ${max}`),
   );
-const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => v.picklist(values, `must be one of ${values.join(', ')}`);
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  v.picklist(values, `must be one of ${values.join(', ')}`);
 const flag = v.boolean('must be true or false');
-const list = <S extends v.GenericSchema>(item: S, max: number) => v.pipe(v.array(item, 'must be a list'), v.maxLength(max, 'has too many entries'));
+const list = <S extends v.GenericSchema>(item: S, max: number) =>
+  v.pipe(v.array(item, 'must be a list'), v.maxLength(max, 'has too many entries'));
 /** Optional: absent, or null (JSON has no undefined), or a valid value; handlers see undefined for both. */
 const opt = <S extends v.GenericSchema>(s: S) =>
   v.pipe(
@@ -145,10 +147,16 @@ export interface AppInfo {
   settings: Settings;
   mlHostPid: number | undefined;
   /** What forms offer and accept (the renderer also has them from this module, bundled). */
-  forms: { presets: typeof PRESETS; backends: typeof BACKENDS; limits: typeof LIMITS; editorFonts: typeof EDITOR_FONTS };
+  forms: {
+    presets: typeof PRESETS;
+    backends: typeof BACKENDS;
+    limits: typeof LIMITS;
+    editorFonts: typeof EDITOR_FONTS;
+  };
 }
 
-export type TrainStatus = { running: false } | { running: true; model: string; last: TrainEvent | null; sample: string | null };
+export type TrainStatus =
+  { running: false } | { running: true; model: string; last: TrainEvent | null; sample: string | null };
 
 export type CoreSuggestResult = SuggestResult & { model: string };
 
@@ -196,21 +204,36 @@ export const CoreApi = {
   'train.pause': { params: params({}), result: returns<{ stopping: boolean }>() },
   'train.cancel': { params: params({}), result: returns<{ stopping: boolean }>() },
   'train.estimate': {
-    params: params({ corpus: Name, from: opt(oneOf(['base', 'scratch'] as const)), preset: opt(oneOf(PRESET_NAMES)), steps: range(1, 10_000_000, true) }),
+    params: params({
+      corpus: Name,
+      from: opt(oneOf(['base', 'scratch'] as const)),
+      preset: opt(oneOf(PRESET_NAMES)),
+      steps: range(1, 10_000_000, true),
+    }),
     result: returns<{ params: number; secondsPerStep: number; totalSec: number }>(),
   },
   'train.history': { params: params({ model: Name }), result: returns<MetricPoint[]>() },
   'train.status': { params: params({}), result: returns<TrainStatus>() },
-  'learn.now': { params: params({ seconds: opt(range(LIMITS.learnSeconds.min, LIMITS.learnSeconds.max)) }), result: returns<LearnNowResult>() },
+  'learn.now': {
+    params: params({ seconds: opt(range(LIMITS.learnSeconds.min, LIMITS.learnSeconds.max)) }),
+    result: returns<LearnNowResult>(),
+  },
 
   'drafts.list': { params: params({}), result: returns<Omit<DraftRow, 'text'>[]>() },
   'drafts.get': { params: params({ id: Id }), result: returns<DraftRow>() },
-  'drafts.save': { params: params({ id: opt(Id), title: text(500), text: text(50_000_000) }), result: returns<{ id: number }>() },
+  'drafts.save': {
+    params: params({ id: opt(Id), title: text(500), text: text(50_000_000) }),
+    result: returns<{ id: number }>(),
+  },
   'drafts.delete': { params: params({ id: Id }), result: returns<boolean>() },
   'drafts.addToCorpus': { params: params({ id: Id, corpus: Name }), result: returns<ImportResult>() },
 
   suggest: {
-    params: params({ text: text(50_000_000), docKey: opt(text(200)), alternatives: opt(range(LIMITS.alternatives.min, LIMITS.alternatives.max, true)) }),
+    params: params({
+      text: text(50_000_000),
+      docKey: opt(text(200)),
+      alternatives: opt(range(LIMITS.alternatives.min, LIMITS.alternatives.max, true)),
+    }),
     result: returns<CoreSuggestResult>(),
   },
 
@@ -227,7 +250,8 @@ export type CoreParsed<M extends CoreMethod> = v.InferOutput<CoreApiSpec[M]['par
 export type CoreResult<M extends CoreMethod> = CoreApiSpec[M]['result'];
 
 /** Parameters may be left out for methods that take none (or only optional ones). */
-export type CoreArgs<M extends CoreMethod> = object extends CoreParams<M> ? [params?: CoreParams<M>] : [params: CoreParams<M>];
+export type CoreArgs<M extends CoreMethod> =
+  object extends CoreParams<M> ? [params?: CoreParams<M>] : [params: CoreParams<M>];
 
 /** A caller's side of the contract (the renderer's `api`): a method, its parameters, its result. */
 export interface CoreCaller {
@@ -255,7 +279,10 @@ export function appMessage(e: WireError): string {
 
 /** "files[0].name" from a valibot issue path. */
 function where(issue: v.BaseIssue<unknown>): string {
-  return (issue.path ?? []).reduce((s, p) => (typeof p.key === 'number' ? `${s}[${p.key}]` : s ? `${s}.${String(p.key)}` : String(p.key)), '');
+  return (issue.path ?? []).reduce(
+    (s, p) => (typeof p.key === 'number' ? `${s}[${p.key}]` : s ? `${s}.${String(p.key)}` : String(p.key)),
+    '',
+  );
 }
 
 export function isCoreMethod(method: unknown): method is CoreMethod {
@@ -272,7 +299,8 @@ export function parseParams<M extends CoreMethod>(method: M, input: unknown): Co
   const value = input ?? {};
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`${method}: expected an object`);
   const schema = CoreApi[method].params as v.GenericSchema & { entries: v.ObjectEntries };
-  for (const k of Object.keys(value)) if (!Object.hasOwn(schema.entries, k)) throw invalid(`${method}: unknown field "${k}"`);
+  for (const k of Object.keys(value))
+    if (!Object.hasOwn(schema.entries, k)) throw invalid(`${method}: unknown field "${k}"`);
   const r = v.safeParse(schema, value);
   if (!r.success) {
     const issue = r.issues[0];

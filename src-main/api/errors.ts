@@ -35,12 +35,18 @@ export function notFound(message: string): NibError {
 
 /** A model that does not exist, with where each front end lists the ones that do. */
 export function noModel(name: string, purpose = ''): NibError {
-  return new NibError('not-found', `no model named "${name}"${purpose}`, { cli: 'nib models lists them', app: 'the Models view lists them' });
+  return new NibError('not-found', `no model named "${name}"${purpose}`, {
+    cli: 'nib models lists them',
+    app: 'the Models view lists them',
+  });
 }
 
 /** A corpus that does not exist, with where each front end lists the ones that do. */
 export function noCorpus(name: string): NibError {
-  return new NibError('not-found', `no corpus named "${name}"`, { cli: 'nib corpora lists them', app: 'the Library lists them' });
+  return new NibError('not-found', `no corpus named "${name}"`, {
+    cli: 'nib corpora lists them',
+    app: 'the Library lists them',
+  });
 }
 
 /** A serialisable form for crossing a process or socket boundary. */
@@ -53,11 +59,13 @@ export interface WireError {
 }
 
 export function toWire(e: unknown): WireError {
-  if (e instanceof NibError) return { code: e.code, message: e.message, problem: e.problem, ...(e.hint && { hint: e.hint }) };
+  if (e instanceof NibError)
+    return { code: e.code, message: e.message, problem: e.problem, ...(e.hint && { hint: e.hint }) };
   // The store's own user-facing errors (store/ does not depend on this module).
   if (e instanceof Error && e.name === 'DataFolderError') return { code: 'data', message: e.message };
   // Two processes racing to create the same name: the database's UNIQUE constraint decides.
-  if ((e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE') return { code: 'conflict', message: 'that name was just taken by another process: choose another name' };
+  if ((e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE')
+    return { code: 'conflict', message: 'that name was just taken by another process: choose another name' };
   const err = e as Error;
   return { code: 'internal', message: err?.stack ?? String(e) };
 }

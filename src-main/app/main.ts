@@ -14,7 +14,9 @@ import { APP_CSP, APP_ORIGIN, mainWindowOptions } from './window-options.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RENDERER = path.resolve(here, '..', 'renderer');
 
-protocol.registerSchemesAsPrivileged([{ scheme: 'nib', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'nib', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 
 /** The ML host as an Electron utility process: a crash there is reported, never fatal here. */
 const utilityLauncher: ChildLauncher = (modulePath, env) => {
@@ -60,7 +62,8 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler(() => false);
 
   ipcMain.handle('nib:call', async (e, method: unknown, params: unknown) => {
-    if (!fromOurPage(e)) return { ok: false, error: { code: 'invalid', message: 'request from an unknown frame' } } satisfies Reply;
+    if (!fromOurPage(e))
+      return { ok: false, error: { code: 'invalid', message: 'request from an unknown frame' } } satisfies Reply;
     return answer(core, method, params);
   });
 

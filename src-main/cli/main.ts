@@ -76,10 +76,12 @@ function trainParams(c: Ctx): TrainParams {
   if (!model) throw invalid('nib train needs --model NAME (a new model) or --resume NAME (continue one)');
   if (resume && c.str('model') && c.str('model') !== resume) throw invalid('give either --model or --resume, not both');
   const preset = c.str('preset');
-  if (preset !== undefined && !(preset in PRESETS)) throw invalid(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got "${preset}"`);
+  if (preset !== undefined && !(preset in PRESETS))
+    throw invalid(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got "${preset}"`);
   if (resume) {
     for (const k of ['corpus', 'from', 'preset', 'layers', 'units', 'embedding', 'seq-len', 'batch', 'val-fraction']) {
-      if (c.values[k] !== undefined) throw invalid(`--${k} cannot change on --resume: a model keeps its corpus, architecture and data split`);
+      if (c.values[k] !== undefined)
+        throw invalid(`--${k} cannot change on --resume: a model keeps its corpus, architecture and data split`);
     }
   } else if (!c.str('corpus')) throw invalid('nib train needs --corpus NAME (nib corpora lists them)');
   const config: Partial<TrainConfig> = {};
@@ -100,7 +102,10 @@ function trainParams(c: Ctx): TrainParams {
   // Size options mean a new architecture, so they imply --from scratch; otherwise the base is fine-tuned.
   const sized = ['preset', 'layers', 'units', 'embedding'].some((k) => c.values[k] !== undefined);
   const from = c.str('from') ?? (sized ? 'scratch' : 'base');
-  if (sized && from !== 'scratch') throw invalid(`--preset, --layers, --units and --embedding need --from scratch: a model fine-tuned from "${from}" keeps its architecture`);
+  if (sized && from !== 'scratch')
+    throw invalid(
+      `--preset, --layers, --units and --embedding need --from scratch: a model fine-tuned from "${from}" keeps its architecture`,
+    );
   return {
     model: checkName('model', model),
     corpus: c.str('corpus'),
@@ -132,22 +137,36 @@ const COMMANDS: Record<string, Command> = {
     options: { corpus: { type: 'string' }, 'max-size': { type: 'string' }, 'max-memory': { type: 'string' } },
     async run(c) {
       if (!c.str('corpus')) throw invalid('nib import needs --corpus NAME (the corpus is created if new)');
-      const r = importPaths(c.db(), { paths: c.positionals, corpus: c.str('corpus')!, maxSize: parseSize('max-size', c.str('max-size')) }, (o) => {
-        if (c.out.json) return;
-        if (o.status === 'imported') c.out.err(`  imported  ${visible(o.path)} (${o.chars} chars)`);
-        else c.out.err(`  skipped   ${visible(o.path)}: ${visible(o.reason ?? '')}`);
-      });
+      const r = importPaths(
+        c.db(),
+        { paths: c.positionals, corpus: c.str('corpus')!, maxSize: parseSize('max-size', c.str('max-size')) },
+        (o) => {
+          if (c.out.json) return;
+          if (o.status === 'imported') c.out.err(`  imported  ${visible(o.path)} (${o.chars} chars)`);
+          else c.out.err(`  skipped   ${visible(o.path)}: ${visible(o.reason ?? '')}`);
+        },
+      );
       const skipped = Object.entries(r.skipped);
       const skippedText = skipped.length ? skipped.map(([k, n]) => `${n} ${k}`).join(', ') : 'none';
       // The n-gram's build is capped to the memory allowed (half of this computer's, or --max-memory).
-      const ngram = r.imported > 0 ? refreshNgram(c.db(), r.corpus, parseSize('max-memory', c.str('max-memory')) ?? undefined) : null;
+      const ngram =
+        r.imported > 0
+          ? refreshNgram(c.db(), r.corpus, parseSize('max-memory', c.str('max-memory')) ?? undefined)
+          : null;
       if (!c.out.json && r.unknown.chars > 0) {
         const top = r.unknown.top.map(([ch, n]) => `${JSON.stringify(ch)} ×${n.toLocaleString('en-US')}`).join(', ');
-        c.out.err(`${(100 * r.unknown.share).toFixed(2)}% of the corpus's characters are outside Nib's vocabulary and are read as unknown (never suggested): ${top}`);
+        c.out.err(
+          `${(100 * r.unknown.share).toFixed(2)}% of the corpus's characters are outside Nib's vocabulary and are read as unknown (never suggested): ${top}`,
+        );
       }
       if (ngram && !c.out.json) {
-        c.out.err(`n-gram model: order ${ngram.order}, ${ngram.bitsPerChar.toFixed(3)} bits/char on held-out text, built in ${ngram.seconds.toFixed(1)} s (nib suggest --corpus ${r.corpus} uses it)`);
-        if (ngram.limited) c.out.err(`  orders above ${ngram.limited.maxOrder} were not tried, to stay within ${formatBytes(ngram.limited.limitBytes)} of memory (raise it with --max-memory)`);
+        c.out.err(
+          `n-gram model: order ${ngram.order}, ${ngram.bitsPerChar.toFixed(3)} bits/char on held-out text, built in ${ngram.seconds.toFixed(1)} s (nib suggest --corpus ${r.corpus} uses it)`,
+        );
+        if (ngram.limited)
+          c.out.err(
+            `  orders above ${ngram.limited.maxOrder} were not tried, to stay within ${formatBytes(ngram.limited.limitBytes)} of memory (raise it with --max-memory)`,
+          );
       }
       c.out.result(
         { ...r, ngram },
@@ -162,7 +181,15 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async run(c) {
       const rows = corpora(c.db());
-      c.out.result(rows, rows.length ? table(['corpus', 'documents', 'characters', 'size'], rows.map((r) => [r.name, r.documents, r.chars.toLocaleString('en-US'), formatBytes(r.size_bytes)])) : 'No corpora yet: nib import PATH --corpus NAME');
+      c.out.result(
+        rows,
+        rows.length
+          ? table(
+              ['corpus', 'documents', 'characters', 'size'],
+              rows.map((r) => [r.name, r.documents, r.chars.toLocaleString('en-US'), formatBytes(r.size_bytes)]),
+            )
+          : 'No corpora yet: nib import PATH --corpus NAME',
+      );
     },
   },
   docs: {
@@ -172,7 +199,22 @@ const COMMANDS: Record<string, Command> = {
     async run(c) {
       if (!c.str('corpus')) throw invalid('nib docs needs --corpus NAME');
       const rows = documents(c.db(), c.str('corpus')!);
-      c.out.result(rows, rows.length ? table(['id', 'name', 'format', 'characters', 'size', 'source'], rows.map((r) => [r.id, r.name, r.format, r.chars.toLocaleString('en-US'), formatBytes(r.size_bytes), r.source_path ?? ''])) : 'This corpus has no documents.');
+      c.out.result(
+        rows,
+        rows.length
+          ? table(
+              ['id', 'name', 'format', 'characters', 'size', 'source'],
+              rows.map((r) => [
+                r.id,
+                r.name,
+                r.format,
+                r.chars.toLocaleString('en-US'),
+                formatBytes(r.size_bytes),
+                r.source_path ?? '',
+              ]),
+            )
+          : 'This corpus has no documents.',
+      );
     },
   },
   'rm-corpus': {
@@ -230,7 +272,9 @@ const COMMANDS: Record<string, Command> = {
           );
           if (r.suggestSource && !c.out.json) {
             const m = r.suggestSource.measured.map((x) => `${x.source} ${(100 * x.ksr).toFixed(1)}% KSR`).join(', ');
-            c.out.err(`Suggestions will come from: ${sourceLabel(r.suggestSource.source, r.suggestSource.lambda)} (${m}; ${r.suggestSource.chars.toLocaleString('en-US')} held-out characters).`);
+            c.out.err(
+              `Suggestions will come from: ${sourceLabel(r.suggestSource.source, r.suggestSource.lambda)} (${m}; ${r.suggestSource.chars.toLocaleString('en-US')} held-out characters).`,
+            );
           }
           return r.reason === 'cancelled' ? 130 : 0;
         } finally {
@@ -244,7 +288,15 @@ const COMMANDS: Record<string, Command> = {
   generate: {
     summary: 'continue a prompt with a model',
     usage: 'nib generate --model NAME --prompt TEXT [--length 200 --temperature 0.8 --top-k 0 --top-p 1 --seed 1]',
-    options: { model: { type: 'string' }, prompt: { type: 'string' }, length: { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      length: { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      seed: { type: 'string' },
+    },
     async run(c) {
       const model = checkName('model', c.str('model'));
       const params = {
@@ -257,13 +309,15 @@ const COMMANDS: Record<string, Command> = {
         seed: parseNumber('seed', c.str('seed'), { int: true, min: 0, max: 2 ** 32 - 1 }) ?? 1,
       };
       const r = await withHost(c, (h) => h.request('generate', params));
-      if (r.skippedPromptChars && !c.out.json) c.out.err(`note: ${r.skippedPromptChars} prompt characters are not in the model's vocabulary and were skipped`);
+      if (r.skippedPromptChars && !c.out.json)
+        c.out.err(`note: ${r.skippedPromptChars} prompt characters are not in the model's vocabulary and were skipped`);
       c.out.result(r, params.prompt + r.text);
     },
   },
   suggest: {
     summary: 'the suggestion the editor would show after TEXT',
-    usage: 'nib suggest --text TEXT [--model NAME | --corpus NAME] [--threshold BAR --creativity 0.5 --max-words 4 --max-chars 48]',
+    usage:
+      'nib suggest --text TEXT [--model NAME | --corpus NAME] [--threshold BAR --creativity 0.5 --max-words 4 --max-chars 48]',
     options: {
       model: { type: 'string' },
       corpus: { type: 'string' },
@@ -274,11 +328,20 @@ const COMMANDS: Record<string, Command> = {
       'max-chars': { type: 'string' },
     },
     async run(c) {
-      if (c.str('model') && c.str('corpus')) throw invalid('give either --model NAME (an LSTM) or --corpus NAME (its n-gram model), not both');
+      if (c.str('model') && c.str('corpus'))
+        throw invalid('give either --model NAME (an LSTM) or --corpus NAME (its n-gram model), not both');
       const corpus = c.str('corpus') ? checkName('corpus', c.str('corpus')) : undefined;
       // Without either, the model the app would use: the one chosen in Settings, else the newest personal model, else the base.
-      const model = c.str('model') ? checkName('model', c.str('model')) : corpus ? undefined : defaultSuggestModel(c.db(), (getSettings(c.db()).activeModel as string | undefined) ?? null);
-      if (!model && !corpus) throw new NibError('data', 'no model to suggest with: train one (nib train --corpus NAME --model NAME) or pass --corpus NAME for its n-gram');
+      const model = c.str('model')
+        ? checkName('model', c.str('model'))
+        : corpus
+          ? undefined
+          : defaultSuggestModel(c.db(), (getSettings(c.db()).activeModel as string | undefined) ?? null);
+      if (!model && !corpus)
+        throw new NibError(
+          'data',
+          'no model to suggest with: train one (nib train --corpus NAME --model NAME) or pass --corpus NAME for its n-gram',
+        );
       if (c.str('text') === undefined) throw invalid('nib suggest needs --text TEXT (the text before the cursor)');
       const params = {
         model: model ?? undefined,
@@ -296,8 +359,17 @@ const COMMANDS: Record<string, Command> = {
   },
   eval: {
     summary: 'cross-entropy and keystroke savings on held-out text, next to an n-gram baseline',
-    usage: 'nib eval --model NAME (--corpus NAME | --file PATH) [--max-chars 100000 --threshold BAR --max-words 4 --max-chars-suggestion 48]',
-    options: { model: { type: 'string' }, corpus: { type: 'string' }, file: { type: 'string' }, 'max-chars': { type: 'string' }, threshold: { type: 'string' }, 'max-words': { type: 'string' }, 'max-chars-suggestion': { type: 'string' } },
+    usage:
+      'nib eval --model NAME (--corpus NAME | --file PATH) [--max-chars 100000 --threshold BAR --max-words 4 --max-chars-suggestion 48]',
+    options: {
+      model: { type: 'string' },
+      corpus: { type: 'string' },
+      file: { type: 'string' },
+      'max-chars': { type: 'string' },
+      threshold: { type: 'string' },
+      'max-words': { type: 'string' },
+      'max-chars-suggestion': { type: 'string' },
+    },
     async run(c) {
       const params: EvalParams = {
         model: checkName('model', c.str('model')),
@@ -305,12 +377,22 @@ const COMMANDS: Record<string, Command> = {
         file: c.str('file'),
         maxChars: parseNumber('max-chars', c.str('max-chars'), { int: true, min: 1000 }),
         suggest: {
-          ...(c.str('threshold') !== undefined && { threshold: parseNumber('threshold', c.str('threshold'), LIMITS.confidenceBar) }),
-          ...(c.str('max-words') !== undefined && { maxWords: parseNumber('max-words', c.str('max-words'), { int: true, ...LIMITS.maxWords }) }),
-          ...(c.str('max-chars-suggestion') !== undefined && { maxChars: parseNumber('max-chars-suggestion', c.str('max-chars-suggestion'), { int: true, ...LIMITS.maxChars }) }),
+          ...(c.str('threshold') !== undefined && {
+            threshold: parseNumber('threshold', c.str('threshold'), LIMITS.confidenceBar),
+          }),
+          ...(c.str('max-words') !== undefined && {
+            maxWords: parseNumber('max-words', c.str('max-words'), { int: true, ...LIMITS.maxWords }),
+          }),
+          ...(c.str('max-chars-suggestion') !== undefined && {
+            maxChars: parseNumber('max-chars-suggestion', c.str('max-chars-suggestion'), {
+              int: true,
+              ...LIMITS.maxChars,
+            }),
+          }),
         },
       };
-      if (!!params.corpus === !!params.file) throw invalid('nib eval needs exactly one of --corpus NAME or --file PATH');
+      if (!!params.corpus === !!params.file)
+        throw invalid('nib eval needs exactly one of --corpus NAME or --file PATH');
       const r = await withHost(c, (h) => h.request('eval', params));
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       c.out.result(
@@ -318,8 +400,30 @@ const COMMANDS: Record<string, Command> = {
         [
           `Held-out text: ${r.source}; ${r.sampling}. Suggestions: up to ${r.suggest.maxWords} words / ${r.suggest.maxChars} chars, each source at ${c.str('threshold') !== undefined ? 'the given' : 'its measured'} confidence bar ("bar"). ${formatDuration(r.seconds)}.`,
           table(
-            ['model', 'nats/char', 'bits/char', 'bar', 'KSR', 'shown/100 chars', 'precision', 'chars/accept', 'latency p50', 'p95'],
-            r.rows.map((x) => [x.name, x.natsPerChar.toFixed(4), x.bitsPerChar.toFixed(3), String(x.threshold), pct(x.ksr), x.shownPer100.toFixed(1), pct(x.precision), x.meanAcceptedChars.toFixed(1), `${x.latencyP50.toFixed(2)} ms`, `${x.latencyP95.toFixed(2)} ms`]),
+            [
+              'model',
+              'nats/char',
+              'bits/char',
+              'bar',
+              'KSR',
+              'shown/100 chars',
+              'precision',
+              'chars/accept',
+              'latency p50',
+              'p95',
+            ],
+            r.rows.map((x) => [
+              x.name,
+              x.natsPerChar.toFixed(4),
+              x.bitsPerChar.toFixed(3),
+              String(x.threshold),
+              pct(x.ksr),
+              x.shownPer100.toFixed(1),
+              pct(x.precision),
+              x.meanAcceptedChars.toFixed(1),
+              `${x.latencyP50.toFixed(2)} ms`,
+              `${x.latencyP95.toFixed(2)} ms`,
+            ]),
           ),
         ].join('\n'),
       );
@@ -335,7 +439,19 @@ const COMMANDS: Record<string, Command> = {
         rows,
         rows.length
           ? table(
-              ['model', 'status', 'corpus', 'from', 'architecture', 'params', 'steps', 'best val (nats)', 'bits/char', 'trained', 'suggests with'],
+              [
+                'model',
+                'status',
+                'corpus',
+                'from',
+                'architecture',
+                'params',
+                'steps',
+                'best val (nats)',
+                'bits/char',
+                'trained',
+                'suggests with',
+              ],
               rows.map((m) => [
                 m.name,
                 m.status,
@@ -372,7 +488,11 @@ const COMMANDS: Record<string, Command> = {
       const info = await withHost(c, (h) => h.request('info', {}));
       const b = info.backend;
       const require = createRequire(import.meta.url);
-      const versions: Record<string, string> = { nib: (require('../../package.json') as { version: string }).version, node: process.versions.node, ...b.versions };
+      const versions: Record<string, string> = {
+        nib: (require('../../package.json') as { version: string }).version,
+        node: process.versions.node,
+        ...b.versions,
+      };
       try {
         versions['better-sqlite3'] = (require('better-sqlite3/package.json') as { version: string }).version;
       } catch {
@@ -382,7 +502,9 @@ const COMMANDS: Record<string, Command> = {
         `Backend: ${b.label}${b.forcedBy ? ` (forced by ${b.forcedBy})` : ''}`,
         ...Object.entries(b.status).map(([k, v]) => `  ${k.padEnd(6)} ${v}`),
         `Data folder: ${c.dataDir}`,
-        `Versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+        `Versions: ${Object.entries(versions)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
       ];
       c.out.result({ backend: b, dataDir: c.dataDir, versions }, lines.join('\n'));
     },
@@ -406,7 +528,8 @@ const COMMANDS: Record<string, Command> = {
     async run(c) {
       const port = parseNumber('port', c.str('port'), { int: true, min: 0, max: 65535 }) ?? 0;
       const staticDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'renderer');
-      if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new NibError('data', 'the renderer is not built: run npm run build first');
+      if (!fs.existsSync(path.join(staticDir, 'index.html')))
+        throw new NibError('data', 'the renderer is not built: run npm run build first');
       const core = new Core(c.dataDir);
       let server;
       try {
@@ -434,7 +557,10 @@ const COMMANDS: Record<string, Command> = {
       if (!dir) throw invalid('nib import-model needs DIR');
       if (!c.str('name')) throw invalid('nib import-model needs --name NAME for the new model');
       const m = await withHost(c, (h) => h.request('models.import', { name: c.str('name')!, dir: path.resolve(dir) }));
-      c.out.result(m, `Imported model "${m.name}": ${m.embedding}→${m.units.join('→')}→${m.vocab}, ${m.params.toLocaleString('en-US')} parameters.`);
+      c.out.result(
+        m,
+        `Imported model "${m.name}": ${m.embedding}→${m.units.join('→')}→${m.vocab}, ${m.params.toLocaleString('en-US')} parameters.`,
+      );
     },
   },
 };
@@ -456,7 +582,8 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
     return;
   }
   const frac = e.maxSteps > 0 ? e.step / e.maxSteps : null;
-  const val = e.valLoss === null ? 'val --' : `val ${e.valLoss.toFixed(3)} nats (${(e.valLoss / Math.LN2).toFixed(2)} bits/char)`;
+  const val =
+    e.valLoss === null ? 'val --' : `val ${e.valLoss.toFixed(3)} nats (${(e.valLoss / Math.LN2).toFixed(2)} bits/char)`;
   const line = `${frac !== null ? bar(frac) + ' ' : ''}step ${e.step}${e.maxSteps ? '/' + e.maxSteps : ''} ep ${e.epoch.toFixed(2)} | loss ${e.trainLoss.toFixed(3)} | ${val} | ${Math.round(e.charsPerSec).toLocaleString('en-US')} chars/s | ETA ${formatDuration(e.etaSec)}`;
   if (e.type === 'eval') {
     out.status('');
@@ -465,7 +592,11 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
 }
 
 function sourceLabel(source: string, lambda: number): string {
-  return source === 'mix' ? `the model mixed with the corpus n-gram (λ ${lambda})` : source === 'ngram' ? 'the corpus n-gram' : 'the model';
+  return source === 'mix'
+    ? `the model mixed with the corpus n-gram (λ ${lambda})`
+    : source === 'ngram'
+      ? 'the corpus n-gram'
+      : 'the model';
 }
 
 function help(): string {
@@ -477,8 +608,14 @@ function help(): string {
     '',
     ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
     '',
-    'Every command takes --data-dir DIR (default: the desktop app\'s folder; NIB_DATA_DIR overrides) and --json.',
-    'Presets: ' + Object.entries(PRESETS).map(([k, p]) => `${k} (${p.layers}×${p.units}, embedding ${p.embedding}, ~${paramCount({ vocab: Array(65).fill(''), embedding: p.embedding, units: Array(p.layers).fill(p.units) }).toLocaleString('en-US')} params for 65 symbols)`).join(', '),
+    "Every command takes --data-dir DIR (default: the desktop app's folder; NIB_DATA_DIR overrides) and --json.",
+    'Presets: ' +
+      Object.entries(PRESETS)
+        .map(
+          ([k, p]) =>
+            `${k} (${p.layers}×${p.units}, embedding ${p.embedding}, ~${paramCount({ vocab: Array(65).fill(''), embedding: p.embedding, units: Array(p.layers).fill(p.units) }).toLocaleString('en-US')} params for 65 symbols)`,
+        )
+        .join(', '),
   ].join('\n');
 }
 
@@ -488,7 +625,13 @@ function joinNegativeValues(args: string[], options: Options): string[] {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const next = args[i + 1];
-    if (a.startsWith('--') && !a.includes('=') && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+    if (
+      a.startsWith('--') &&
+      !a.includes('=') &&
+      options[a.slice(2)]?.type === 'string' &&
+      next !== undefined &&
+      /^-\d|^-\.\d/.test(next)
+    ) {
       out.push(`${a}=${next}`);
       i++;
     } else out.push(a);
@@ -496,7 +639,15 @@ function joinNegativeValues(args: string[], options: Options): string[] {
   return out;
 }
 
-const EXIT: Record<string, number> = { invalid: 2, 'not-found': 3, conflict: 4, data: 4, cancelled: 130, backend: 5, internal: 1 };
+const EXIT: Record<string, number> = {
+  invalid: 2,
+  'not-found': 3,
+  conflict: 4,
+  data: 4,
+  cancelled: 130,
+  backend: 5,
+  internal: 1,
+};
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -517,7 +668,9 @@ export async function main(argv: string[]): Promise<number> {
       const options = { ...COMMON, ...cmd.options };
       parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true });
     } catch (e) {
-      throw invalid(`${(e as Error).message.replace(/\. To specify a positional.*$/s, '')} (nib ${name} --help lists its options)`);
+      throw invalid(
+        `${(e as Error).message.replace(/\. To specify a positional.*$/s, '')} (nib ${name} --help lists its options)`,
+      );
     }
     const values = parsed.values as Record<string, string | boolean | undefined>;
     if (values.help) {
@@ -556,7 +709,9 @@ export async function main(argv: string[]): Promise<number> {
       else out.err(`nib ${name}: ${err.message}`);
       return EXIT.data;
     }
-    out.err(`nib ${name}: unexpected error: ${err.message}${process.env.NIB_DEBUG ? '\n' + err.stack : ' (set NIB_DEBUG=1 for details)'}`);
+    out.err(
+      `nib ${name}: unexpected error: ${err.message}${process.env.NIB_DEBUG ? '\n' + err.stack : ' (set NIB_DEBUG=1 for details)'}`,
+    );
     return 1;
   } finally {
     (db as Db | null)?.close();

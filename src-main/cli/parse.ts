@@ -40,20 +40,37 @@ export function parseDuration(option: string, raw: string | undefined): number |
     return Number(text);
   }
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)\s*(ms|sec|s|min|m|hr|h|d)/g)];
-  if (!parts.length || parts.map((p) => p[0]).join('').replace(/\s/g, '') !== text.replace(/\s/g, '')) throw fail();
+  if (
+    !parts.length ||
+    parts
+      .map((p) => p[0])
+      .join('')
+      .replace(/\s/g, '') !== text.replace(/\s/g, '')
+  )
+    throw fail();
   const sec = parts.reduce((s, p) => s + Number(p[1]) * DURATION_UNITS[p[2]], 0);
   if (!(sec > 0)) throw fail();
   return sec;
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+};
 
 /** "50MB", "512k", "1000" → bytes. */
 export function parseSize(option: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw);
   const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined || Number(m[1]) <= 0) throw invalid(`--${option} must be a size such as 50MB, 512KB or 1000000, got "${raw}"`);
+  if (!m || unit === undefined || Number(m[1]) <= 0)
+    throw invalid(`--${option} must be a size such as 50MB, 512KB or 1000000, got "${raw}"`);
   return Math.floor(Number(m[1]) * unit);
 }
 

@@ -3,7 +3,17 @@ import { NibError, noModel, notFound, toWire, type WireError } from '../api/erro
 import { checkName, corpora, documents, importBuffers, removeCorpus, removeDocument } from '../services/library.ts';
 import { defaultSuggestModel, models, removeModel } from '../services/models.ts';
 import { installBaseModel } from '../services/base-model.ts';
-import { BACKENDS, DEFAULT_SETTINGS, EDITOR_FONTS, isCoreMethod, LIMITS, parseParams, PRESETS, type CoreHandlers, type Settings } from '../api/core-api.ts';
+import {
+  BACKENDS,
+  DEFAULT_SETTINGS,
+  EDITOR_FONTS,
+  isCoreMethod,
+  LIMITS,
+  parseParams,
+  PRESETS,
+  type CoreHandlers,
+  type Settings,
+} from '../api/core-api.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { deleteDraft, getDraft, listDrafts, saveDraft } from '../store/drafts.ts';
 import { getModel, renameModel, setModelStatus } from '../store/models.ts';
@@ -34,7 +44,13 @@ export class Core {
   private readonly listeners = new Set<(e: CoreEvent) => void>();
   private trainHost: MlHost | null = null;
   private suggestHost: MlHost | null = null;
-  private training: { model: string; callId: number; last: TrainEvent | null; sample: string | null; stop: 'pause' | 'cancel' | null } | null = null;
+  private training: {
+    model: string;
+    callId: number;
+    last: TrainEvent | null;
+    sample: string | null;
+    stop: 'pause' | 'cancel' | null;
+  } | null = null;
   private readonly methods: CoreHandlers;
 
   constructor(
@@ -65,7 +81,8 @@ export class Core {
       },
       'models.delete': (p) => removeModel(this.db, p.name),
       'models.rename': (p) => {
-        if (getModel(this.db, checkName('model', p.to))) throw new NibError('conflict', `a model named "${p.to}" already exists`);
+        if (getModel(this.db, checkName('model', p.to)))
+          throw new NibError('conflict', `a model named "${p.to}" already exists`);
         if (!renameModel(this.db, p.from, p.to)) throw noModel(p.from);
       },
       'models.attempts': (p) => {
@@ -84,7 +101,11 @@ export class Core {
           resume: p.resume ?? false,
           ...(!p.resume && { from: p.from ?? 'base' }),
           ...(p.from === 'scratch' && { preset: p.preset ?? 'small' }),
-          config: { ...(p.maxSteps && { maxSteps: p.maxSteps }), ...(p.maxTimeSec && { maxTimeSec: p.maxTimeSec }), ...(!p.resume && { evalEvery: 100 }) },
+          config: {
+            ...(p.maxSteps && { maxSteps: p.maxSteps }),
+            ...(p.maxTimeSec && { maxTimeSec: p.maxTimeSec }),
+            ...(!p.resume && { evalEvery: 100 }),
+          },
         }),
       // Pause: stop at the next step with a checkpoint, to resume later. Cancel: stop for good; the
       // model keeps its best weights and is not offered for resuming.
@@ -98,7 +119,10 @@ export class Core {
         if (!row) throw noModel(p.model);
         return listRuns(this.db, row.id).flatMap((r) => runMetrics(this.db, r.id));
       },
-      'train.status': () => (this.training ? { running: true, model: this.training.model, last: this.training.last, sample: this.training.sample } : { running: false }),
+      'train.status': () =>
+        this.training
+          ? { running: true, model: this.training.model, last: this.training.last, sample: this.training.sample }
+          : { running: false },
       'learn.now': (p) => this.learn(true, p.seconds ?? undefined),
       'drafts.list': () => listDrafts(this.db),
       'drafts.get': (p) => {
@@ -111,7 +135,9 @@ export class Core {
       'drafts.addToCorpus': async (p) => {
         const d = getDraft(this.db, p.id);
         if (!d) throw notFound(`no draft ${p.id}`);
-        const r = importBuffers(this.db, p.corpus, [{ name: `${d.title || 'Draft'}.txt`, data: Buffer.from(d.text, 'utf8') }]);
+        const r = importBuffers(this.db, p.corpus, [
+          { name: `${d.title || 'Draft'}.txt`, data: Buffer.from(d.text, 'utf8') },
+        ]);
         if (r.imported) await this.offload('ngram.refresh', { corpus: r.corpus });
         return r;
       },
@@ -149,7 +175,11 @@ export class Core {
   settings(): Settings {
     // Only the settings this version knows (an older one stored a fixed confidence threshold, now measured per model).
     const stored = getSettings(this.db);
-    const known = Object.fromEntries(Object.keys(DEFAULT_SETTINGS).filter((k) => Object.hasOwn(stored, k)).map((k) => [k, stored[k]]));
+    const known = Object.fromEntries(
+      Object.keys(DEFAULT_SETTINGS)
+        .filter((k) => Object.hasOwn(stored, k))
+        .map((k) => [k, stored[k]]),
+    );
     return { ...DEFAULT_SETTINGS, ...(known as Partial<Settings>) };
   }
 
@@ -158,7 +188,12 @@ export class Core {
     if (existing) return existing;
     const backend = this.settings().backend;
     // Training (and learning from drafts) yields the CPU to suggestions: see MlHost's `nice`.
-    const h = new MlHost({ dataDir: this.dataDir, backend: backend === 'auto' ? undefined : backend, launcher: this.launcher, nice: which === 'train' ? 10 : 0 });
+    const h = new MlHost({
+      dataDir: this.dataDir,
+      backend: backend === 'auto' ? undefined : backend,
+      launcher: this.launcher,
+      nice: which === 'train' ? 10 : 0,
+    });
     h.onExit((why) => {
       if (which === 'train') this.trainHost = null;
       else this.suggestHost = null;
@@ -180,7 +215,13 @@ export class Core {
   private async info() {
     const h = this.host('suggest');
     const backend = await h.ready;
-    return { dataDir: this.dataDir, backend, settings: this.settings(), mlHostPid: h.pid, forms: { presets: PRESETS, backends: BACKENDS, limits: LIMITS, editorFonts: EDITOR_FONTS } };
+    return {
+      dataDir: this.dataDir,
+      backend,
+      settings: this.settings(),
+      mlHostPid: h.pid,
+      forms: { presets: PRESETS, backends: BACKENDS, limits: LIMITS, editorFonts: EDITOR_FONTS },
+    };
   }
 
   private lastTyping = Date.now();
@@ -195,18 +236,23 @@ export class Core {
    */
   private async learn(now = false, seconds = 60): Promise<LearnResult | { skipped: string }> {
     const s = this.settings();
-    if (!now && (!s.learnFromDrafts || Date.now() - this.lastTyping < s.learnIdleSec * 1000)) return { skipped: 'not idle, or learning is off' };
+    if (!now && (!s.learnFromDrafts || Date.now() - this.lastTyping < s.learnIdleSec * 1000))
+      return { skipped: 'not idle, or learning is off' };
     if (this.training || this.learning) return { skipped: 'a training run is going' };
     const model = defaultSuggestModel(this.db, s.activeModel);
     if (!model) return { skipped: 'no model' };
     const sync = syncDraftsCorpus(this.db);
-    if (!now && getSettings(this.db).learnedDigest === sync.digest) return { skipped: 'no new writing since the last attempt' };
+    if (!now && getSettings(this.db).learnedDigest === sync.digest)
+      return { skipped: 'no new writing since the last attempt' };
     this.learning = true;
     try {
       const h = this.host('train');
       await h.ready;
       const r = await h.request('learn', { model, maxTimeSec: seconds });
-      setSettings(this.db, { learnedDigest: sync.digest, ...(r.model !== model && r.adopted ? { activeModel: r.model } : {}) });
+      setSettings(this.db, {
+        learnedDigest: sync.digest,
+        ...(r.model !== model && r.adopted ? { activeModel: r.model } : {}),
+      });
       this.emit({ type: 'learned', result: r });
       return r;
     } finally {
@@ -214,12 +260,24 @@ export class Core {
     }
   }
 
-  private async suggest(text: string, docKey?: string, alternatives?: number): Promise<SuggestResult & { model: string }> {
+  private async suggest(
+    text: string,
+    docKey?: string,
+    alternatives?: number,
+  ): Promise<SuggestResult & { model: string }> {
     this.lastTyping = Date.now();
     const s = this.settings();
     const h = this.host('suggest');
     await h.ready;
-    const opts = { text, docKey, threshold: s.confidenceBar ?? undefined, maxWords: s.maxWords, maxChars: s.maxChars, creativity: s.creativity, alternatives };
+    const opts = {
+      text,
+      docKey,
+      threshold: s.confidenceBar ?? undefined,
+      maxWords: s.maxWords,
+      maxChars: s.maxChars,
+      creativity: s.creativity,
+      alternatives,
+    };
     // On the keystroke path: plain row lookups, not the model summaries (which also sweep runs).
     const active = defaultSuggestModel(this.db, s.activeModel);
     if (active) return { ...(await h.request('suggest', { ...opts, model: active })), model: active };
@@ -230,7 +288,8 @@ export class Core {
   }
 
   private async startTraining(p: TrainParams): Promise<{ started: true }> {
-    if (this.training) throw new NibError('conflict', `model "${this.training.model}" is training: wait for it or cancel it first`);
+    if (this.training)
+      throw new NibError('conflict', `model "${this.training.model}" is training: wait for it or cancel it first`);
     const h = this.host('train');
     await h.ready;
     const call = h.call('train', p, (e) => {

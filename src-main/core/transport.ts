@@ -7,8 +7,14 @@ import { toWire } from '../api/errors.ts';
  * the same for Electron IPC and web mode's WebSocket. A bug's detail (its stack) goes to the log,
  * never into the page.
  */
-export async function answer(core: Core, method: unknown, params: unknown, log: (line: string) => void = console.error): Promise<Reply> {
-  if (typeof method !== 'string') return { ok: false, error: { code: 'invalid', message: 'a request needs a method (text)' } };
+export async function answer(
+  core: Core,
+  method: unknown,
+  params: unknown,
+  log: (line: string) => void = console.error,
+): Promise<Reply> {
+  if (typeof method !== 'string')
+    return { ok: false, error: { code: 'invalid', message: 'a request needs a method (text)' } };
   try {
     return { ok: true, result: (await core.call(method, params)) ?? null };
   } catch (e) {

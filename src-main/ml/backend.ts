@@ -80,8 +80,18 @@ export async function initBackend(prefer: string | undefined = process.env.NIB_B
     const v = packageVersion(p);
     if (v) versions[p] = v;
   }
-  const label = chosen === 'kernel' ? `${BACKEND_LABELS.kernel.slice(0, -1)}, ${loadNativeKernel().why.replace(/^loaded \((.*)\)$/, '$1')})` : BACKEND_LABELS[chosen];
-  current = { name: chosen, label, tfBackend: tf.getBackend(), status, versions, forcedBy: forced ? 'NIB_BACKEND' : null };
+  const label =
+    chosen === 'kernel'
+      ? `${BACKEND_LABELS.kernel.slice(0, -1)}, ${loadNativeKernel().why.replace(/^loaded \((.*)\)$/, '$1')})`
+      : BACKEND_LABELS[chosen];
+  current = {
+    name: chosen,
+    label,
+    tfBackend: tf.getBackend(),
+    status,
+    versions,
+    forcedBy: forced ? 'NIB_BACKEND' : null,
+  };
   return current;
 }
 
@@ -120,9 +130,13 @@ async function tryBackend(name: BackendName): Promise<string | null> {
 async function startWasm(): Promise<string | null> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   patchWasmKernels();
-  wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + path.sep);
+  wasm.setWasmPaths(
+    path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + path.sep,
+  );
   // setBackend returns false (and tfjs silently stays on cpu) when wasm fails: check.
-  return (await tf.setBackend('wasm')) && tf.getBackend() === 'wasm' ? null : 'the WebAssembly module failed to initialise';
+  return (await tf.setBackend('wasm')) && tf.getBackend() === 'wasm'
+    ? null
+    : 'the WebAssembly module failed to initialise';
 }
 
 let patched = false;
@@ -162,7 +176,11 @@ function patchWasmKernels(): void {
       };
       const a = attrs.transposeA ? flip(inputs.a) : inputs.a;
       const b = attrs.transposeB ? flip(inputs.b) : inputs.b;
-      const out = orig.kernelFunc({ ...args, inputs: { ...inputs, a, b }, attrs: { ...attrs, transposeA: false, transposeB: false } } as never);
+      const out = orig.kernelFunc({
+        ...args,
+        inputs: { ...inputs, a, b },
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      } as never);
       for (const t of temps) backend.disposeData(t.dataId);
       return out;
     },

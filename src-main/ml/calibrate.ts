@@ -32,7 +32,11 @@ export interface Measured {
  * highest among those that do. If even the most cautious bar misses the target, that bar is kept
  * (fewest wrong suggestions). Returns the chosen measurement and everything tried.
  */
-export function calibrateThreshold(measure: (threshold: number) => Omit<Measured, 'threshold'>, target = PRECISION_TARGET, start = 0.25): { chosen: Measured; tried: Measured[] } {
+export function calibrateThreshold(
+  measure: (threshold: number) => Omit<Measured, 'threshold'>,
+  target = PRECISION_TARGET,
+  start = 0.25,
+): { chosen: Measured; tried: Measured[] } {
   const tried: Measured[] = [];
   const at = (i: number): Measured => {
     const m = { threshold: THRESHOLDS[i], ...measure(THRESHOLDS[i]) };

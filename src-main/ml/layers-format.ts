@@ -13,7 +13,14 @@ export const WEIGHTS_FILE = 'group1-shard1of1.bin';
 
 function buildSequential(spec: ModelSpec): tf.Sequential {
   const model = tf.sequential();
-  model.add(tf.layers.embedding({ inputDim: spec.vocab.length, outputDim: spec.embedding, batchInputShape: [null, null], name: 'embedding' }));
+  model.add(
+    tf.layers.embedding({
+      inputDim: spec.vocab.length,
+      outputDim: spec.embedding,
+      batchInputShape: [null, null],
+      name: 'embedding',
+    }),
+  );
   spec.units.forEach((H, l) =>
     model.add(
       tf.layers.lstm({
@@ -77,24 +84,36 @@ export async function fromLayersArtifacts(
     tf.io.fromMemory({ modelTopology: modelJson.modelTopology as object, weightSpecs, weightData }),
   );
   try {
-    const layers = (model.layers as unknown as LayerLike[]).filter((l) => !['InputLayer', 'Dropout'].includes(l.getClassName()));
+    const layers = (model.layers as unknown as LayerLike[]).filter(
+      (l) => !['InputLayer', 'Dropout'].includes(l.getClassName()),
+    );
     const kinds = layers.map((l) => l.getClassName());
     const shapeText = `found ${kinds.join(' → ')}`;
-    if (kinds[0] !== 'Embedding' || kinds.at(-1) !== 'Dense' || kinds.length < 3 || kinds.slice(1, -1).some((k) => k !== 'LSTM')) {
+    if (
+      kinds[0] !== 'Embedding' ||
+      kinds.at(-1) !== 'Dense' ||
+      kinds.length < 3 ||
+      kinds.slice(1, -1).some((k) => k !== 'LSTM')
+    ) {
       throw new Error(`Nib reads Embedding → LSTM (one or more) → Dense models; ${shapeText}`);
     }
     const lstms = layers.slice(1, -1);
     const acts = new Set(lstms.map((l) => String(l.getConfig().recurrentActivation)));
     if (acts.size !== 1 || !['sigmoid', 'hardSigmoid'].includes([...acts][0])) {
-      throw new Error(`unsupported LSTM recurrent activation ${[...acts].join(', ')} (Nib supports sigmoid and hardSigmoid)`);
+      throw new Error(
+        `unsupported LSTM recurrent activation ${[...acts].join(', ')} (Nib supports sigmoid and hardSigmoid)`,
+      );
     }
     for (const l of lstms) {
       const c = l.getConfig();
-      if (c.activation !== 'tanh' || c.useBias === false) throw new Error(`LSTM layer ${l.name} must use tanh activation and a bias`);
+      if (c.activation !== 'tanh' || c.useBias === false)
+        throw new Error(`LSTM layer ${l.name} must use tanh activation and a bias`);
     }
     const dense = layers.at(-1)!;
     if (dense.getConfig().activation !== 'softmax' && dense.getConfig().activation !== 'linear') {
-      throw new Error(`the last Dense layer must be softmax (or linear logits), found ${String(dense.getConfig().activation)}`);
+      throw new Error(
+        `the last Dense layer must be softmax (or linear logits), found ${String(dense.getConfig().activation)}`,
+      );
     }
     const [emb] = layers[0].getWeights();
     const spec: ModelSpec = {
@@ -110,7 +129,11 @@ export async function fromLayersArtifacts(
     }
     const tensors = layers.flatMap((l) => l.getWeights());
     const names = paramShapes(spec);
-    const weights: Weights = tensors.map((t, i) => ({ name: names[i]?.name ?? `w${i}`, shape: t.shape as number[], data: t.dataSync() as Float32Array }));
+    const weights: Weights = tensors.map((t, i) => ({
+      name: names[i]?.name ?? `w${i}`,
+      shape: t.shape as number[],
+      data: t.dataSync() as Float32Array,
+    }));
     checkWeights(spec, weights);
     return { spec, weights };
   } finally {

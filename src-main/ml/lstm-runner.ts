@@ -45,7 +45,12 @@ export class LstmRunner {
         params.set(a.data, off);
         off += a.data.length;
       }
-      const model = kernel.create(spec.vocab.length, spec.embedding, Int32Array.from(spec.units), spec.recurrentActivation === 'hardSigmoid');
+      const model = kernel.create(
+        spec.vocab.length,
+        spec.embedding,
+        Int32Array.from(spec.units),
+        spec.recurrentActivation === 'hardSigmoid',
+      );
       this.native = { kernel, model, params };
     }
     this.engine = kernel ? 'native' : 'js';

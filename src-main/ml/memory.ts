@@ -8,7 +8,12 @@ import { paramCount, type ModelSpec } from './spec.ts';
  * two gradient buffers, dropout masks). A run that would not fit is refused before it starts
  * rather than found out by the operating system.
  */
-export function trainingBytes(spec: Pick<ModelSpec, 'vocab' | 'embedding' | 'units'>, batch: number, seqLen: number, dropout = 0): number {
+export function trainingBytes(
+  spec: Pick<ModelSpec, 'vocab' | 'embedding' | 'units'>,
+  batch: number,
+  seqLen: number,
+  dropout = 0,
+): number {
   const R = batch * seqLen;
   const V = spec.vocab.length;
   const maxD = Math.max(spec.embedding, ...spec.units);

@@ -34,7 +34,12 @@ export class NativeEngine implements TrainEngine {
     this.grads = new Float32Array(offset);
     this.m = new Float32Array(offset);
     this.v = new Float32Array(offset);
-    this.model = kernel.create(spec.vocab.length, spec.embedding, Int32Array.from(spec.units), spec.recurrentActivation === 'hardSigmoid');
+    this.model = kernel.create(
+      spec.vocab.length,
+      spec.embedding,
+      Int32Array.from(spec.units),
+      spec.recurrentActivation === 'hardSigmoid',
+    );
     this.setWeights(weights);
     const adaptive = !threadsFixed();
     kernel.setAdaptive(this.model, adaptive);
@@ -45,12 +50,30 @@ export class NativeEngine implements TrainEngine {
   async trainStep(x: Int32Array, y: Int32Array, B: number, T: number, o: StepOptions): Promise<number> {
     const loss = this.kernel.trainStep(this.model, this.params, this.grads, x, y, B, T, o.dropout, o.seed >>> 0);
     this.t += 1;
-    this.kernel.adam(this.params, this.grads, this.m, this.v, o.lr, ADAM.beta1, ADAM.beta2, ADAM.epsilon, this.t, o.clipNorm);
+    this.kernel.adam(
+      this.params,
+      this.grads,
+      this.m,
+      this.v,
+      o.lr,
+      ADAM.beta1,
+      ADAM.beta2,
+      ADAM.epsilon,
+      this.t,
+      o.clipNorm,
+    );
     return loss;
   }
 
   /** Loss and gradients without an update (for checking the kernel against references). */
-  gradients(x: Int32Array, y: Int32Array, B: number, T: number, dropout = 0, seed = 0): { loss: number; grads: Weights } {
+  gradients(
+    x: Int32Array,
+    y: Int32Array,
+    B: number,
+    T: number,
+    dropout = 0,
+    seed = 0,
+  ): { loss: number; grads: Weights } {
     const loss = this.kernel.trainStep(this.model, this.params, this.grads, x, y, B, T, dropout, seed);
     return { loss, grads: this.view(this.grads) };
   }
@@ -81,7 +104,11 @@ export class NativeEngine implements TrainEngine {
   }
 
   private view(flat: Float32Array): NamedArray[] {
-    return this.layout.map((l) => ({ name: l.name, shape: [...l.shape], data: flat.slice(l.offset, l.offset + l.size) }));
+    return this.layout.map((l) => ({
+      name: l.name,
+      shape: [...l.shape],
+      data: flat.slice(l.offset, l.offset + l.size),
+    }));
   }
 
   getWeights(): Weights {

@@ -6,10 +6,31 @@ import { fileURLToPath } from 'node:url';
 /** The fused LSTM kernel's Node-API surface (native/src/addon.c). */
 export interface NativeKernel {
   create(vocab: number, embedding: number, units: Int32Array, hardSigmoid: boolean): object;
-  trainStep(model: object, params: Float32Array, grads: Float32Array, x: Int32Array, y: Int32Array, batch: number, seqLen: number, dropout: number, seed: number): number;
+  trainStep(
+    model: object,
+    params: Float32Array,
+    grads: Float32Array,
+    x: Int32Array,
+    y: Int32Array,
+    batch: number,
+    seqLen: number,
+    dropout: number,
+    seed: number,
+  ): number;
   evaluate(model: object, params: Float32Array, x: Int32Array, y: Int32Array, batch: number, seqLen: number): number;
   logits(model: object, params: Float32Array, x: Int32Array, batch: number, seqLen: number, out: Float32Array): void;
-  adam(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, t: number, clip: number): number;
+  adam(
+    params: Float32Array,
+    grads: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    t: number,
+    clip: number,
+  ): number;
   step(model: object, params: Float32Array, state: Float32Array, token: number, logits: Float32Array | null): void;
   /** Seconds per phase of training since the last call (when NIB_KERNEL_PROFILE=1 at create time). */
   profile(model: object): { phase: string; seconds: number }[];
@@ -21,7 +42,15 @@ export interface NativeKernel {
   threadInfo(model: object): { width: number; switches: number };
 }
 
-const ADDON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'build', 'Release', 'nib_kernel.node');
+const ADDON = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'native',
+  'build',
+  'Release',
+  'nib_kernel.node',
+);
 
 /** NIB_THREADS fixes the thread count; otherwise the kernel adapts it to the machine's load. */
 export function threadsFixed(): boolean {

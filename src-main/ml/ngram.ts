@@ -116,7 +116,12 @@ export class NgramModel implements StepModel<number[]> {
    * Builds from training token ids, choosing the order (2..maxOrder) with the lowest
    * cross-entropy on `valIds`. Returns the model and the validation loss of each order tried.
    */
-  static build(vocab: string[], trainIds: Int32Array, valIds: Int32Array, maxOrder = 8): { model: NgramModel; tried: { order: number; valLoss: number }[] } {
+  static build(
+    vocab: string[],
+    trainIds: Int32Array,
+    valIds: Int32Array,
+    maxOrder = 8,
+  ): { model: NgramModel; tried: { order: number; valLoss: number }[] } {
     const raw = countAll(trainIds, maxOrder);
     const cont = continuationCounts(raw);
     const tried: { order: number; valLoss: number }[] = [];
@@ -190,7 +195,8 @@ export class NgramModel implements StepModel<number[]> {
   /** Mean negative log-likelihood (nats per character) of a token sequence, read left to right. */
   crossEntropy(ids: Int32Array): number {
     let total = 0;
-    for (let i = 0; i < ids.length; i++) total -= Math.log(this.probability(ids.subarray(Math.max(0, i - this.order + 1), i), ids[i]));
+    for (let i = 0; i < ids.length; i++)
+      total -= Math.log(this.probability(ids.subarray(Math.max(0, i - this.order + 1), i), ids[i]));
     return total / Math.max(1, ids.length);
   }
 

@@ -7,7 +7,10 @@ import { decodeArrays, encodeArrays } from './weights.ts';
  * the optimizer state it stopped with.
  */
 export function encodeOptimizer(s: OptimizerState): Uint8Array {
-  return encodeArrays([...s.m.map((a) => ({ ...a, name: `m:${a.name}` })), ...s.v.map((a) => ({ ...a, name: `v:${a.name}` }))], { t: s.t });
+  return encodeArrays(
+    [...s.m.map((a) => ({ ...a, name: `m:${a.name}` })), ...s.v.map((a) => ({ ...a, name: `v:${a.name}` }))],
+    { t: s.t },
+  );
 }
 
 export function decodeOptimizer(bytes: Uint8Array): OptimizerState {

@@ -50,7 +50,13 @@ const PHRASE_END = new Set([',', ';', ':', ')', '"', '”', '’']);
  * character, ranked by the keystrokes it saves on average) was measured against this and did not
  * do better at the same precision; see "Search over word boundaries" in bench/README.md.
  */
-export function suggest<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions = DEFAULT_SUGGEST, before = ''): Suggestion {
+export function suggest<S>(
+  runner: StepModel<S>,
+  tok: CharTokenizer,
+  state: S,
+  o: SuggestOptions = DEFAULT_SUGGEST,
+  before = '',
+): Suggestion {
   return decode(runner, tok, state, o, null, before);
 }
 
@@ -58,7 +64,14 @@ export function suggest<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o
  * Up to `n` different suggestions for Alt+] / Alt+[: greedy decoding as in `suggest`, started from
  * each of the `n` likeliest next characters.
  */
-export function suggestAlternatives<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions = DEFAULT_SUGGEST, n = 3, before = ''): Suggestion[] {
+export function suggestAlternatives<S>(
+  runner: StepModel<S>,
+  tok: CharTokenizer,
+  state: S,
+  o: SuggestOptions = DEFAULT_SUGGEST,
+  n = 3,
+  before = '',
+): Suggestion[] {
   // The first is exactly `suggest`'s answer (what `nib eval` measures); the others follow by probability.
   const best = decode(runner, tok, state, o, null, before);
   if (n <= 1) return best.text ? [best] : [];
@@ -91,7 +104,14 @@ function repeats(words: string[]): number {
   return k >= 4 && words[k - 1] === words[k - 3] && words[k - 2] === words[k - 4] ? 2 : 0;
 }
 
-function decode<S>(runner: StepModel<S>, tok: CharTokenizer, state: S, o: SuggestOptions, forcedFirst: number | null, before: string): Suggestion {
+function decode<S>(
+  runner: StepModel<S>,
+  tok: CharTokenizer,
+  state: S,
+  o: SuggestOptions,
+  forcedFirst: number | null,
+  before: string,
+): Suggestion {
   const s = runner.clone(state);
   const threshold = effectiveThreshold(o);
   // Does the cursor stand inside a word? Then the first word of the suggestion completes it.

@@ -78,7 +78,10 @@ export class TfjsEngine implements TrainEngine {
     const t = this.t;
     const lossT = tf.tidy(() => {
       const ids = tf.tensor1d(x, 'int32');
-      const { value, grads } = tf.variableGrads(() => this.crossEntropy(this.forward(ids, B, T, o.dropout, o.seed), y), this.vars);
+      const { value, grads } = tf.variableGrads(
+        () => this.crossEntropy(this.forward(ids, B, T, o.dropout, o.seed), y),
+        this.vars,
+      );
       const gs = this.vars.map((v) => grads[v.name]);
       const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))));
       const scale = tf.minimum(1, tf.div(o.clipNorm, tf.add(norm, 1e-6)));
@@ -115,7 +118,11 @@ export class TfjsEngine implements TrainEngine {
   }
 
   getWeights(): Weights {
-    return this.vars.map((v, i) => ({ name: this.names[i], shape: [...this.shapes[i]], data: v.dataSync() as Float32Array }));
+    return this.vars.map((v, i) => ({
+      name: this.names[i],
+      shape: [...this.shapes[i]],
+      data: v.dataSync() as Float32Array,
+    }));
   }
 
   setWeights(w: Weights): void {

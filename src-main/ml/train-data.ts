@@ -21,26 +21,39 @@ export class DataError extends Error {
  * Documents are joined with a blank line, as they would sit in a collection.
  */
 export function splitCorpus(texts: string[], tok: CharTokenizer, valFraction: number, seqLen: number): TrainData {
-  if (texts.length === 0) throw new DataError('the corpus has no documents', { cli: 'import some text first (nib import PATH --corpus NAME)', app: 'import some writing in the Library first' });
+  if (texts.length === 0)
+    throw new DataError('the corpus has no documents', {
+      cli: 'import some text first (nib import PATH --corpus NAME)',
+      app: 'import some writing in the Library first',
+    });
   const split = splitTexts(texts, valFraction);
   const train = tok.encode(split.train);
   const val = tok.encode(split.val);
   const need = seqLen + 1;
   const total = train.length + val.length;
   if (total < need * 2) {
-    throw new DataError(`the corpus is too short: ${total} characters, but training needs at least ${need * 2} (one sequence of ${seqLen} + 1 for training and one for validation)`, {
-      cli: 'import more text or lower --seq-len',
-      app: 'import more writing into it',
-    });
+    throw new DataError(
+      `the corpus is too short: ${total} characters, but training needs at least ${need * 2} (one sequence of ${seqLen} + 1 for training and one for validation)`,
+      {
+        cli: 'import more text or lower --seq-len',
+        app: 'import more writing into it',
+      },
+    );
   }
   if (train.length < need) {
-    throw new DataError(`only ${train.length} characters are left for training after holding out ${valFraction * 100}% for validation`, { cli: 'lower --val-fraction or --seq-len', app: 'import more writing into it' });
+    throw new DataError(
+      `only ${train.length} characters are left for training after holding out ${valFraction * 100}% for validation`,
+      { cli: 'lower --val-fraction or --seq-len', app: 'import more writing into it' },
+    );
   }
   if (val.length < need) {
-    throw new DataError(`only ${val.length} characters are held out for validation, fewer than one sequence (${need})`, {
-      cli: 'raise --val-fraction or lower --seq-len',
-      app: 'import more writing into it',
-    });
+    throw new DataError(
+      `only ${val.length} characters are held out for validation, fewer than one sequence (${need})`,
+      {
+        cli: 'raise --val-fraction or lower --seq-len',
+        app: 'import more writing into it',
+      },
+    );
   }
   return { train, val };
 }

@@ -24,7 +24,16 @@ export interface TrainerState {
 }
 
 export function initialTrainerState(config: TrainConfig): TrainerState {
-  return { step: 0, rngState: config.seed, lr: config.lr, bestValLoss: null, bestStep: 0, badEvals: 0, elapsedSec: 0, charsSeen: 0 };
+  return {
+    step: 0,
+    rngState: config.seed,
+    lr: config.lr,
+    bestValLoss: null,
+    bestStep: 0,
+    badEvals: 0,
+    elapsedSec: 0,
+    charsSeen: 0,
+  };
 }
 
 /** The loss became infinite or NaN: the learning rate is too high for this model and data. */
@@ -103,7 +112,8 @@ export async function runTraining(
 
   const progress = (): Progress => {
     const left: number[] = [];
-    if (config.maxSteps > 0 && charsPerSec > 0) left.push(((config.maxSteps - state.step) * batch * seqLen) / charsPerSec);
+    if (config.maxSteps > 0 && charsPerSec > 0)
+      left.push(((config.maxSteps - state.step) * batch * seqLen) / charsPerSec);
     if (config.maxTimeSec > 0) left.push(Math.max(0, config.maxTimeSec - runSec()));
     return {
       step: state.step,
@@ -151,7 +161,12 @@ export async function runTraining(
     const starts = Array.from({ length: batch }, () => rng.int(maxStart + 1));
     const { x, y } = windows(data.train, starts, seqLen);
     const dropoutSeed = rng.int(2 ** 31);
-    const loss = await engine.trainStep(x, y, batch, seqLen, { lr: state.lr, clipNorm: config.clipNorm, dropout: config.dropout, seed: dropoutSeed });
+    const loss = await engine.trainStep(x, y, batch, seqLen, {
+      lr: state.lr,
+      clipNorm: config.clipNorm,
+      dropout: config.dropout,
+      seed: dropoutSeed,
+    });
     if (!Number.isFinite(loss)) throw new DivergedError(state.step + 1, loss);
     state.step += 1;
     state.charsSeen += batch * seqLen;

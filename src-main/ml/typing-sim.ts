@@ -28,9 +28,26 @@ export function suggestionWords(s: string): string[] {
  * (Ctrl+→) each, else types on. Every position is simulated, none sampled. `prior` is the text
  * already read into `start` (the suggestion policy looks at the last words before the cursor).
  */
-export function simulateTyping<S>(model: StepModel<S>, tok: CharTokenizer, start: S, text: string, o: SuggestOptions, prior = ''): TypingResult & { state: S } {
+export function simulateTyping<S>(
+  model: StepModel<S>,
+  tok: CharTokenizer,
+  start: S,
+  text: string,
+  o: SuggestOptions,
+  prior = '',
+): TypingResult & { state: S } {
   const state = model.clone(start);
-  const r: TypingResult = { chars: Array.from(text).length, nats: 0, scored: 0, keystrokes: 0, ksr: 0, shown: 0, accepted: 0, acceptedChars: 0, latencies: [] };
+  const r: TypingResult = {
+    chars: Array.from(text).length,
+    nats: 0,
+    scored: 0,
+    keystrokes: 0,
+    ksr: 0,
+    shown: 0,
+    accepted: 0,
+    acceptedChars: 0,
+    latencies: [],
+  };
   let i = 0; // UTF-16 index into text
   let logLoss = 0;
   // Every character goes through here once, so the same pass scores the text.
@@ -46,7 +63,8 @@ export function simulateTyping<S>(model: StepModel<S>, tok: CharTokenizer, start
   };
   while (i < text.length) {
     const t0 = performance.now();
-    const before = i < 80 ? prior.slice(Math.max(0, prior.length - (80 - i))) + text.slice(0, i) : text.slice(i - 80, i);
+    const before =
+      i < 80 ? prior.slice(Math.max(0, prior.length - (80 - i))) + text.slice(0, i) : text.slice(i - 80, i);
     const s = suggest(model, tok, state, o, before).text;
     r.latencies.push(performance.now() - t0);
     if (s) {
@@ -79,4 +97,3 @@ export function simulateTyping<S>(model: StepModel<S>, tok: CharTokenizer, start
   r.nats = r.scored ? logLoss / r.scored : NaN;
   return { ...r, state };
 }
-

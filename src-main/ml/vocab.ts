@@ -11,9 +11,17 @@ export const UNKNOWN = '\uFFFD';
 
 const TYPOGRAPHIC = ['‘', '’', '‚', '“', '”', '„', '–', '—', '…', '•', '′', '″', '‹', '›', '€', '™', '†', '‡', '−'];
 
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String.fromCharCode(from + i));
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => String.fromCharCode(from + i));
 
-export const SHARED_VOCAB: readonly string[] = Object.freeze(['\n', '\t', ...range(0x20, 0x7e), ...range(0xa0, 0xff), ...TYPOGRAPHIC, UNKNOWN]);
+export const SHARED_VOCAB: readonly string[] = Object.freeze([
+  '\n',
+  '\t',
+  ...range(0x20, 0x7e),
+  ...range(0xa0, 0xff),
+  ...TYPOGRAPHIC,
+  UNKNOWN,
+]);
 
 /** Index of the unknown symbol in SHARED_VOCAB. */
 export const SHARED_UNK = SHARED_VOCAB.length - 1;

@@ -65,7 +65,9 @@ export async function startWebServer(core: Core, opts: { port?: number; staticDi
     }
   };
 
-  const authorised = (req: http.IncomingMessage): { ok: boolean; why?: string; viaQuery?: boolean; status?: number; url?: URL } => {
+  const authorised = (
+    req: http.IncomingMessage,
+  ): { ok: boolean; why?: string; viaQuery?: boolean; status?: number; url?: URL } => {
     if (!hosts.has(req.headers.host ?? '')) return { ok: false, why: 'bad Host' };
     const origin = req.headers.origin;
     if (origin !== undefined && !origins.has(origin)) return { ok: false, why: 'foreign Origin' };
@@ -82,7 +84,9 @@ export async function startWebServer(core: Core, opts: { port?: number; staticDi
     const auth = authorised(req);
     if (!auth.ok) {
       res.writeHead(auth.status ?? 403, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`${auth.status === 400 ? 'Bad request' : 'Forbidden'} (${auth.why}). Open the address Nib printed at start-up.\n`);
+      res.end(
+        `${auth.status === 400 ? 'Bad request' : 'Forbidden'} (${auth.why}). Open the address Nib printed at start-up.\n`,
+      );
       return;
     }
     const url = auth.url!;
@@ -145,7 +149,8 @@ export async function startWebServer(core: Core, opts: { port?: number; staticDi
       } catch {
         return fail(400, 'a beacon must be JSON');
       }
-      if (typeof msg !== 'object' || msg === null || msg.method !== 'drafts.save') return fail(400, 'only drafts.save may be sent as a beacon');
+      if (typeof msg !== 'object' || msg === null || msg.method !== 'drafts.save')
+        return fail(400, 'only drafts.save may be sent as a beacon');
       try {
         await core.call('drafts.save', msg.params);
         res.writeHead(204);
@@ -162,7 +167,9 @@ export async function startWebServer(core: Core, opts: { port?: number; staticDi
     socket.on('error', () => socket.destroy());
     const auth = authorised(req);
     if (!auth.ok || req.headers.origin === undefined) {
-      socket.end(`HTTP/1.1 ${auth.status === 400 ? '400 Bad Request' : '403 Forbidden'}\r\nContent-Type: text/plain\r\n\r\nForbidden (${auth.why ?? 'no Origin'})\n`);
+      socket.end(
+        `HTTP/1.1 ${auth.status === 400 ? '400 Bad Request' : '403 Forbidden'}\r\nContent-Type: text/plain\r\n\r\nForbidden (${auth.why ?? 'no Origin'})\n`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => serve(ws));
@@ -189,10 +196,18 @@ export async function startWebServer(core: Core, opts: { port?: number; staticDi
       try {
         msg = JSON.parse(String(raw));
       } catch {
-        return ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'invalid', message: 'messages must be JSON' } }));
+        return ws.send(
+          JSON.stringify({ id: null, ok: false, error: { code: 'invalid', message: 'messages must be JSON' } }),
+        );
       }
       if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-        return ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'invalid', message: 'a message must be a JSON object {id, method, params}' } }));
+        return ws.send(
+          JSON.stringify({
+            id: null,
+            ok: false,
+            error: { code: 'invalid', message: 'a message must be a JSON object {id, method, params}' },
+          }),
+        );
       }
       const id = typeof msg.id === 'number' ? msg.id : null;
       ws.send(JSON.stringify({ id, ...(await answer(core, msg.method, msg.params)) }));

@@ -16,7 +16,13 @@ import { createModel, getBaseModel, getModel, saveCheckpoints, setModelStatus } 
  */
 
 // Two folders up from this module, in the source tree (src-main/api) and in the bundle (dist/app) alike.
-export const BASE_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources', 'base-model');
+export const BASE_MODEL_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'resources',
+  'base-model',
+);
 export const BASE_WEIGHTS_FILE = 'base.nibw';
 
 export interface BaseCard {
@@ -39,7 +45,16 @@ export interface BaseCard {
 function baseSource(card: BaseCard): SourceChoice | null {
   const s = card.suggest;
   if (!s) return null;
-  return { source: 'lstm', lambda: 1, threshold: s.threshold, corpus: null, measured: [{ source: 'lstm', ksr: s.ksr, precision: s.precision, bitsPerChar: s.bitsPerChar, threshold: s.threshold }], chars: s.chars };
+  return {
+    source: 'lstm',
+    lambda: 1,
+    threshold: s.threshold,
+    corpus: null,
+    measured: [
+      { source: 'lstm', ksr: s.ksr, precision: s.precision, bitsPerChar: s.bitsPerChar, threshold: s.threshold },
+    ],
+    chars: s.chars,
+  };
 }
 
 export function readBaseCard(dir = BASE_MODEL_DIR): BaseCard | null {
@@ -63,7 +78,8 @@ export function installBaseModel(db: Db, dir = BASE_MODEL_DIR): string | null {
   const existing = getBaseModel(db);
   if (existing && existing.status === 'ready' && existing.parent === card.version) {
     // Same weights; the measured bar may be newer than this data folder's copy.
-    if (existing.suggest_source !== sourceJson) db.prepare('UPDATE models SET suggest_source = ? WHERE id = ?').run(sourceJson, existing.id);
+    if (existing.suggest_source !== sourceJson)
+      db.prepare('UPDATE models SET suggest_source = ? WHERE id = ?').run(sourceJson, existing.id);
     return existing.name;
   }
   const spec = baseSpec(card);
@@ -71,24 +87,45 @@ export function installBaseModel(db: Db, dir = BASE_MODEL_DIR): string | null {
   const weights = decodeArrays(bytes).arrays;
   checkWeights(spec, weights);
   // IMMEDIATE, and the check repeated inside: the app and a CLI command may open a new data folder at once.
-  return db.transaction(() => {
-    let row = getBaseModel(db);
-    if (row && row.status === 'ready' && row.parent === card.version) return row.name;
-    if (!row) {
-      // "base" unless the writer already named a model so.
-      const name = getModel(db, card.name) ? `${card.name} (Nib)` : card.name;
-      row = createModel(db, { name, corpusId: null, corpusName: null, spec, origin: 'base', parent: card.version });
-    } else {
-      db.prepare('UPDATE models SET spec = ?, parent = ? WHERE id = ?').run(JSON.stringify(spec), card.version, row.id);
-    }
-    // Stored as float32 like every checkpoint, so loading it costs no conversion per use.
-    saveCheckpoints(db, row.id, [{ kind: 'best', step: card.steps, valLoss: card.valLoss, weights: encodeArrays(weights), optimizer: null, trainer: null }], {
-      steps: card.steps,
-      trainSeconds: card.trainSeconds,
-      bestValLoss: card.valLoss,
-    }, { replaceBest: true });
-    db.prepare('UPDATE models SET suggest_source = ? WHERE id = ?').run(sourceJson, row.id);
-    setModelStatus(db, row.id, 'ready');
-    return row.name;
-  }).immediate();
+  return db
+    .transaction(() => {
+      let row = getBaseModel(db);
+      if (row && row.status === 'ready' && row.parent === card.version) return row.name;
+      if (!row) {
+        // "base" unless the writer already named a model so.
+        const name = getModel(db, card.name) ? `${card.name} (Nib)` : card.name;
+        row = createModel(db, { name, corpusId: null, corpusName: null, spec, origin: 'base', parent: card.version });
+      } else {
+        db.prepare('UPDATE models SET spec = ?, parent = ? WHERE id = ?').run(
+          JSON.stringify(spec),
+          card.version,
+          row.id,
+        );
+      }
+      // Stored as float32 like every checkpoint, so loading it costs no conversion per use.
+      saveCheckpoints(
+        db,
+        row.id,
+        [
+          {
+            kind: 'best',
+            step: card.steps,
+            valLoss: card.valLoss,
+            weights: encodeArrays(weights),
+            optimizer: null,
+            trainer: null,
+          },
+        ],
+        {
+          steps: card.steps,
+          trainSeconds: card.trainSeconds,
+          bestValLoss: card.valLoss,
+        },
+        { replaceBest: true },
+      );
+      db.prepare('UPDATE models SET suggest_source = ? WHERE id = ?').run(sourceJson, row.id);
+      setModelStatus(db, row.id, 'ready');
+      return row.name;
+    })
+    .immediate();
 }

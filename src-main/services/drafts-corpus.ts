@@ -20,7 +20,15 @@ export function syncDraftsCorpus(db: Db): { corpus: string; chars: number; diges
   const docs = listDrafts(db)
     .map((d) => getDraft(db, d.id)!)
     .filter((d) => [...d.text.trim()].length >= MIN_DRAFT_CHARS)
-    .map((d) => ({ name: `${d.title || 'Untitled'} (draft ${d.id})`, text: d.text, sha256: crypto.createHash('sha256').update(d.text).digest('hex') }));
+    .map((d) => ({
+      name: `${d.title || 'Untitled'} (draft ${d.id})`,
+      text: d.text,
+      sha256: crypto.createHash('sha256').update(d.text).digest('hex'),
+    }));
   mirrorDocuments(db, corpus.id, docs);
-  return { corpus: DRAFTS_CORPUS, chars: docs.reduce((n, d) => n + [...d.text].length, 0), digest: corpusDigest(db, corpus.id) };
+  return {
+    corpus: DRAFTS_CORPUS,
+    chars: docs.reduce((n, d) => n + [...d.text].length, 0),
+    digest: corpusDigest(db, corpus.id),
+  };
 }

@@ -64,20 +64,51 @@ export function percentile(xs: number[], p: number): number {
  * evenly spaced chunks of 10,000 characters adding up to `maxChars`, each read after the 1,000
  * characters before it (so the model starts warm, as in a document being written).
  */
-export function pickSegments(text: string, maxChars: number, chunk = CHUNK): { segments: { context: string; text: string }[]; sampling: string } {
+export function pickSegments(
+  text: string,
+  maxChars: number,
+  chunk = CHUNK,
+): { segments: { context: string; text: string }[]; sampling: string } {
   const cps = Array.from(text);
-  if (cps.length <= maxChars) return { segments: [{ context: '', text }], sampling: `all ${cps.length.toLocaleString('en-US')} held-out characters` };
+  if (cps.length <= maxChars)
+    return {
+      segments: [{ context: '', text }],
+      sampling: `all ${cps.length.toLocaleString('en-US')} held-out characters`,
+    };
   const count = Math.max(1, Math.floor(maxChars / chunk));
   const size = Math.floor(maxChars / count);
   const segments = Array.from({ length: count }, (_, k) => {
     const start = Math.floor((k * (cps.length - size)) / Math.max(1, count - 1));
-    return { context: cps.slice(Math.max(0, start - 1000), start).join(''), text: cps.slice(start, start + size).join('') };
+    return {
+      context: cps.slice(Math.max(0, start - 1000), start).join(''),
+      text: cps.slice(start, start + size).join(''),
+    };
   });
-  return { segments, sampling: `${count} evenly spaced chunks of ${size.toLocaleString('en-US')} characters (of ${cps.length.toLocaleString('en-US')} held out), each after 1,000 characters of context` };
+  return {
+    segments,
+    sampling: `${count} evenly spaced chunks of ${size.toLocaleString('en-US')} characters (of ${cps.length.toLocaleString('en-US')} held out), each after 1,000 characters of context`,
+  };
 }
 
-export function evaluateWith<S>(name: string, model: StepModel<S>, tok: CharTokenizer, zero: () => S, segments: { context: string; text: string }[], o: SuggestOptions): EvalRow {
-  const total: TypingResult = { chars: 0, nats: 0, scored: 0, keystrokes: 0, ksr: 0, shown: 0, accepted: 0, acceptedChars: 0, latencies: [] };
+export function evaluateWith<S>(
+  name: string,
+  model: StepModel<S>,
+  tok: CharTokenizer,
+  zero: () => S,
+  segments: { context: string; text: string }[],
+  o: SuggestOptions,
+): EvalRow {
+  const total: TypingResult = {
+    chars: 0,
+    nats: 0,
+    scored: 0,
+    keystrokes: 0,
+    ksr: 0,
+    shown: 0,
+    accepted: 0,
+    acceptedChars: 0,
+    latencies: [],
+  };
   let logLoss = 0;
   for (const seg of segments) {
     const start = zero();
@@ -119,14 +150,20 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
   const t0 = performance.now();
   const row = getModel(db, p.model);
   if (!row) throw noModel(p.model);
-  if (!!p.corpus === !!p.file) throw invalid('nib eval needs exactly one of --corpus NAME (its held-out tail) or --file PATH');
+  if (!!p.corpus === !!p.file)
+    throw invalid('nib eval needs exactly one of --corpus NAME (its held-out tail) or --file PATH');
   const { spec, weights } = loadWeightsFor(db, row);
-  const config: TrainConfig = { ...DEFAULT_TRAIN, ...(row.train_config ? (JSON.parse(row.train_config) as TrainConfig) : {}) };
+  const config: TrainConfig = {
+    ...DEFAULT_TRAIN,
+    ...(row.train_config ? (JSON.parse(row.train_config) as TrainConfig) : {}),
+  };
   const maxChars = p.maxChars ?? 100_000;
-  if (!Number.isInteger(maxChars) || maxChars < 1000) throw invalid('--max-chars must be a whole number of at least 1000');
+  if (!Number.isInteger(maxChars) || maxChars < 1000)
+    throw invalid('--max-chars must be a whole number of at least 1000');
 
   // The baseline learns from what the model learned from: its corpus's training split.
-  const baselineCorpus = row.corpus_id !== null ? getCorpusById(db, row.corpus_id) : p.corpus ? getCorpus(db, p.corpus) : undefined;
+  const baselineCorpus =
+    row.corpus_id !== null ? getCorpusById(db, row.corpus_id) : p.corpus ? getCorpus(db, p.corpus) : undefined;
   let heldOut: string;
   let source: string;
   if (p.corpus) {
@@ -141,22 +178,62 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
     heldOut = r.doc.text;
     source = `file ${p.file}`;
   }
-  if (Array.from(heldOut).length < 100) throw new NibError('data', `too little held-out text to evaluate (${heldOut.length} characters; at least 100 needed)`);
+  if (Array.from(heldOut).length < 100)
+    throw new NibError(
+      'data',
+      `too little held-out text to evaluate (${heldOut.length} characters; at least 100 needed)`,
+    );
   const o: SuggestOptions = { ...DEFAULT_SUGGEST, ...p.suggest };
   // Each source at the confidence bar measured for it (as the app suggests), unless one is given.
   const choice = row.suggest_source ? (JSON.parse(row.suggest_source) as SourceChoice) : null;
-  const at = (source: SourceKind): SuggestOptions => ({ ...o, threshold: p.suggest?.threshold ?? (choice ? thresholdOf(choice, source) : undefined) ?? DEFAULT_SUGGEST.threshold });
+  const at = (source: SourceKind): SuggestOptions => ({
+    ...o,
+    threshold: p.suggest?.threshold ?? (choice ? thresholdOf(choice, source) : undefined) ?? DEFAULT_SUGGEST.threshold,
+  });
   const { segments, sampling } = pickSegments(heldOut, maxChars);
   const tok = CharTokenizer.fromSpec(spec);
   const runner = new LstmRunner(spec, weights);
-  const rows = [evaluateWith(`${p.model} (LSTM ${spec.units.join('×')})`, runner, tok, () => runner.zeroState(), segments, at('lstm'))];
+  const rows = [
+    evaluateWith(
+      `${p.model} (LSTM ${spec.units.join('×')})`,
+      runner,
+      tok,
+      () => runner.zeroState(),
+      segments,
+      at('lstm'),
+    ),
+  ];
   if (baselineCorpus && p.baselines !== false) {
     const { model: ngram } = buildNgramFor(corpusTexts(db, baselineCorpus.id), config.valFraction, spec.vocab);
-    rows.push(evaluateWith(`n-gram (order ${ngram.order}, Kneser-Ney)`, ngram, tok, () => [] as number[], segments, at('ngram')));
+    rows.push(
+      evaluateWith(
+        `n-gram (order ${ngram.order}, Kneser-Ney)`,
+        ngram,
+        tok,
+        () => [] as number[],
+        segments,
+        at('ngram'),
+      ),
+    );
     // The two interpolated, with the weight that fits the first 5,000 evaluated characters best.
-    const lambda = fitLambda(runner, runner.zeroState(), ngram, [] as number[], tok.encode(Array.from(segments[0].text).slice(0, 5000).join('')));
+    const lambda = fitLambda(
+      runner,
+      runner.zeroState(),
+      ngram,
+      [] as number[],
+      tok.encode(Array.from(segments[0].text).slice(0, 5000).join('')),
+    );
     const mix = new MixtureModel(runner, ngram, lambda);
-    rows.push(evaluateWith(`LSTM + n-gram (λ = ${lambda})`, mix, tok, () => ({ a: runner.zeroState(), b: [] as number[] }), segments, at('mix')));
+    rows.push(
+      evaluateWith(
+        `LSTM + n-gram (λ = ${lambda})`,
+        mix,
+        tok,
+        () => ({ a: runner.zeroState(), b: [] as number[] }),
+        segments,
+        at('mix'),
+      ),
+    );
   }
   return {
     source,

@@ -49,7 +49,12 @@ function sample(texts: string[], chars: number): string[] {
   return out;
 }
 
-export async function learnFromDrafts(db: Db, backend: BackendReport, p: LearnParams, isCancelled: () => boolean): Promise<LearnResult> {
+export async function learnFromDrafts(
+  db: Db,
+  backend: BackendReport,
+  p: LearnParams,
+  isCancelled: () => boolean,
+): Promise<LearnResult> {
   const t0 = performance.now();
   let row = getModel(db, p.model);
   if (!row) throw noModel(p.model);
@@ -57,7 +62,15 @@ export async function learnFromDrafts(db: Db, backend: BackendReport, p: LearnPa
   const draftTexts = drafts ? corpusTexts(db, drafts.id) : [];
   const draftChars = draftTexts.reduce((n, t) => n + t.length, 0);
   const { spec, weights } = loadWeightsFor(db, row);
-  const skip = (reason: string): LearnResult => ({ model: row!.name, adopted: false, reason, valBefore: null, valAfter: null, steps: 0, seconds: (performance.now() - t0) / 1000 });
+  const skip = (reason: string): LearnResult => ({
+    model: row!.name,
+    adopted: false,
+    reason,
+    valBefore: null,
+    valAfter: null,
+    steps: 0,
+    seconds: (performance.now() - t0) / 1000,
+  });
   if (!isSharedVocab(spec.vocab)) return skip('this model has a vocabulary of its own');
   if (draftChars < 2000) return skip('too little writing in the drafts yet (2,000 characters needed)');
   if (row.origin === 'base') {
@@ -65,17 +78,36 @@ export async function learnFromDrafts(db: Db, backend: BackendReport, p: LearnPa
     let name = 'My writing';
     for (let i = 2; getModel(db, name); i++) name = `My writing ${i}`;
     row = createModel(db, { name, corpusId: drafts!.id, corpusName: DRAFTS_CORPUS, spec, parent: row.name });
-    saveCheckpoints(db, row.id, [{ kind: 'best', step: 0, valLoss: null, weights: encodeArrays(weights), optimizer: null, trainer: null }], { steps: 0, trainSeconds: 0, bestValLoss: null });
+    saveCheckpoints(
+      db,
+      row.id,
+      [{ kind: 'best', step: 0, valLoss: null, weights: encodeArrays(weights), optimizer: null, trainer: null }],
+      { steps: 0, trainSeconds: 0, bestValLoss: null },
+    );
     setModelStatus(db, row.id, 'ready');
   }
-  const config: TrainConfig = { ...DEFAULT_FINETUNE, maxTimeSec: p.maxTimeSec ?? 60, maxSteps: 0, evalEvery: 25, patience: 3, evalWindows: 128 };
+  const config: TrainConfig = {
+    ...DEFAULT_FINETUNE,
+    maxTimeSec: p.maxTimeSec ?? 60,
+    maxSteps: 0,
+    evalEvery: 25,
+    patience: 3,
+    evalWindows: 128,
+  };
   const tok = CharTokenizer.fromSpec(spec);
   // Replay: three times as much of the model's own corpus as there is new writing (at most 300,000 characters).
-  const replay = row.corpus_id !== null && row.corpus_id !== drafts!.id ? sample(corpusTexts(db, row.corpus_id), Math.min(300_000, 3 * draftChars)) : [];
+  const replay =
+    row.corpus_id !== null && row.corpus_id !== drafts!.id
+      ? sample(corpusTexts(db, row.corpus_id), Math.min(300_000, 3 * draftChars))
+      : [];
   const d = splitTexts(draftTexts, config.valFraction);
   const r = splitTexts(replay, config.valFraction);
-  const data = { train: tok.encode([d.train, r.train].filter(Boolean).join('\n\n')), val: tok.encode([d.val, r.val].filter(Boolean).join('\n\n')) };
-  if (data.val.length < config.seqLen + 2 || data.train.length < config.seqLen + 2) return skip('too little writing in the drafts yet');
+  const data = {
+    train: tok.encode([d.train, r.train].filter(Boolean).join('\n\n')),
+    val: tok.encode([d.val, r.val].filter(Boolean).join('\n\n')),
+  };
+  if (data.val.length < config.seqLen + 2 || data.train.length < config.seqLen + 2)
+    return skip('too little writing in the drafts yet');
   const engine = createEngine(spec, weights, backend);
   try {
     const before = await evaluate(engine, data.val, config);
@@ -97,11 +129,26 @@ export async function learnFromDrafts(db: Db, backend: BackendReport, p: LearnPa
       ? `held-out ${(before / Math.LN2).toFixed(3)} → ${(found!.valLoss / Math.LN2).toFixed(3)} bits/char`
       : `no improvement on held-out text (${(before / Math.LN2).toFixed(3)} bits/char before)`;
     if (adopted) {
-      saveCheckpoints(db, row.id, [{ kind: 'best', step: row.steps + end.step, valLoss: found!.valLoss, weights: encodeArrays(found!.weights), optimizer: null, trainer: null }], {
-        steps: row.steps + end.step,
-        trainSeconds: row.train_seconds + seconds,
-        bestValLoss: found!.valLoss,
-      }, { replaceBest: true });
+      saveCheckpoints(
+        db,
+        row.id,
+        [
+          {
+            kind: 'best',
+            step: row.steps + end.step,
+            valLoss: found!.valLoss,
+            weights: encodeArrays(found!.weights),
+            optimizer: null,
+            trainer: null,
+          },
+        ],
+        {
+          steps: row.steps + end.step,
+          trainSeconds: row.train_seconds + seconds,
+          bestValLoss: found!.valLoss,
+        },
+        { replaceBest: true },
+      );
     }
     recordAttempt(db, {
       model_id: row.id,
@@ -114,7 +161,15 @@ export async function learnFromDrafts(db: Db, backend: BackendReport, p: LearnPa
       adopted: adopted ? 1 : 0,
       reason,
     });
-    return { model: row.name, adopted, reason, valBefore: before, valAfter: found?.valLoss ?? null, steps: end.step, seconds };
+    return {
+      model: row.name,
+      adopted,
+      reason,
+      valBefore: before,
+      valAfter: found?.valLoss ?? null,
+      steps: end.step,
+      seconds,
+    };
   } finally {
     engine.dispose();
   }

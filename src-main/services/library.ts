@@ -15,7 +15,15 @@ import {
   type DocumentRow,
 } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
-import { collectFiles, DEFAULT_MAX_SIZE, documentFromBytes, readDocumentFile, SUPPORTED_EXTENSIONS, type ReadOutcome, type SkipCode } from '../text/read-document.ts';
+import {
+  collectFiles,
+  DEFAULT_MAX_SIZE,
+  documentFromBytes,
+  readDocumentFile,
+  SUPPORTED_EXTENSIONS,
+  type ReadOutcome,
+  type SkipCode,
+} from '../text/read-document.ts';
 import { invalid, NibError, noCorpus, notFound } from '../api/errors.ts';
 
 export interface ImportParams {
@@ -55,7 +63,8 @@ export interface UnknownReport {
 export function unknownReport(texts: string[]): UnknownReport {
   const { unknown, share } = unknownShare(texts);
   const counts = new Map<string, number>();
-  if (unknown > 0) for (const t of texts) for (const ch of t) if (!isShared(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  if (unknown > 0)
+    for (const t of texts) for (const ch of t) if (!isShared(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
   return { share, chars: unknown, top: [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8) };
 }
 
@@ -68,7 +77,8 @@ export function checkName(kind: string, name: unknown): string {
   // Invisible characters that reorder or break text (direction overrides and isolates, line and
   // paragraph separators, zero-width space, BOM): a name must read as what it is. Joiners and
   // direction marks, which scripts and emoji need, are allowed.
-  if (/[\u200b\u2028-\u202e\u2066-\u2069\ufeff]/.test(name)) throw invalid(`${kind} name contains invisible direction or line-break characters`);
+  if (/[\u200b\u2028-\u202e\u2066-\u2069\ufeff]/.test(name))
+    throw invalid(`${kind} name contains invisible direction or line-break characters`);
   return name.trim();
 }
 
@@ -87,7 +97,14 @@ export function importPaths(db: Db, p: ImportParams, onFile?: (o: FileOutcome) =
     throw new NibError('data', `nothing to import: ${passedOver.map((o) => `${o.path}: ${o.reason}`).join('; ')}`);
   }
   const corpusId = lazyCorpus(db, corpusName);
-  const result: ImportResult = { corpus: corpusName, files: [], imported: 0, skipped: {}, chars: 0, unknown: { share: 0, chars: 0, top: [] } };
+  const result: ImportResult = {
+    corpus: corpusName,
+    files: [],
+    imported: 0,
+    skipped: {},
+    chars: 0,
+    unknown: { share: 0, chars: 0, top: [] },
+  };
   const add = (o: FileOutcome) => {
     tally(result, o);
     onFile?.(o);
@@ -107,24 +124,54 @@ function lazyCorpus(db: Db, name: string): () => number {
 }
 
 /** Stores one read file (or reports why not), in its own transaction. */
-function addOutcome(db: Db, corpusId: () => number, corpusName: string, r: ReadOutcome, label: string, add: (o: FileOutcome) => void): void {
+function addOutcome(
+  db: Db,
+  corpusId: () => number,
+  corpusName: string,
+  r: ReadOutcome,
+  label: string,
+  add: (o: FileOutcome) => void,
+): void {
   if (!r.ok) return add({ path: label, status: 'skipped', code: r.code, reason: r.reason });
   const id = insertDocument(db, corpusId(), { ...r.doc, name: path.basename(label) });
-  if (id === null) add({ path: label, status: 'skipped', code: 'duplicate', reason: `the same text is already in corpus "${corpusName}"` });
+  if (id === null)
+    add({
+      path: label,
+      status: 'skipped',
+      code: 'duplicate',
+      reason: `the same text is already in corpus "${corpusName}"`,
+    });
   else add({ path: label, status: 'imported', documentId: id, chars: Array.from(r.doc.text).length });
 }
 
 /** The same import for files that arrive as bytes (the app's file picker and drag-and-drop). */
-export function importBuffers(db: Db, corpus: string, files: { name: string; data: Buffer }[], maxSize = DEFAULT_MAX_SIZE): ImportResult {
+export function importBuffers(
+  db: Db,
+  corpus: string,
+  files: { name: string; data: Buffer }[],
+  maxSize = DEFAULT_MAX_SIZE,
+): ImportResult {
   const corpusName = checkName('corpus', corpus);
   if (!files.length) throw invalid('nothing to import: choose one or more files');
   const corpusId = lazyCorpus(db, corpusName);
-  const result: ImportResult = { corpus: corpusName, files: [], imported: 0, skipped: {}, chars: 0, unknown: { share: 0, chars: 0, top: [] } };
+  const result: ImportResult = {
+    corpus: corpusName,
+    files: [],
+    imported: 0,
+    skipped: {},
+    chars: 0,
+    unknown: { share: 0, chars: 0, top: [] },
+  };
   for (const f of files) {
     const ext = path.extname(f.name).toLowerCase();
     const format = SUPPORTED_EXTENSIONS[ext];
     const outcome: ReadOutcome = !format
-      ? { ok: false, path: f.name, code: 'unsupported', reason: `unsupported file type "${ext || '(none)'}" (Nib reads .txt, .md, .markdown, .html, .htm, .docx)` }
+      ? {
+          ok: false,
+          path: f.name,
+          code: 'unsupported',
+          reason: `unsupported file type "${ext || '(none)'}" (Nib reads .txt, .md, .markdown, .html, .htm, .docx)`,
+        }
       : f.data.length > maxSize
         ? { ok: false, path: f.name, code: 'too-large', reason: `too large (${f.data.length} bytes > ${maxSize})` }
         : documentFromBytes(f.name, f.name, format, f.data);

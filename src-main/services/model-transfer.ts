@@ -32,7 +32,10 @@ export async function exportModelFiles(db: Db, name: string): Promise<ModelFile[
   return [
     { name: 'model.json', data: Buffer.from(JSON.stringify(art.modelJson)) },
     { name: WEIGHTS_FILE, data: Buffer.from(art.weightData) },
-    { name: VOCAB_FILE, data: Buffer.from(JSON.stringify({ type: 'char', vocab: spec.vocab, unk: spec.unk }, null, 1)) },
+    {
+      name: VOCAB_FILE,
+      data: Buffer.from(JSON.stringify({ type: 'char', vocab: spec.vocab, unk: spec.unk }, null, 1)),
+    },
   ];
 }
 
@@ -50,7 +53,9 @@ export async function importModel(db: Db, dir: string, name: string): Promise<Mo
     try {
       return fs.readFileSync(path.join(dir, f));
     } catch {
-      throw notFound(`${path.join(dir, f)} not found: a model folder holds model.json, its weight files and vocab.json`);
+      throw notFound(
+        `${path.join(dir, f)} not found: a model folder holds model.json, its weight files and vocab.json`,
+      );
     }
   });
 }
@@ -60,17 +65,26 @@ export async function importModelFiles(db: Db, name: string, files: ModelFile[])
   const byName = new Map(files.map((f) => [path.basename(f.name), f.data]));
   return importFrom(db, name, 'the chosen files', (f) => {
     const data = byName.get(f);
-    if (!data) throw new NibError('not-found', `${f} is missing from the chosen files`, { cli: `${f} is missing`, app: 'choose model.json, vocab.json and the weight files together (or the .zip Nib exported)' });
+    if (!data)
+      throw new NibError('not-found', `${f} is missing from the chosen files`, {
+        cli: `${f} is missing`,
+        app: 'choose model.json, vocab.json and the weight files together (or the .zip Nib exported)',
+      });
     return data;
   });
 }
 
 async function importFrom(db: Db, name: string, where: string, readFile: (f: string) => Buffer): Promise<ModelSummary> {
   const modelName = checkName('model', name);
-  if (getModel(db, modelName)) throw new NibError('conflict', `a model named "${modelName}" already exists`, { cli: 'choose another --name', app: 'type another name' });
+  if (getModel(db, modelName))
+    throw new NibError('conflict', `a model named "${modelName}" already exists`, {
+      cli: 'choose another --name',
+      app: 'type another name',
+    });
   // Weight files are named by model.json: plain names in the same folder, never a path out of it.
   const read = (f: string): Buffer => {
-    if (typeof f !== 'string' || f === '' || path.basename(f) !== f || f === '.' || f === '..') throw invalid(`model.json names a weight file outside its folder (${JSON.stringify(f)})`);
+    if (typeof f !== 'string' || f === '' || path.basename(f) !== f || f === '.' || f === '..')
+      throw invalid(`model.json names a weight file outside its folder (${JSON.stringify(f)})`);
     return readFile(f);
   };
   let modelJson: { modelTopology: unknown; weightsManifest: { paths: string[]; weights: never[] }[] };
@@ -82,7 +96,8 @@ async function importFrom(db: Db, name: string, where: string, readFile: (f: str
     if (e instanceof NibError) throw e;
     throw invalid(`cannot parse ${where}: ${(e as Error).message}`);
   }
-  if (!modelJson?.modelTopology || !Array.isArray(modelJson.weightsManifest)) throw invalid('model.json is not a tfjs layers model (no modelTopology or weightsManifest)');
+  if (!modelJson?.modelTopology || !Array.isArray(modelJson.weightsManifest))
+    throw invalid('model.json is not a tfjs layers model (no modelTopology or weightsManifest)');
   if (!Array.isArray(vocab?.vocab) || vocab.vocab.some((c) => typeof c !== 'string')) {
     throw invalid('vocab.json must be {"vocab": ["a", "b", …]} listing the characters in embedding-row order');
   }
@@ -90,19 +105,34 @@ async function importFrom(db: Db, name: string, where: string, readFile: (f: str
   const data = Buffer.concat(bins);
   let loaded;
   try {
-    loaded = await fromLayersArtifacts(modelJson as never, data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), {
-      vocab: vocab.vocab,
-      unk: vocab.unk ?? null,
-    });
+    loaded = await fromLayersArtifacts(
+      modelJson as never,
+      data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+      {
+        vocab: vocab.vocab,
+        unk: vocab.unk ?? null,
+      },
+    );
   } catch (e) {
     throw invalid(`cannot import ${where}: ${(e as Error).message}`);
   }
-  const row = createModel(db, { name: modelName, corpusId: null, corpusName: null, spec: loaded.spec, origin: 'imported' });
-  saveCheckpoints(db, row.id, [{ kind: 'best', step: 0, valLoss: null, weights: encodeArrays(loaded.weights), optimizer: null, trainer: null }], {
-    steps: 0,
-    trainSeconds: 0,
-    bestValLoss: null,
+  const row = createModel(db, {
+    name: modelName,
+    corpusId: null,
+    corpusName: null,
+    spec: loaded.spec,
+    origin: 'imported',
   });
+  saveCheckpoints(
+    db,
+    row.id,
+    [{ kind: 'best', step: 0, valLoss: null, weights: encodeArrays(loaded.weights), optimizer: null, trainer: null }],
+    {
+      steps: 0,
+      trainSeconds: 0,
+      bestValLoss: null,
+    },
+  );
   setModelStatus(db, row.id, 'ready');
   return summarise(getModel(db, modelName)!);
 }

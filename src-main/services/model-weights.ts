@@ -8,7 +8,10 @@ import { NibError } from '../api/errors.ts';
 export function loadWeightsFor(db: Db, model: ModelRow): { spec: ModelSpec; weights: Weights; step: number } {
   const cp = loadUsableCheckpoint(db, model.id);
   if (!cp) {
-    throw new NibError('data', `model "${model.name}" has no trained weights yet`, { cli: `train it first (nib train --resume ${model.name})`, app: 'resume its training in the Train view first' });
+    throw new NibError('data', `model "${model.name}" has no trained weights yet`, {
+      cli: `train it first (nib train --resume ${model.name})`,
+      app: 'resume its training in the Train view first',
+    });
   }
   return { spec: JSON.parse(model.spec) as ModelSpec, weights: decodeArrays(cp.weights).arrays, step: cp.step };
 }

@@ -73,4 +73,3 @@ export function models(db: Db): ModelSummary[] {
 export function removeModel(db: Db, name: string): void {
   if (!deleteModel(db, checkName('model', name))) throw noModel(name);
 }
-

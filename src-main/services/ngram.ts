@@ -25,7 +25,12 @@ export interface NgramSummary {
  * Builds a character n-gram model on texts split as training splits them (held-out tails for
  * choosing the order). Shared by the stored per-corpus model and by `nib eval`'s baseline.
  */
-export function buildNgramFor(texts: string[], valFraction = DEFAULT_TRAIN.valFraction, vocab?: string[], limitBytes = defaultMemoryLimit()) {
+export function buildNgramFor(
+  texts: string[],
+  valFraction = DEFAULT_TRAIN.valFraction,
+  vocab?: string[],
+  limitBytes = defaultMemoryLimit(),
+) {
   const { train, val } = splitTexts(texts, valFraction);
   const tok = tokenizerFor(vocab ?? corpusVocab(texts));
   // The orders counted are capped so the build fits in memory: a corpus of tens of megabytes gets
@@ -33,13 +38,23 @@ export function buildNgramFor(texts: string[], valFraction = DEFAULT_TRAIN.valFr
   const maxOrder = ngramOrderWithin(train.length, limitBytes);
   if (maxOrder === null) {
     const gb = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GB`;
-    throw new NibError('invalid', `the corpus is too large for an n-gram model in ${gb(limitBytes)} of memory (it would need ${gb(ngramBuildBytes(train.length, 2))})`, {
-      cli: 'raise the limit with --max-memory, or split the corpus',
-      app: 'split it into smaller corpora',
-    });
+    throw new NibError(
+      'invalid',
+      `the corpus is too large for an n-gram model in ${gb(limitBytes)} of memory (it would need ${gb(ngramBuildBytes(train.length, 2))})`,
+      {
+        cli: 'raise the limit with --max-memory, or split the corpus',
+        app: 'split it into smaller corpora',
+      },
+    );
   }
   const { model, tried } = NgramModel.build(tok.vocab, tok.encode(train), tok.encode(val), maxOrder);
-  return { model, tok, tried, valLoss: tried.find((t) => t.order === model.order)!.valLoss, limited: maxOrder < 8 ? { maxOrder, limitBytes } : undefined };
+  return {
+    model,
+    tok,
+    tried,
+    valLoss: tried.find((t) => t.order === model.order)!.valLoss,
+    limited: maxOrder < 8 ? { maxOrder, limitBytes } : undefined,
+  };
 }
 
 /**
@@ -66,8 +81,22 @@ export function refreshNgram(db: Db, corpusName: string, limitBytes = defaultMem
   const t0 = performance.now();
   const { model, tried, valLoss, limited } = buildNgramFor(texts, DEFAULT_TRAIN.valFraction, undefined, limitBytes);
   const data = zlib.gzipSync(JSON.stringify(model.toData()));
-  saveNgram(db, { corpus_id: corpus.id, ngram_order: model.order, val_loss: Number.isFinite(valLoss) ? valLoss : null, corpus_sha: corpusDigest(db, corpus.id), data });
-  return { corpus: corpusName, order: model.order, valLoss, bitsPerChar: valLoss / Math.LN2, seconds: (performance.now() - t0) / 1000, tried, ...(limited && { limited }) };
+  saveNgram(db, {
+    corpus_id: corpus.id,
+    ngram_order: model.order,
+    val_loss: Number.isFinite(valLoss) ? valLoss : null,
+    corpus_sha: corpusDigest(db, corpus.id),
+    data,
+  });
+  return {
+    corpus: corpusName,
+    order: model.order,
+    valLoss,
+    bitsPerChar: valLoss / Math.LN2,
+    seconds: (performance.now() - t0) / 1000,
+    tried,
+    ...(limited && { limited }),
+  };
 }
 
 /**
@@ -75,7 +104,8 @@ export function refreshNgram(db: Db, corpusName: string, limitBytes = defaultMem
  * it is rebuilt: for the keystroke path, which must never wait seconds for a build.
  */
 export function storedNgramStamp(db: Db, corpusId: number): string | null {
-  const row = db.prepare('SELECT built_at FROM ngram_models WHERE corpus_id = ?').get(corpusId) as { built_at: string } | undefined;
+  const row = db.prepare('SELECT built_at FROM ngram_models WHERE corpus_id = ?').get(corpusId) as
+    { built_at: string } | undefined;
   return row ? `${corpusId}:${row.built_at}` : null;
 }
 

@@ -21,11 +21,19 @@ import { buildNgramFor } from './ngram.ts';
  * model has trained on the text it is measured on; the mixture's weight λ is fitted on the first
  * 3,000 of the measured characters (a small optimism, stated in the README).
  */
-export function chooseSource(db: Db, row: ModelRow, maxChars = 12_000, o: SuggestOptions = DEFAULT_SUGGEST): SourceChoice | null {
+export function chooseSource(
+  db: Db,
+  row: ModelRow,
+  maxChars = 12_000,
+  o: SuggestOptions = DEFAULT_SUGGEST,
+): SourceChoice | null {
   const corpus = row.corpus_id !== null ? getCorpusById(db, row.corpus_id) : undefined;
   if (!corpus) return null;
   const { spec, weights } = loadWeightsFor(db, row);
-  const config: TrainConfig = { ...DEFAULT_TRAIN, ...(row.train_config ? (JSON.parse(row.train_config) as TrainConfig) : {}) };
+  const config: TrainConfig = {
+    ...DEFAULT_TRAIN,
+    ...(row.train_config ? (JSON.parse(row.train_config) as TrainConfig) : {}),
+  };
   const texts = corpusTexts(db, corpus.id);
   const heldOut = splitTexts(texts, config.valFraction).val;
   if (Array.from(heldOut).length < 1000) return null;
@@ -33,7 +41,13 @@ export function chooseSource(db: Db, row: ModelRow, maxChars = 12_000, o: Sugges
   const tok = CharTokenizer.fromSpec(spec as ModelSpec);
   const runner = new LstmRunner(spec, weights);
   const { model: ngram } = buildNgramFor(texts, config.valFraction, spec.vocab);
-  const lambda = fitLambda(runner, runner.zeroState(), ngram, [] as number[], tok.encode(Array.from(segments[0].text).slice(0, 3000).join('')));
+  const lambda = fitLambda(
+    runner,
+    runner.zeroState(),
+    ngram,
+    [] as number[],
+    tok.encode(Array.from(segments[0].text).slice(0, 3000).join('')),
+  );
   const mix = new MixtureModel(runner, ngram, lambda);
   const calibrated = <S>(name: string, model: StepModel<S>, zero: () => S) => {
     let bitsPerChar = NaN;

@@ -10,12 +10,29 @@ import { paramCount, PRESETS, type ModelSpec } from '../ml/spec.ts';
 import { buildVocab, CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_FINETUNE, DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
 import { DataError, splitCorpus, type TrainData } from '../ml/train-data.ts';
-import { DivergedError, evaluate, initialTrainerState, runTraining, type TrainerState, type TrainHooks } from '../ml/train-loop.ts';
+import {
+  DivergedError,
+  evaluate,
+  initialTrainerState,
+  runTraining,
+  type TrainerState,
+  type TrainHooks,
+} from '../ml/train-loop.ts';
 import { isSharedVocab, MAX_UNKNOWN_SHARE, SHARED_UNK, SHARED_VOCAB, unknownShare } from '../ml/vocab.ts';
 import { decodeArrays, encodeArrays, initWeights, type Weights } from '../ml/weights.ts';
 import { corpusTexts, getCorpus, getCorpusById } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
-import { createModel, getBaseModel, getModel, loadCheckpoint, saveCheckpoints, setModelStatus, setTrainConfig, usableCheckpointStamp, type ModelRow } from '../store/models.ts';
+import {
+  createModel,
+  getBaseModel,
+  getModel,
+  loadCheckpoint,
+  saveCheckpoints,
+  setModelStatus,
+  setTrainConfig,
+  usableCheckpointStamp,
+  type ModelRow,
+} from '../store/models.ts';
 import { corpusDigest } from '../store/ngrams.ts';
 import { addMetrics, endRun, liveRun, markAbandonedRuns, startRun, type MetricPoint } from '../store/runs.ts';
 import type { TrainEvent, TrainParams, TrainResult } from '../api/contract.ts';
@@ -67,15 +84,20 @@ export function prepareRun(db: Db, p: TrainParams): PreparedRun {
   const row = getModel(db, p.model) ?? null;
   const start = p.resume ? resumePoint(db, p, row) : newModelStart(db, p, row);
   const { spec, config, trainer } = start;
-  if (!p.resume || p.config.maxTimeSec !== undefined) trainer.timeGoalSec = config.maxTimeSec > 0 ? trainer.elapsedSec + config.maxTimeSec : undefined;
+  if (!p.resume || p.config.maxTimeSec !== undefined)
+    trainer.timeGoalSec = config.maxTimeSec > 0 ? trainer.elapsedSec + config.maxTimeSec : undefined;
   const need = trainingBytes(spec, config.batch, config.seqLen, config.dropout);
   const limit = p.maxMemoryBytes ?? defaultMemoryLimit();
   if (need > limit) {
     const gb = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GB`;
-    throw new NibError('invalid', `this run would need about ${gb(need)} of memory, more than the ${gb(limit)} allowed`, {
-      cli: 'use fewer units, a shorter sequence or a smaller batch (or raise the limit with --max-memory)',
-      app: 'choose a smaller size',
-    });
+    throw new NibError(
+      'invalid',
+      `this run would need about ${gb(need)} of memory, more than the ${gb(limit)} allowed`,
+      {
+        cli: 'use fewer units, a shorter sequence or a smaller batch (or raise the limit with --max-memory)',
+        app: 'choose a smaller size',
+      },
+    );
   }
   const digest = corpusDigest(db, start.corpusId);
   // Checkpoints from before digests were recorded cannot tell: they are taken as unchanged.
@@ -86,7 +108,8 @@ export function prepareRun(db: Db, p: TrainParams): PreparedRun {
   try {
     data = splitCorpus(corpusTexts(db, start.corpusId), tok, config.valFraction, config.seqLen);
   } catch (e) {
-    if (e instanceof DataError) throw new NibError('data', `cannot train on corpus "${start.corpusName}": ${e.problem}`, e.hint);
+    if (e instanceof DataError)
+      throw new NibError('data', `cannot train on corpus "${start.corpusName}": ${e.problem}`, e.hint);
     throw e;
   }
   return { row: p.resume ? row : null, ...start, data, tok, corpusChanged };
@@ -101,8 +124,16 @@ function resumePoint(db: Db, p: TrainParams, row: ModelRow | null): Start {
   if (live) throw new NibError('conflict', `model "${p.model}" is being trained right now by process ${live.pid}`);
   const cp = loadCheckpoint(db, row.id, 'latest');
   if (!cp) throw new NibError('data', `model "${p.model}" has no checkpoint to resume from`);
-  if (row.corpus_id === null) throw new NibError('data', `the corpus model "${p.model}" was trained on has been deleted, so it cannot be trained further`);
-  const config: TrainConfig = { ...DEFAULT_TRAIN, ...(row.train_config ? (JSON.parse(row.train_config) as TrainConfig) : {}), ...p.config };
+  if (row.corpus_id === null)
+    throw new NibError(
+      'data',
+      `the corpus model "${p.model}" was trained on has been deleted, so it cannot be trained further`,
+    );
+  const config: TrainConfig = {
+    ...DEFAULT_TRAIN,
+    ...(row.train_config ? (JSON.parse(row.train_config) as TrainConfig) : {}),
+    ...p.config,
+  };
   const trainer: TrainerState = { ...(JSON.parse(cp.trainer ?? 'null') as TrainerState), badEvals: 0 };
   // The latest checkpoint may predate the best (a crash between checkpoints): early stopping and
   // the learning-rate schedule measure against the best ever recorded.
@@ -114,10 +145,17 @@ function resumePoint(db: Db, p: TrainParams, row: ModelRow | null): Start {
   // The goal it was started with: without a new --max-time, only what is left of the old budget.
   if (p.config.maxTimeSec === undefined && trainer.timeGoalSec !== undefined && config.maxTimeSec > 0) {
     config.maxTimeSec = trainer.timeGoalSec - trainer.elapsedSec;
-    if (config.maxTimeSec <= 1) throw new NibError('invalid', `model "${p.model}" has used its time budget`, { cli: 'pass --max-time to train it further', app: 'give it a new time limit to train it further' });
+    if (config.maxTimeSec <= 1)
+      throw new NibError('invalid', `model "${p.model}" has used its time budget`, {
+        cli: 'pass --max-time to train it further',
+        app: 'give it a new time limit to train it further',
+      });
   }
   if (config.maxSteps > 0 && trainer.step >= config.maxSteps) {
-    throw new NibError('invalid', `model "${p.model}" has already trained ${trainer.step} steps`, { cli: 'pass a larger --max-steps (or --max-time) to continue', app: 'raise its steps (or give it a time limit) to continue' });
+    throw new NibError('invalid', `model "${p.model}" has already trained ${trainer.step} steps`, {
+      cli: 'pass a larger --max-steps (or --max-time) to continue',
+      app: 'raise its steps (or give it a time limit) to continue',
+    });
   }
   return {
     spec: JSON.parse(row.spec) as ModelSpec,
@@ -134,12 +172,27 @@ function resumePoint(db: Db, p: TrainParams, row: ModelRow | null): Start {
 /** A new model: fine-tuned from the base (the default) or another model, or fresh weights. */
 function newModelStart(db: Db, p: TrainParams, row: ModelRow | null): Start {
   if (row) {
-    throw new NibError('conflict', `a model named "${p.model}" already exists`, { cli: `continue it with nib train --resume ${p.model}, or choose another --model name`, app: 'resume it from the list below, or type another model name' });
+    throw new NibError('conflict', `a model named "${p.model}" already exists`, {
+      cli: `continue it with nib train --resume ${p.model}, or choose another --model name`,
+      app: 'resume it from the list below, or type another model name',
+    });
   }
-  if (!p.corpus) throw new NibError('invalid', 'which corpus?', { cli: 'pass --corpus NAME (nib corpora lists them)', app: 'choose a corpus' });
+  if (!p.corpus)
+    throw new NibError('invalid', 'which corpus?', {
+      cli: 'pass --corpus NAME (nib corpora lists them)',
+      app: 'choose a corpus',
+    });
   const corpus = getCorpus(db, p.corpus);
-  if (!corpus) throw new NibError('not-found', `no corpus named "${p.corpus}"`, { cli: `nib corpora lists them; nib import PATH --corpus ${p.corpus} creates it`, app: 'import writing into it in the Library first' });
-  if (corpus.documents === 0) throw new NibError('data', `corpus "${p.corpus}" is empty`, { cli: `import some text first (nib import PATH --corpus ${p.corpus})`, app: 'import some writing into it in the Library first' });
+  if (!corpus)
+    throw new NibError('not-found', `no corpus named "${p.corpus}"`, {
+      cli: `nib corpora lists them; nib import PATH --corpus ${p.corpus} creates it`,
+      app: 'import writing into it in the Library first',
+    });
+  if (corpus.documents === 0)
+    throw new NibError('data', `corpus "${p.corpus}" is empty`, {
+      cli: `import some text first (nib import PATH --corpus ${p.corpus})`,
+      app: 'import some writing into it in the Library first',
+    });
   const from = p.from ?? 'base';
   if (from === 'scratch') {
     const preset = PRESETS[p.preset ?? 'small'];
@@ -156,19 +209,46 @@ function newModelStart(db: Db, p: TrainParams, row: ModelRow | null): Start {
       units: Array(p.layers ?? preset.layers).fill(p.units ?? preset.units),
       recurrentActivation: 'sigmoid',
     };
-    return { spec, weights: initWeights(spec, config.seed), optimizer: null, trainer: initialTrainerState(config), config, corpusId: corpus.id, corpusName: corpus.name, parentName: null };
+    return {
+      spec,
+      weights: initWeights(spec, config.seed),
+      optimizer: null,
+      trainer: initialTrainerState(config),
+      config,
+      corpusId: corpus.id,
+      corpusName: corpus.name,
+      parentName: null,
+    };
   }
   if (p.preset || p.layers || p.units || p.embedding) {
-    throw new NibError('invalid', `a fine-tuned model keeps the architecture of the model it starts from: size options apply only when training from scratch`);
+    throw new NibError(
+      'invalid',
+      `a fine-tuned model keeps the architecture of the model it starts from: size options apply only when training from scratch`,
+    );
   }
   const parentRow = from === 'base' ? getBaseModel(db) : getModel(db, from);
-  if (!parentRow) throw from === 'base' ? new NibError('data', 'the base model is not installed in this data folder') : noModel(from, ' to start from');
+  if (!parentRow)
+    throw from === 'base'
+      ? new NibError('data', 'the base model is not installed in this data folder')
+      : noModel(from, ' to start from');
   const parent = loadWeightsFor(db, parentRow);
   if (!isSharedVocab(parent.spec.vocab)) {
-    throw new NibError('invalid', `model "${parentRow.name}" has a vocabulary of its own, so it cannot be fine-tuned on another corpus: start from the base model or from scratch`);
+    throw new NibError(
+      'invalid',
+      `model "${parentRow.name}" has a vocabulary of its own, so it cannot be fine-tuned on another corpus: start from the base model or from scratch`,
+    );
   }
   const config: TrainConfig = { ...DEFAULT_FINETUNE, ...p.config };
-  return { spec: parent.spec, weights: parent.weights, optimizer: null, trainer: initialTrainerState(config), config, corpusId: corpus.id, corpusName: corpus.name, parentName: parentRow.name };
+  return {
+    spec: parent.spec,
+    weights: parent.weights,
+    optimizer: null,
+    trainer: initialTrainerState(config),
+    config,
+    corpusId: corpus.id,
+    corpusName: corpus.name,
+    parentName: parentRow.name,
+  };
 }
 
 /**
@@ -177,15 +257,32 @@ function newModelStart(db: Db, p: TrainParams, row: ModelRow | null): Start {
  * second trainer of the same model, started at the same instant, waits for the lock and is then
  * refused.
  */
-export function claimRun(db: Db, p: TrainParams, run: PreparedRun, backend: BackendReport): { row: ModelRow; runId: number } {
+export function claimRun(
+  db: Db,
+  p: TrainParams,
+  run: PreparedRun,
+  backend: BackendReport,
+): { row: ModelRow; runId: number } {
   const claim = db.transaction(() => {
     const current = getModel(db, p.model);
-    if (!run.row && current) throw new NibError('conflict', `a model named "${p.model}" was just created by another process: choose another name`);
+    if (!run.row && current)
+      throw new NibError(
+        'conflict',
+        `a model named "${p.model}" was just created by another process: choose another name`,
+      );
     if (run.row) {
       const live = current && liveRun(db, current.id);
       if (live) throw new NibError('conflict', `model "${p.model}" is being trained right now by process ${live.pid}`);
     }
-    const r = current ?? createModel(db, { name: p.model, corpusId: run.corpusId, corpusName: run.corpusName, spec: run.spec, parent: run.parentName });
+    const r =
+      current ??
+      createModel(db, {
+        name: p.model,
+        corpusId: run.corpusId,
+        corpusName: run.corpusName,
+        spec: run.spec,
+        parent: run.parentName,
+      });
     setTrainConfig(db, r.id, run.config);
     setModelStatus(db, r.id, 'training');
     return { row: r, runId: startRun(db, r.id, run.config, backend.name, run.trainer.step, process.pid) };
@@ -199,7 +296,14 @@ export function claimRun(db: Db, p: TrainParams, run: PreparedRun, backend: Back
  * with the optimizer and trainer state at each checkpoint, and progress events (progress at most
  * every 200 ms; a short sample at each evaluation shows the writer what the model has learned).
  */
-export function recordRun(db: Db, modelId: number, runId: number, run: PreparedRun, engine: TrainEngine, ctx: RunContext): TrainHooks & { flush(): void } {
+export function recordRun(
+  db: Db,
+  modelId: number,
+  runId: number,
+  run: PreparedRun,
+  engine: TrainEngine,
+  ctx: RunContext,
+): TrainHooks & { flush(): void } {
   const metrics: MetricPoint[] = [];
   const flush = () => {
     if (metrics.length) addMetrics(db, runId, metrics.splice(0));
@@ -208,7 +312,14 @@ export function recordRun(db: Db, modelId: number, runId: number, run: PreparedR
   return {
     flush,
     onProgress(pr) {
-      metrics.push({ step: pr.step, trainLoss: pr.trainLoss, valLoss: null, lr: pr.lr, charsPerSec: pr.charsPerSec, elapsedSec: pr.elapsedSec });
+      metrics.push({
+        step: pr.step,
+        trainLoss: pr.trainLoss,
+        valLoss: null,
+        lr: pr.lr,
+        charsPerSec: pr.charsPerSec,
+        elapsedSec: pr.elapsedSec,
+      });
       const now = performance.now();
       if (now - lastEmit > 200) {
         lastEmit = now;
@@ -216,17 +327,43 @@ export function recordRun(db: Db, modelId: number, runId: number, run: PreparedR
       }
     },
     onEval(ev) {
-      metrics.push({ step: ev.step, trainLoss: null, valLoss: ev.valLoss, lr: ev.lr, charsPerSec: null, elapsedSec: ev.elapsedSec });
+      metrics.push({
+        step: ev.step,
+        trainLoss: null,
+        valLoss: ev.valLoss,
+        lr: ev.lr,
+        charsPerSec: null,
+        elapsedSec: ev.elapsedSec,
+      });
       flush();
       if (ev.improved) {
-        saveCheckpoints(db, modelId, [{ kind: 'best', step: ev.step, valLoss: ev.valLoss, weights: encodeArrays(engine.getWeights()), optimizer: null, trainer: null }], {
-          steps: ev.step,
-          trainSeconds: ev.elapsedSec,
-          bestValLoss: ev.bestValLoss,
-        });
+        saveCheckpoints(
+          db,
+          modelId,
+          [
+            {
+              kind: 'best',
+              step: ev.step,
+              valLoss: ev.valLoss,
+              weights: encodeArrays(engine.getWeights()),
+              optimizer: null,
+              trainer: null,
+            },
+          ],
+          {
+            steps: ev.step,
+            trainSeconds: ev.elapsedSec,
+            bestValLoss: ev.bestValLoss,
+          },
+        );
       }
       const sampleRunner = new LstmRunner(run.spec, engine.getWeights());
-      const sample = generate(sampleRunner, run.tok, '\n', 160, { temperature: 0.8, topK: 0, topP: 1, seed: ev.step }).text;
+      const sample = generate(sampleRunner, run.tok, '\n', 160, {
+        temperature: 0.8,
+        topK: 0,
+        topP: 1,
+        seed: ev.step,
+      }).text;
       ctx.emit({ type: 'eval', ...ev, sample });
     },
     onCheckpoint(s) {
@@ -234,7 +371,16 @@ export function recordRun(db: Db, modelId: number, runId: number, run: PreparedR
       saveCheckpoints(
         db,
         modelId,
-        [{ kind: 'latest', step: s.step, valLoss: s.bestValLoss, weights: encodeArrays(engine.getWeights()), optimizer: encodeOptimizer(engine.getOptimizerState()), trainer: s }],
+        [
+          {
+            kind: 'latest',
+            step: s.step,
+            valLoss: s.bestValLoss,
+            weights: encodeArrays(engine.getWeights()),
+            optimizer: encodeOptimizer(engine.getOptimizerState()),
+            trainer: s,
+          },
+        ],
         { steps: s.step, trainSeconds: s.elapsedSec, bestValLoss: s.bestValLoss },
       );
       ctx.emit({ type: 'checkpoint', step: s.step });
@@ -250,13 +396,20 @@ export function recordRun(db: Db, modelId: number, runId: number, run: PreparedR
  */
 async function remeasureBest(db: Db, modelId: number, run: PreparedRun, backend: BackendReport): Promise<string> {
   const best = loadCheckpoint(db, modelId, 'best');
-  const said = 'the corpus changed since this model last trained (documents added or removed), so its held-out text changed too';
+  const said =
+    'the corpus changed since this model last trained (documents added or removed), so its held-out text changed too';
   if (!best) return `${said}.`;
   const engine = createEngine(run.spec, decodeArrays(best.weights).arrays, backend);
   try {
     const valLoss = await evaluate(engine, run.data.val, run.config);
     const before = best.val_loss;
-    saveCheckpoints(db, modelId, [{ kind: 'best', step: best.step, valLoss, weights: best.weights, optimizer: null, trainer: null }], { steps: run.trainer.step, trainSeconds: run.trainer.elapsedSec, bestValLoss: valLoss }, { replaceBest: true });
+    saveCheckpoints(
+      db,
+      modelId,
+      [{ kind: 'best', step: best.step, valLoss, weights: best.weights, optimizer: null, trainer: null }],
+      { steps: run.trainer.step, trainSeconds: run.trainer.elapsedSec, bestValLoss: valLoss },
+      { replaceBest: true },
+    );
     run.trainer.bestValLoss = valLoss;
     run.trainer.bestStep = best.step;
     const bits = (x: number) => `${(x / Math.LN2).toFixed(3)}`;
@@ -319,7 +472,10 @@ export async function train(db: Db, backend: BackendReport, p: TrainParams, ctx:
     endRun(db, runId, 'failed', (e as Error).message);
     setModelStatus(db, row.id, usableCheckpointStamp(db, row.id) ? 'interrupted' : 'failed');
     if (e instanceof DivergedError) {
-      throw new NibError('data', e.message, { cli: 'lower --lr', app: 'try again; if it happens again, train from the base model rather than from scratch' });
+      throw new NibError('data', e.message, {
+        cli: 'lower --lr',
+        app: 'try again; if it happens again, train from the base model rather than from scratch',
+      });
     }
     throw e;
   } finally {

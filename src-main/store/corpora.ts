@@ -82,24 +82,26 @@ export function deleteDocument(db: Db, id: number): boolean {
  * write while another process writes fails at once ("database is locked") instead of waiting.
  */
 export function insertDocument(db: Db, corpusId: number, doc: NewDocument): number | null {
-  return db.transaction(() => {
-    const dup = db
-      .prepare('SELECT id FROM documents WHERE corpus_id = ? AND sha256 = ?')
-      .get(corpusId, doc.sha256) as { id: number } | undefined;
-    if (dup) return null;
-    const info = db
-      .prepare(
-        `INSERT INTO documents (corpus_id, name, source_path, format, sha256, size_bytes, chars, text)
+  return db
+    .transaction(() => {
+      const dup = db
+        .prepare('SELECT id FROM documents WHERE corpus_id = ? AND sha256 = ?')
+        .get(corpusId, doc.sha256) as { id: number } | undefined;
+      if (dup) return null;
+      const info = db
+        .prepare(
+          `INSERT INTO documents (corpus_id, name, source_path, format, sha256, size_bytes, chars, text)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(corpusId, doc.name, doc.sourcePath, doc.format, doc.sha256, doc.sizeBytes, [...doc.text].length, doc.text);
-    return Number(info.lastInsertRowid);
-  }).immediate();
+        )
+        .run(corpusId, doc.name, doc.sourcePath, doc.format, doc.sha256, doc.sizeBytes, [...doc.text].length, doc.text);
+      return Number(info.lastInsertRowid);
+    })
+    .immediate();
 }
 
 /** The texts of a corpus in import order: what training reads. */
 export function corpusTexts(db: Db, corpusId: number): string[] {
-  return (db.prepare('SELECT text FROM documents WHERE corpus_id = ? ORDER BY id').all(corpusId) as { text: string }[]).map(
-    (r) => r.text,
-  );
+  return (
+    db.prepare('SELECT text FROM documents WHERE corpus_id = ? ORDER BY id').all(corpusId) as { text: string }[]
+  ).map((r) => r.text);
 }

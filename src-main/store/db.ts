@@ -39,7 +39,9 @@ export function openDb(dataDir: string, opts: { readonly?: boolean } = {}): Db {
           : code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
             ? `its ${DB_FILE} is not a readable Nib database (damaged or another kind of file)`
             : `it cannot be opened (${err.message})`;
-    throw new DataFolderError(`cannot use the data folder ${dataDir}: ${why}. Choose another with --data-dir (or NIB_DATA_DIR), or move the damaged file away.`);
+    throw new DataFolderError(
+      `cannot use the data folder ${dataDir}: ${why}. Choose another with --data-dir (or NIB_DATA_DIR), or move the damaged file away.`,
+    );
   }
 }
 

@@ -9,7 +9,10 @@ export interface DraftRow {
 }
 
 export function listDrafts(db: Db): Omit<DraftRow, 'text'>[] {
-  return db.prepare('SELECT id, title, corpus_id, updated_at FROM drafts ORDER BY updated_at DESC').all() as Omit<DraftRow, 'text'>[];
+  return db.prepare('SELECT id, title, corpus_id, updated_at FROM drafts ORDER BY updated_at DESC').all() as Omit<
+    DraftRow,
+    'text'
+  >[];
 }
 
 export function getDraft(db: Db, id: number): DraftRow | undefined {
@@ -22,9 +25,12 @@ export function getDraft(db: Db, id: number): DraftRow | undefined {
  * returns the new id, rather than reporting success and dropping it.
  */
 export function saveDraft(db: Db, id: number | null, title: string, text: string): number {
-  const insert = () => Number(db.prepare('INSERT INTO drafts (title, text) VALUES (?, ?)').run(title, text).lastInsertRowid);
+  const insert = () =>
+    Number(db.prepare('INSERT INTO drafts (title, text) VALUES (?, ?)').run(title, text).lastInsertRowid);
   if (id === null) return insert();
-  const changed = db.prepare(`UPDATE drafts SET title = ?, text = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`).run(title, text, id).changes;
+  const changed = db
+    .prepare(`UPDATE drafts SET title = ?, text = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`)
+    .run(title, text, id).changes;
   return changed ? id : insert();
 }
 

@@ -22,14 +22,20 @@ export function recordAttempt(db: Db, a: Omit<LearningAttempt, 'id' | 'started_a
 }
 
 export function listAttempts(db: Db, modelId: number): LearningAttempt[] {
-  return db.prepare('SELECT * FROM learning_attempts WHERE model_id = ? ORDER BY id DESC').all(modelId) as LearningAttempt[];
+  return db
+    .prepare('SELECT * FROM learning_attempts WHERE model_id = ? ORDER BY id DESC')
+    .all(modelId) as LearningAttempt[];
 }
 
 /**
  * Replaces a corpus's documents with the given texts in one transaction: the drafts corpus mirrors
  * the drafts as they are now (an edited draft is one document, not one per version).
  */
-export function mirrorDocuments(db: Db, corpusId: number, docs: { name: string; text: string; sha256: string }[]): void {
+export function mirrorDocuments(
+  db: Db,
+  corpusId: number,
+  docs: { name: string; text: string; sha256: string }[],
+): void {
   db.transaction(() => {
     db.prepare('DELETE FROM documents WHERE corpus_id = ?').run(corpusId);
     const ins = db.prepare(

@@ -52,7 +52,14 @@ export function listModels(db: Db): ModelRow[] {
 
 export function createModel(
   db: Db,
-  m: { name: string; corpusId: number | null; corpusName: string | null; spec: unknown; origin?: ModelRow['origin']; parent?: string | null },
+  m: {
+    name: string;
+    corpusId: number | null;
+    corpusName: string | null;
+    spec: unknown;
+    origin?: ModelRow['origin'];
+    parent?: string | null;
+  },
 ): ModelRow {
   db.prepare('INSERT INTO models (name, corpus_id, corpus_name, spec, origin, parent) VALUES (?, ?, ?, ?, ?, ?)').run(
     m.name,
@@ -67,7 +74,8 @@ export function createModel(
 
 /** The base model shipped with Nib, once installed into this data folder. */
 export function getBaseModel(db: Db): ModelRow | undefined {
-  return db.prepare(`SELECT * FROM models WHERE origin = 'base' ORDER BY id DESC LIMIT 1`).get() as ModelRow | undefined;
+  return db.prepare(`SELECT * FROM models WHERE origin = 'base' ORDER BY id DESC LIMIT 1`).get() as
+    ModelRow | undefined;
 }
 
 export function setSuggestSource(db: Db, id: number, source: unknown): void {
@@ -114,7 +122,9 @@ export function saveCheckpoints(
        ${guard}`,
     );
   const put = upsert('');
-  const putBest = opts.replaceBest ? put : upsert('WHERE checkpoints.val_loss IS NULL OR excluded.val_loss < checkpoints.val_loss');
+  const putBest = opts.replaceBest
+    ? put
+    : upsert('WHERE checkpoints.val_loss IS NULL OR excluded.val_loss < checkpoints.val_loss');
   db.transaction(() => {
     for (const cp of cps) {
       (cp.kind === 'best' ? putBest : put).run(
@@ -131,14 +141,20 @@ export function saveCheckpoints(
       `UPDATE models SET steps = ?, train_seconds = ?,
          best_val_loss = CASE WHEN ? OR best_val_loss IS NULL OR ? < best_val_loss THEN ? ELSE best_val_loss END,
          updated_at = ${NOW} WHERE id = ?`,
-    ).run(progress.steps, progress.trainSeconds, opts.replaceBest ? 1 : 0, progress.bestValLoss, progress.bestValLoss, modelId);
+    ).run(
+      progress.steps,
+      progress.trainSeconds,
+      opts.replaceBest ? 1 : 0,
+      progress.bestValLoss,
+      progress.bestValLoss,
+      modelId,
+    );
   })();
 }
 
 export function loadCheckpoint(db: Db, modelId: number, kind: 'latest' | 'best'): CheckpointRow | undefined {
   return db.prepare('SELECT * FROM checkpoints WHERE model_id = ? AND kind = ?').get(modelId, kind) as
-    | CheckpointRow
-    | undefined;
+    CheckpointRow | undefined;
 }
 
 /**

@@ -28,6 +28,11 @@ export function loadNgram(db: Db, corpusId: number): NgramRow | undefined {
 
 /** A digest of a corpus's documents (their hashes in order): tells whether an n-gram is current. */
 export function corpusDigest(db: Db, corpusId: number): string {
-  const rows = db.prepare('SELECT sha256 FROM documents WHERE corpus_id = ? ORDER BY id').all(corpusId) as { sha256: string }[];
-  return crypto.createHash('sha256').update(rows.map((r) => r.sha256).join(',')).digest('hex');
+  const rows = db.prepare('SELECT sha256 FROM documents WHERE corpus_id = ? ORDER BY id').all(corpusId) as {
+    sha256: string;
+  }[];
+  return crypto
+    .createHash('sha256')
+    .update(rows.map((r) => r.sha256).join(','))
+    .digest('hex');
 }

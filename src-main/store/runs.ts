@@ -24,7 +24,14 @@ export interface MetricPoint {
 
 const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ','now')`;
 
-export function startRun(db: Db, modelId: number, config: unknown, backend: string, startStep: number, pid: number): number {
+export function startRun(
+  db: Db,
+  modelId: number,
+  config: unknown,
+  backend: string,
+  startStep: number,
+  pid: number,
+): number {
   const info = db
     .prepare('INSERT INTO training_runs (model_id, config, backend, start_step, pid) VALUES (?, ?, ?, ?, ?)')
     .run(modelId, JSON.stringify(config), backend, startStep, pid);
@@ -41,7 +48,9 @@ export function endRun(db: Db, runId: number, status: string, reason: string): v
 
 /** The run still marked 'running' for a model, if its process is alive. */
 export function liveRun(db: Db, modelId: number): RunRow | undefined {
-  const rows = db.prepare(`SELECT * FROM training_runs WHERE model_id = ? AND status = 'running'`).all(modelId) as RunRow[];
+  const rows = db
+    .prepare(`SELECT * FROM training_runs WHERE model_id = ? AND status = 'running'`)
+    .all(modelId) as RunRow[];
   return rows.find((r) => r.pid !== null && processAlive(r.pid));
 }
 

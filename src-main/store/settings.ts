@@ -6,7 +6,9 @@ export function getSettings(db: Db): Record<string, unknown> {
 }
 
 export function setSettings(db: Db, values: Record<string, unknown>): void {
-  const put = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const put = db.prepare(
+    'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  );
   db.transaction(() => {
     for (const [k, v] of Object.entries(values)) if (v !== undefined) put.run(k, JSON.stringify(v));
   })();

@@ -31,7 +31,8 @@ export interface ReadDocument {
 export type ReadOutcome = { ok: true; doc: ReadDocument } | { ok: false; path: string; reason: string; code: SkipCode };
 
 /** Why a file was not imported; the CLI and UI group their summaries by it. */
-export type SkipCode = 'unsupported' | 'too-large' | 'empty' | 'binary' | 'invalid-encoding' | 'bad-document' | 'unreadable';
+export type SkipCode =
+  'unsupported' | 'too-large' | 'empty' | 'binary' | 'invalid-encoding' | 'bad-document' | 'unreadable';
 
 function skip(p: string, code: SkipCode, reason: string): ReadOutcome {
   return { ok: false, path: p, code, reason };
@@ -41,7 +42,12 @@ function skip(p: string, code: SkipCode, reason: string): ReadOutcome {
 export function readDocumentFile(filePath: string, maxSize = DEFAULT_MAX_SIZE): ReadOutcome {
   const ext = path.extname(filePath).toLowerCase();
   const format = SUPPORTED_EXTENSIONS[ext];
-  if (!format) return skip(filePath, 'unsupported', `unsupported file type "${ext || '(none)'}" (Nib reads .txt, .md, .markdown, .html, .htm, .docx)`);
+  if (!format)
+    return skip(
+      filePath,
+      'unsupported',
+      `unsupported file type "${ext || '(none)'}" (Nib reads .txt, .md, .markdown, .html, .htm, .docx)`,
+    );
   let stat: fs.Stats;
   try {
     stat = fs.statSync(filePath);
@@ -81,7 +87,12 @@ export function documentFromBytes(sourcePath: string, name: string, format: stri
     text = format === 'html' ? htmlToText(decoded.text) : decoded.text;
   }
   text = normaliseNewlines(text);
-  if (text.trim() === '') return skip(sourcePath, 'empty', format === 'html' || format === 'docx' ? 'no visible text' : 'empty file (only white space)');
+  if (text.trim() === '')
+    return skip(
+      sourcePath,
+      'empty',
+      format === 'html' || format === 'docx' ? 'no visible text' : 'empty file (only white space)',
+    );
   const sha256 = crypto.createHash('sha256').update(text).digest('hex');
   return { ok: true, doc: { name, sourcePath, format, sizeBytes: bytes.length, sha256, text, encoding } };
 }
@@ -90,7 +101,11 @@ export function documentFromBytes(sourcePath: string, name: string, format: stri
  * Expands files and folders (recursively, in a stable order) into the files to import.
  * Hidden files and folders are passed over, as a user expects of "import this folder".
  */
-export function collectFiles(inputs: string[]): { files: string[]; missing: string[]; passedOver: { path: string; reason: string }[] } {
+export function collectFiles(inputs: string[]): {
+  files: string[];
+  missing: string[];
+  passedOver: { path: string; reason: string }[];
+} {
   const files: string[] = [];
   const missing: string[] = [];
   const passedOver: { path: string; reason: string }[] = [];
@@ -119,7 +134,10 @@ export function collectFiles(inputs: string[]): { files: string[]; missing: stri
       try {
         names = fs.readdirSync(p).sort();
       } catch (e) {
-        return void passedOver.push({ path: p, reason: `cannot read this folder (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+        return void passedOver.push({
+          path: p,
+          reason: `cannot read this folder (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+        });
       }
       for (const n of names) if (!n.startsWith('.')) walk(path.join(p, n), false, depth + 1);
     } else if (st.isFile()) {

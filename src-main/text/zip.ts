@@ -42,7 +42,8 @@ export class ZipReader {
     const cdSize = buf.readUInt32LE(eocd + 12);
     const cdOffset = buf.readUInt32LE(eocd + 16);
     if (count === 0xffff || cdOffset === 0xffffffff) throw new ZipError('ZIP64 archives are not supported');
-    if (count > limits.maxEntries) throw new ZipError(`too many entries in the archive (${count} > ${limits.maxEntries})`);
+    if (count > limits.maxEntries)
+      throw new ZipError(`too many entries in the archive (${count} > ${limits.maxEntries})`);
     if (cdOffset + cdSize > buf.length) throw new ZipError('the archive is truncated (central directory out of range)');
     let p = cdOffset;
     let declaredTotal = 0;
@@ -58,7 +59,8 @@ export class ZipReader {
       const localOffset = buf.readUInt32LE(p + 42);
       const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
       declaredTotal += size;
-      if (declaredTotal > limits.maxTotalBytes) throw new ZipError('the archive expands to more than the allowed total size');
+      if (declaredTotal > limits.maxTotalBytes)
+        throw new ZipError('the archive expands to more than the allowed total size');
       this.entries.set(name, { name, method, flags, compressedSize, size, localOffset });
       p += 46 + nameLen + extraLen + commentLen;
     }

@@ -1,4 +1,12 @@
-import type { SuggestParams, SuggestResult, GenerateParams, GenerateResult, TrainEvent, TrainParams, TrainResult } from '../api/contract.ts';
+import type {
+  SuggestParams,
+  SuggestResult,
+  GenerateParams,
+  GenerateResult,
+  TrainEvent,
+  TrainParams,
+  TrainResult,
+} from '../api/contract.ts';
 import type { EvalParams, EvalResult } from '../services/evaluate.ts';
 import type { LearnParams, LearnResult } from '../services/learning.ts';
 import type { ImportResult } from '../services/library.ts';
@@ -16,18 +24,34 @@ import type { EstimateParams } from './ml-service.ts';
  * validated, so it is checked at compile time only.
  */
 export interface MlHostApi {
-  info: { params: Record<string, never>; result: { backend: BackendReport; dataDir: string; pid: number }; event: never };
+  info: {
+    params: Record<string, never>;
+    result: { backend: BackendReport; dataDir: string; pid: number };
+    event: never;
+  };
   /** How long a training run would take here (a few real steps, timed). */
-  estimate: { params: EstimateParams; result: { params: number; secondsPerStep: number; totalSec: number }; event: never };
+  estimate: {
+    params: EstimateParams;
+    result: { params: number; secondsPerStep: number; totalSec: number };
+    event: never;
+  };
   'ngram.refresh': { params: { corpus: string }; result: NgramSummary | null; event: never };
   /** An import from the app: files as base64, decoded and extracted here, off the app's event loop. */
-  'library.import': { params: { corpus: string; files: { name: string; data: string }[] }; result: ImportResult & { ngram: NgramSummary | null }; event: never };
+  'library.import': {
+    params: { corpus: string; files: { name: string; data: string }[] };
+    result: ImportResult & { ngram: NgramSummary | null };
+    event: never;
+  };
   'models.export': { params: { name: string; dir: string }; result: { files: string[] }; event: never };
   'models.import': { params: { name: string; dir: string }; result: ModelSummary; event: never };
   /** A model folder's files in memory (base64), for the app to offer as a download. */
   'models.exportFiles': { params: { name: string }; result: { files: { name: string; data: string }[] }; event: never };
   /** A model from files the writer chose in the app (base64). */
-  'models.importFiles': { params: { name: string; files: { name: string; data: string }[] }; result: ModelSummary; event: never };
+  'models.importFiles': {
+    params: { name: string; files: { name: string; data: string }[] };
+    result: ModelSummary;
+    event: never;
+  };
   train: { params: TrainParams; result: TrainResult; event: TrainEvent };
   learn: { params: LearnParams; result: LearnResult; event: never };
   generate: { params: GenerateParams; result: GenerateResult; event: never };

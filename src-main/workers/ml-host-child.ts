@@ -23,7 +23,8 @@ const send = (m: HostReply) =>
     if (!process.connected || !process.send) return resolve();
     process.send(m, undefined, {}, () => resolve());
   });
-const onMessage = (fn: (m: unknown) => void) => (parentPort ? parentPort.on('message', (e) => fn(e.data)) : process.on('message', fn));
+const onMessage = (fn: (m: unknown) => void) =>
+  parentPort ? parentPort.on('message', (e) => fn(e.data)) : process.on('message', fn);
 const cancelled = new Set<number>();
 const running = new Set<number>();
 let stopping = false;

@@ -13,7 +13,10 @@ export const forkLauncher: ChildLauncher = (modulePath, env) => {
     env: { ...process.env, ...env },
     // The TypeScript loader by absolute URL: a bare 'tsx' would be looked up from the working
     // directory, and `node /path/to/nib/bin/nib.js` run elsewhere could not find it.
-    execArgv: [...process.execArgv.filter((a) => !a.startsWith('--test')), ...(modulePath.endsWith('.ts') && !hasTsLoader() ? ['--import', tsxUrl()] : [])],
+    execArgv: [
+      ...process.execArgv.filter((a) => !a.startsWith('--test')),
+      ...(modulePath.endsWith('.ts') && !hasTsLoader() ? ['--import', tsxUrl()] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return {
@@ -105,11 +108,19 @@ export class MlHost {
   }
 
   /** Calls `method` in the host (typed by MlHostApi); `onEvent` receives its progress events. */
-  call<M extends MlMethod>(method: M, params: MlParams<M>, onEvent?: (e: MlEvent<M>) => void): { id: number; result: Promise<MlResult<M>> } {
+  call<M extends MlMethod>(
+    method: M,
+    params: MlParams<M>,
+    onEvent?: (e: MlEvent<M>) => void,
+  ): { id: number; result: Promise<MlResult<M>> } {
     const id = this.nextId++;
     const result = new Promise<MlResult<M>>((resolve, reject) => {
       if (this.exited) return reject(new NibError('backend', this.exited));
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onEvent: onEvent as ((e: unknown) => void) | undefined });
+      this.pending.set(id, {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        onEvent: onEvent as ((e: unknown) => void) | undefined,
+      });
       this.child.send({ kind: 'call', id, method, params });
     });
     return { id, result };

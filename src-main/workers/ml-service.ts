@@ -45,7 +45,13 @@ interface LoadedModel {
 /** The last order−1 token ids of a text: an n-gram's state after it. */
 function ngramContext(model: NgramModel, tok: CharTokenizer, text: string): number[] {
   const k = model.order - 1;
-  return Array.from(tok.encode(Array.from(text.slice(-k * 4)).slice(-k).join(''))).slice(-k);
+  return Array.from(
+    tok.encode(
+      Array.from(text.slice(-k * 4))
+        .slice(-k)
+        .join(''),
+    ),
+  ).slice(-k);
 }
 
 function isSameVocab(a: readonly string[], b: readonly string[]): boolean {
@@ -115,11 +121,23 @@ export function openService(dataDir: string, backend: BackendReport) {
     if (ng && isSameVocab(ng.model.vocab, m.spec.vocab)) {
       const ctx = ngramContext(ng.model, m.tok, p.text);
       const opts = optsFor(thresholdOf(choice!, choice!.source));
-      if (choice!.source === 'ngram') return answer(suggestAlternatives(ng.model, m.tok, ctx, opts, n, before), fed, 'ngram');
+      if (choice!.source === 'ngram')
+        return answer(suggestAlternatives(ng.model, m.tok, ctx, opts, n, before), fed, 'ngram');
       const mix = new MixtureModel(m.runner, ng.model, choice!.lambda);
       return answer(suggestAlternatives(mix, m.tok, { a: doc.current, b: ctx }, opts, n, before), fed, 'mix');
     }
-    return answer(suggestAlternatives(m.runner, m.tok, doc.current, optsFor(choice ? thresholdOf(choice, 'lstm') : undefined), n, before), fed, 'lstm');
+    return answer(
+      suggestAlternatives(
+        m.runner,
+        m.tok,
+        doc.current,
+        optsFor(choice ? thresholdOf(choice, 'lstm') : undefined),
+        n,
+        before,
+      ),
+      fed,
+      'lstm',
+    );
   }
 
   function model(name: string): LoadedModel {
@@ -131,7 +149,15 @@ export function openService(dataDir: string, backend: BackendReport) {
     if (cached && cached.key === key) return cached;
     const { spec, weights } = loadWeightsFor(db, row);
     const source = row.suggest_source ? (JSON.parse(row.suggest_source) as SourceChoice) : null;
-    const m: LoadedModel = { key, spec, tok: CharTokenizer.fromSpec(spec), runner: new LstmRunner(spec, weights), docs: new Map(), source, corpusId: row.corpus_id };
+    const m: LoadedModel = {
+      key,
+      spec,
+      tok: CharTokenizer.fromSpec(spec),
+      runner: new LstmRunner(spec, weights),
+      docs: new Map(),
+      source,
+      corpusId: row.corpus_id,
+    };
     loaded.set(name, m);
     return m;
   }
@@ -143,13 +169,24 @@ export function openService(dataDir: string, backend: BackendReport) {
     // Work too heavy for the app's main thread (seconds per megabyte, or tfjs) runs here too.
     'ngram.refresh': (p) => refreshNgram(db, p.corpus),
     'library.import': (p) => {
-      const r = importBuffers(db, p.corpus, p.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64') })));
+      const r = importBuffers(
+        db,
+        p.corpus,
+        p.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64') })),
+      );
       return { ...r, ngram: r.imported > 0 ? refreshNgram(db, r.corpus) : null };
     },
     'models.export': (p) => exportModel(db, p.name, p.dir),
     'models.import': (p) => importModel(db, p.dir, p.name),
-    'models.exportFiles': async (p) => ({ files: (await exportModelFiles(db, p.name)).map((f) => ({ name: f.name, data: f.data.toString('base64') })) }),
-    'models.importFiles': (p) => importModelFiles(db, p.name, p.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64') }))),
+    'models.exportFiles': async (p) => ({
+      files: (await exportModelFiles(db, p.name)).map((f) => ({ name: f.name, data: f.data.toString('base64') })),
+    }),
+    'models.importFiles': (p) =>
+      importModelFiles(
+        db,
+        p.name,
+        p.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64') })),
+      ),
     train: (p, ctx) => train(db, backend, p, ctx),
     learn: (p, ctx) => learnFromDrafts(db, backend, p, () => ctx.isCancelled()),
     generate: (p) => {
@@ -182,14 +219,25 @@ export interface EstimateParams {
  * How long training would take here: a few real steps of the preset's model on random windows,
  * timed on this machine's engine, extrapolated. Also the parameter count for the corpus's vocabulary.
  */
-async function estimate(db: Db, backend: BackendReport, p: EstimateParams): Promise<{ params: number; secondsPerStep: number; totalSec: number }> {
+async function estimate(
+  db: Db,
+  backend: BackendReport,
+  p: EstimateParams,
+): Promise<{ params: number; secondsPerStep: number; totalSec: number }> {
   const corpus = getCorpus(db, p.corpus);
   if (!corpus) throw noCorpus(p.corpus);
   const base = p.from !== 'scratch' ? getBaseModel(db) : undefined;
   const pr = base ? { ...PRESETS.medium, ...DEFAULT_FINETUNE } : PRESETS[p.preset ?? 'small'];
   const spec: ModelSpec = base
     ? (JSON.parse(base.spec) as ModelSpec)
-    : { kind: 'char-lstm', vocab: corpusVocab(corpusTexts(db, corpus.id)), unk: null, embedding: pr.embedding, units: Array(pr.layers).fill(pr.units), recurrentActivation: 'sigmoid' };
+    : {
+        kind: 'char-lstm',
+        vocab: corpusVocab(corpusTexts(db, corpus.id)),
+        unk: null,
+        embedding: pr.embedding,
+        units: Array(pr.layers).fill(pr.units),
+        recurrentActivation: 'sigmoid',
+      };
   const engine = createEngine(spec, initWeights(spec, 1), backend);
   try {
     const n = pr.batch * pr.seqLen;
@@ -206,4 +254,3 @@ async function estimate(db: Db, backend: BackendReport, p: EstimateParams): Prom
     engine.dispose();
   }
 }
-

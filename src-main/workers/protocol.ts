@@ -2,8 +2,7 @@ import type { WireError } from '../api/errors.ts';
 
 /** Parent → ML host. */
 export type HostRequest =
-  | { kind: 'call'; id: number; method: string; params: unknown }
-  | { kind: 'cancel'; id: number };
+  { kind: 'call'; id: number; method: string; params: unknown } | { kind: 'cancel'; id: number };
 
 /** ML host → parent. */
 export type HostReply =

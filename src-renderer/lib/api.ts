@@ -2,7 +2,15 @@ import { appMessage, type CoreCaller, type CoreParams, type Reply } from '../../
 export type { CoreResult } from '../../src-main/api/core-api.ts';
 
 // What the forms offer and accept comes from the contract too, never restated in a view.
-export { BACKENDS, EDITOR_FONTS, LIMITS, PRESET_NAMES, PRESETS, presetParameters, type Settings } from '../../src-main/api/core-api.ts';
+export {
+  BACKENDS,
+  EDITOR_FONTS,
+  LIMITS,
+  PRESET_NAMES,
+  PRESETS,
+  presetParameters,
+  type Settings,
+} from '../../src-main/api/core-api.ts';
 import type { CoreEvent } from '../../src-main/core/core.ts';
 
 export type { CoreEvent };
@@ -103,5 +111,8 @@ export function saveOnExit(params: CoreParams<'drafts.save'>): void {
     return;
   }
   const token = new URLSearchParams(location.search).get('token');
-  navigator.sendBeacon(`/api/beacon${token ? `?token=${encodeURIComponent(token)}` : ''}`, new Blob([JSON.stringify({ method: 'drafts.save', params })], { type: 'application/json' }));
+  navigator.sendBeacon(
+    `/api/beacon${token ? `?token=${encodeURIComponent(token)}` : ''}`,
+    new Blob([JSON.stringify({ method: 'drafts.save', params })], { type: 'application/json' }),
+  );
 }

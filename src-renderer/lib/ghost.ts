@@ -1,6 +1,15 @@
 import { Prec, StateEffect, StateField, type Extension } from '@codemirror/state';
 import { Decoration, EditorView, keymap, WidgetType, type DecorationSet } from '@codemirror/view';
-import { acceptAll, acceptWord, afterInsert, cycle, ghostOf, shown, wantsSuggestion, type Ghost } from './suggestion.ts';
+import {
+  acceptAll,
+  acceptWord,
+  afterInsert,
+  cycle,
+  ghostOf,
+  shown,
+  wantsSuggestion,
+  type Ghost,
+} from './suggestion.ts';
 
 export const setGhost = StateEffect.define<Ghost | null>();
 
@@ -18,7 +27,10 @@ class GhostWidget extends WidgetType {
     const span = document.createElement('span');
     span.className = 'cm-ghost';
     span.dataset.testid = 'ghost';
-    span.setAttribute('aria-label', `Suggestion${this.of ? ` ${this.of}` : ''}: ${this.text}. Tab accepts, Escape dismisses${this.of ? ', Alt+] shows the next' : ''}.`);
+    span.setAttribute(
+      'aria-label',
+      `Suggestion${this.of ? ` ${this.of}` : ''}: ${this.text}. Tab accepts, Escape dismisses${this.of ? ', Alt+] shows the next' : ''}.`,
+    );
     span.textContent = this.text;
     if (this.of) span.title = `Suggestion ${this.of} (Alt+] / Alt+[ for the others)`;
     return span;
@@ -44,73 +56,88 @@ export const ghostField = StateField.define<Ghost | null>({
   },
   provide: (f) =>
     EditorView.decorations.from(f, (g): DecorationSet =>
-      g ? Decoration.set([Decoration.widget({ widget: new GhostWidget(shown(g), g.alts.length > 1 ? `${g.index + 1} of ${g.alts.length}` : ''), side: 1 }).range(g.pos)]) : Decoration.none,
+      g
+        ? Decoration.set([
+            Decoration.widget({
+              widget: new GhostWidget(shown(g), g.alts.length > 1 ? `${g.index + 1} of ${g.alts.length}` : ''),
+              side: 1,
+            }).range(g.pos),
+          ])
+        : Decoration.none,
     ),
 });
 
 function insert(view: EditorView, at: number, text: string, rest: Ghost | null): void {
-  view.dispatch({ changes: { from: at, insert: text }, selection: { anchor: at + text.length }, effects: setGhost.of(rest), userEvent: 'input.complete' });
+  view.dispatch({
+    changes: { from: at, insert: text },
+    selection: { anchor: at + text.length },
+    effects: setGhost.of(rest),
+    userEvent: 'input.complete',
+  });
 }
 
-const ghostKeys = (source: SuggestSource) => keymap.of([
-  {
-    key: 'Tab',
-    // Without a suggestion Tab does nothing rather than move focus away mid-sentence (the next
-    // key would land elsewhere). Keyboard users leave the editor with Escape then Tab: CodeMirror
-    // hands that Tab to the browser.
-    run: (view) => {
-      const g = view.state.field(ghostField);
-      if (!g) return true;
-      const a = acceptAll(g);
-      insert(view, a.at, a.insert, null);
-      return true;
-    },
-  },
-  {
-    key: 'Mod-ArrowRight',
-    run: (view) => {
-      const g = view.state.field(ghostField);
-      if (!g) return false;
-      const a = acceptWord(g);
-      insert(view, a.at, a.insert, a.rest);
-      return true;
-    },
-  },
-  ...([
-    ['Alt-]', 1],
-    ['Alt-[', -1],
-  ] as const).map(([key, dir]) => ({
-    key,
-    run: (view: EditorView) => {
-      const g = view.state.field(ghostField);
-      if (!g) return false;
-      if (g.alts.length > 1) {
-        view.dispatch({ effects: setGhost.of(cycle(g, dir)) });
+const ghostKeys = (source: SuggestSource) =>
+  keymap.of([
+    {
+      key: 'Tab',
+      // Without a suggestion Tab does nothing rather than move focus away mid-sentence (the next
+      // key would land elsewhere). Keyboard users leave the editor with Escape then Tab: CodeMirror
+      // hands that Tab to the browser.
+      run: (view) => {
+        const g = view.state.field(ghostField);
+        if (!g) return true;
+        const a = acceptAll(g);
+        insert(view, a.at, a.insert, null);
         return true;
-      }
-      // Each keystroke decodes one suggestion (the fastest answer); the others are decoded now.
-      const doc = view.state.doc;
-      void source.suggest(doc.sliceString(0, g.pos), 3).then(
-        (alts) => {
-          const now = view.state.field(ghostField);
-          const more = ghostOf(g.pos, [shown(g), ...alts.filter((a) => a !== shown(g))]);
-          if (!more || more.alts.length < 2 || view.state.doc !== doc || !now || now.pos !== g.pos) return;
-          view.dispatch({ effects: setGhost.of(cycle(more, dir)) });
-        },
-        () => {},
-      );
-      return true;
+      },
     },
-  })),
-  {
-    key: 'Escape',
-    run: (view) => {
-      if (!view.state.field(ghostField)) return false;
-      view.dispatch({ effects: setGhost.of(null) });
-      return true;
+    {
+      key: 'Mod-ArrowRight',
+      run: (view) => {
+        const g = view.state.field(ghostField);
+        if (!g) return false;
+        const a = acceptWord(g);
+        insert(view, a.at, a.insert, a.rest);
+        return true;
+      },
     },
-  },
-]);
+    ...(
+      [
+        ['Alt-]', 1],
+        ['Alt-[', -1],
+      ] as const
+    ).map(([key, dir]) => ({
+      key,
+      run: (view: EditorView) => {
+        const g = view.state.field(ghostField);
+        if (!g) return false;
+        if (g.alts.length > 1) {
+          view.dispatch({ effects: setGhost.of(cycle(g, dir)) });
+          return true;
+        }
+        // Each keystroke decodes one suggestion (the fastest answer); the others are decoded now.
+        const doc = view.state.doc;
+        void source.suggest(doc.sliceString(0, g.pos), 3).then(
+          (alts) => {
+            const now = view.state.field(ghostField);
+            const more = ghostOf(g.pos, [shown(g), ...alts.filter((a) => a !== shown(g))]);
+            if (!more || more.alts.length < 2 || view.state.doc !== doc || !now || now.pos !== g.pos) return;
+            view.dispatch({ effects: setGhost.of(cycle(more, dir)) });
+          },
+          () => {},
+        );
+        return true;
+      },
+    })),
+    {
+      key: 'Escape',
+      run: (view) => {
+        if (!view.state.field(ghostField)) return false;
+        view.dispatch({ effects: setGhost.of(null) });
+        return true;
+      },
+    },
+  ]);
 
 export interface SuggestSource {
   /** Resolves to up to `n` suggestions for the text before the cursor, best first (none: empty). */
@@ -143,7 +170,8 @@ function suggester(source: SuggestSource): Extension {
         return;
       }
       const g = ghostOf(head, alts);
-      if (mine !== generation || !g || u.view.state.doc !== state.doc || u.view.state.selection.main.head !== head) return;
+      if (mine !== generation || !g || u.view.state.doc !== state.doc || u.view.state.selection.main.head !== head)
+        return;
       u.view.dispatch({ effects: setGhost.of(g) });
     }, source.pauseMs());
   });

@@ -4,7 +4,8 @@
  * browsers do. Regions are the elements marked `data-region`, in document order; focus lands on
  * the region's first control (the editor's text for the editor).
  */
-const FOCUSABLE = '.cm-content, button:not([disabled]), select:not([disabled]), input:not([disabled]), textarea:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])';
+const FOCUSABLE =
+  '.cm-content, button:not([disabled]), select:not([disabled]), input:not([disabled]), textarea:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])';
 
 export function cycleRegion(backwards = false): boolean {
   const regions = [...document.querySelectorAll<HTMLElement>('[data-region]')];
@@ -12,7 +13,9 @@ export function cycleRegion(backwards = false): boolean {
   const active = document.activeElement;
   const current = regions.findIndex((r) => active && r.contains(active));
   for (let k = 1; k <= regions.length; k++) {
-    const i = (((current < 0 ? (backwards ? 0 : -1) : current) + (backwards ? -k : k)) % regions.length + regions.length) % regions.length;
+    const i =
+      ((((current < 0 ? (backwards ? 0 : -1) : current) + (backwards ? -k : k)) % regions.length) + regions.length) %
+      regions.length;
     const r = regions[i];
     const target = r.matches(FOCUSABLE) ? r : r.querySelector<HTMLElement>(FOCUSABLE);
     if (target) {

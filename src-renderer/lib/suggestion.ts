@@ -24,7 +24,10 @@ export function shown(g: Ghost): string {
 export function afterInsert(g: Ghost | null, at: number, inserted: string): Ghost | null {
   if (!g || at !== g.pos || inserted === '' || !shown(g).startsWith(inserted)) return null;
   const order = [shown(g), ...g.alts.filter((_, i) => i !== g.index)];
-  return ghostOf(g.pos + inserted.length, order.filter((a) => a.startsWith(inserted)).map((a) => a.slice(inserted.length)));
+  return ghostOf(
+    g.pos + inserted.length,
+    order.filter((a) => a.startsWith(inserted)).map((a) => a.slice(inserted.length)),
+  );
 }
 
 /** Tab: the whole suggestion shown. */

@@ -83,7 +83,9 @@ export function zipStore(entries: ZipEntry[]): Uint8Array<ArrayBuffer> {
 }
 
 async function inflateRaw(data: Uint8Array, limit: number): Promise<Uint8Array> {
-  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  const stream = new Blob([data as Uint8Array<ArrayBuffer>])
+    .stream()
+    .pipeThrough(new DecompressionStream('deflate-raw'));
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -124,7 +126,8 @@ export async function unzip(zip: Uint8Array): Promise<ZipEntry[]> {
   const dec = new TextDecoder();
   const out: ZipEntry[] = [];
   for (let k = 0; k < count; k++) {
-    if (p + 46 > zip.length || view.getUint32(p, true) !== 0x02014b50) throw new Error('the .zip is damaged (central directory)');
+    if (p + 46 > zip.length || view.getUint32(p, true) !== 0x02014b50)
+      throw new Error('the .zip is damaged (central directory)');
     const method = view.getUint16(p + 10, true);
     const crc = view.getUint32(p + 16, true);
     const compressed = view.getUint32(p + 20, true);
@@ -137,7 +140,8 @@ export async function unzip(zip: Uint8Array): Promise<ZipEntry[]> {
     p += 46 + nameLen + extraLen + commentLen;
     if (name.endsWith('/')) continue;
     if (size > MAX_ENTRY_BYTES) throw new Error(`${name} is too large (${size} bytes)`);
-    if (local + 30 > zip.length || view.getUint32(local, true) !== 0x04034b50) throw new Error('the .zip is damaged (local header)');
+    if (local + 30 > zip.length || view.getUint32(local, true) !== 0x04034b50)
+      throw new Error('the .zip is damaged (local header)');
     const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     const raw = zip.subarray(start, start + compressed);
     if (raw.length !== compressed) throw new Error(`${name} is cut short`);

@@ -50,7 +50,10 @@ export const protocol = {
 export const net = {
   fetch: async (url: string) => {
     try {
-      return new Response(fs.readFileSync(fileURLToPath(url)), { status: 200, headers: { 'content-type': 'text/html' } });
+      return new Response(fs.readFileSync(fileURLToPath(url)), {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+      });
     } catch {
       return new Response('not found', { status: 404 });
     }
