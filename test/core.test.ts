@@ -136,3 +136,21 @@ test('learning from drafts: the drafts feed a corpus, the base is copied into a 
   const models = (await core.call('models.list', {})) as { name: string; origin: string; parent: string | null }[];
   assert.equal(models.find((m) => m.name === 'My writing')?.parent, 'base');
 });
+
+test('no model at all and an n-gram lost to an interrupted import: the keystroke gets an empty answer at once, the n-gram is built in the background', async () => {
+  for (const m of (await core.call('models.list', {})) as { name: string }[])
+    await core.call('models.delete', { name: m.name });
+  await core.call('settings.set', { activeModel: null, confidenceBar: 0 });
+  core.db.prepare('DELETE FROM ngram_models').run();
+  const text = 'First Citizen:\nBefore we proceed any further, hear me ';
+  const first = (await core.call('suggest', { text })) as { suggestion: string; model: string; latencyMs: number };
+  assert.equal(first.suggestion, '');
+  assert.match(first.model, /^n-gram of /);
+  const t0 = Date.now();
+  while (!core.db.prepare('SELECT 1 FROM ngram_models').get()) {
+    assert.ok(Date.now() - t0 < 60_000, 'the n-gram was rebuilt in the background');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const next = (await core.call('suggest', { text })) as { suggestion: string };
+  assert.notEqual(next.suggestion, '');
+});

@@ -99,6 +99,11 @@ export interface SuggestParams {
   model?: string;
   /** …or a corpus, whose n-gram model suggests before any LSTM is trained. */
   corpus?: string;
+  /**
+   * With `corpus`: build its n-gram now if none is stored (seconds per megabyte). The CLI asks for
+   * it; the app's keystroke path never does (it builds in the background instead).
+   */
+  buildNgram?: boolean;
   /** The text before the cursor. */
   text: string;
   /** Keeps the LSTM state for this document between calls, so only new text is read. */

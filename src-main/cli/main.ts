@@ -346,6 +346,8 @@ const COMMANDS: Record<string, Command> = {
       const params = {
         model: model ?? undefined,
         corpus,
+        // A command may take the seconds a missing n-gram needs; a keystroke in the app never does.
+        buildNgram: true,
         text: c.str('text')!,
         // The same ranges as the app's settings (api/core-api.ts LIMITS).
         threshold: parseNumber('threshold', c.str('threshold'), LIMITS.confidenceBar),

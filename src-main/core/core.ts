@@ -3,6 +3,7 @@ import { NibError, noModel, notFound, toWire, type WireError } from '../api/erro
 import { checkName, corpora, documents, importBuffers, removeCorpus, removeDocument } from '../services/library.ts';
 import { defaultSuggestModel, models, removeModel } from '../services/models.ts';
 import { installBaseModel } from '../services/base-model.ts';
+import { storedNgramStamp } from '../services/ngram.ts';
 import {
   BACKENDS,
   DEFAULT_SETTINGS,
@@ -284,7 +285,22 @@ export class Core {
     // No model at all (a build without the base model): the n-gram of the first corpus suggests.
     const corpus = corpora(this.db).find((c) => c.documents > 0);
     if (!corpus) return { suggestion: '', probability: 0, alternatives: [], latencyMs: 0, fedChars: 0, model: 'none' };
+    // Its n-gram may be missing (an import killed before the build): built in the training host,
+    // in the background, while suggestions stay empty rather than wait for it.
+    if (!storedNgramStamp(this.db, corpus.id)) this.buildNgramInBackground(corpus.name);
     return { ...(await h.request('suggest', { ...opts, corpus: corpus.name })), model: `n-gram of ${corpus.name}` };
+  }
+
+  private building = new Set<string>();
+
+  private buildNgramInBackground(corpus: string): void {
+    if (this.building.has(corpus)) return;
+    this.building.add(corpus);
+    const h = this.host('train');
+    void h.ready
+      .then(() => h.request('ngram.refresh', { corpus }))
+      .catch(() => {})
+      .finally(() => this.building.delete(corpus));
   }
 
   private async startTraining(p: TrainParams): Promise<{ started: true }> {

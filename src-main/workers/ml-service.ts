@@ -103,7 +103,10 @@ export function openService(dataDir: string, backend: BackendReport) {
       // The corpus's n-gram model (it reads only its last few characters).
       const corpus = getCorpus(db, p.corpus);
       if (!corpus) throw noCorpus(p.corpus);
-      const ng = ngramOf(corpus.id) ?? (refreshNgram(db, p.corpus) ? ngramOf(corpus.id) : null);
+      const stored = ngramOf(corpus.id);
+      // None stored (an import interrupted before its build): a keystroke never waits for one.
+      if (!stored && !p.buildNgram) return answer([], 0, 'ngram');
+      const ng = stored ?? (refreshNgram(db, p.corpus) ? ngramOf(corpus.id) : null);
       if (!ng) throw new NibError('data', `corpus "${p.corpus}" is empty: import some text first`);
       const ctx = ngramContext(ng.model, ng.tok, p.text);
       return answer(suggestAlternatives(ng.model, ng.tok, ctx, optsFor(undefined), n, before), ctx.length, 'ngram');
