@@ -209,6 +209,8 @@ describe('web mode', { skip }, () => {
 
     // Settings: show every suggestion, however unsure, so the test does not depend on luck.
     await page.getByTestId('nav-settings').click();
+    // With writing imported, the first-run welcome goes.
+    await page.getByTestId('welcome').waitFor({ state: 'detached' });
     await page.getByLabel('Use a fixed confidence bar').check();
     await page.getByLabel('Confidence bar (0–1)').fill('0');
     await page.getByRole('button', { name: 'Save' }).click();
@@ -255,6 +257,10 @@ describe('web mode', { skip }, () => {
     // second; Alt+[ goes back. With the threshold at 0 there are always others.
     await page.keyboard.press('Alt+BracketRight');
     await page.locator('[data-testid=ghost][title^="Suggestion 2 of"]').waitFor();
+    // The count is on screen (CSS after the ghost), not only in the tooltip, and not in the text.
+    assert.match((await ghost.getAttribute('data-of')) ?? '', /^2 of \d$/);
+    assert.doesNotMatch((await ghost.textContent()) ?? '', / of \d$/);
+    await shot('write-alternatives');
     assert.notEqual(await ghost.textContent(), suggestion);
     await page.keyboard.press('Alt+BracketLeft');
     await page

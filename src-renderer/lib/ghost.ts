@@ -32,7 +32,12 @@ class GhostWidget extends WidgetType {
       `Suggestion${this.of ? ` ${this.of}` : ''}: ${this.text}. Tab accepts, Escape dismisses${this.of ? ', Alt+] shows the next' : ''}.`,
     );
     span.textContent = this.text;
-    if (this.of) span.title = `Suggestion ${this.of} (Alt+] / Alt+[ for the others)`;
+    if (this.of) {
+      span.title = `Suggestion ${this.of} (Alt+] / Alt+[ for the others)`;
+      // Shown after the ghost (CSS ::after), so the count is visible without hovering yet never
+      // part of the text that Tab inserts.
+      span.dataset.of = this.of;
+    }
     return span;
   }
   ignoreEvent(): boolean {
