@@ -445,6 +445,8 @@ describe('web mode', { skip }, () => {
       const copy = page.getByTestId('model-row').filter({ hasText: 'e2e copy' });
       await copy.waitFor();
       assert.match((await copy.textContent()) ?? '', /imported/);
+      // Imported, of quality not measured here: it suggests only once chosen.
+      assert.doesNotMatch((await copy.textContent()) ?? '', /in use/);
       // (That the copy's weights equal the original's is test/export.test.ts's job.)
       // Not a zip: refused with the file's name and what is wrong, nothing imported.
       fs.writeFileSync(path.join(dir, 'notes.zip'), 'these are my notes, not a model');

@@ -51,7 +51,9 @@ export function summarise(row: ModelRow): ModelSummary {
 
 /**
  * The model that suggests when the writer has not chosen one: the most recently trained personal
- * model that is usable, else the base model shipped with Nib. A plain query: it runs per keystroke.
+ * model that is usable, else the base model shipped with Nib. An imported model (of quality Nib has
+ * not measured) suggests only when chosen, or when there is nothing else. A plain query: it runs
+ * per keystroke.
  */
 export function defaultSuggestModel(db: Db, chosen: string | null): string | null {
   if (chosen && getModel(db, chosen)) return chosen;
@@ -59,7 +61,7 @@ export function defaultSuggestModel(db: Db, chosen: string | null): string | nul
     .prepare(
       `SELECT name FROM models WHERE status IN ('ready', 'interrupted')
        AND EXISTS (SELECT 1 FROM checkpoints c WHERE c.model_id = models.id)
-       ORDER BY CASE origin WHEN 'base' THEN 1 ELSE 0 END, updated_at DESC LIMIT 1`,
+       ORDER BY CASE origin WHEN 'trained' THEN 0 WHEN 'base' THEN 1 ELSE 2 END, updated_at DESC LIMIT 1`,
     )
     .get() as { name: string } | undefined;
   return row?.name ?? null;
