@@ -82,6 +82,11 @@ export function checkName(kind: string, name: unknown): string {
   return name.trim();
 }
 
+/** An import's result before any file: what the per-file outcomes are tallied into. */
+function emptyImport(corpus: string): ImportResult {
+  return { corpus, files: [], imported: 0, skipped: {}, chars: 0, unknown: { share: 0, chars: 0, top: [] } };
+}
+
 /**
  * Imports files and folders into a corpus, each file in its own transaction: one bad file is
  * reported and skipped, and an interrupted import never leaves half a document.
@@ -97,14 +102,7 @@ export function importPaths(db: Db, p: ImportParams, onFile?: (o: FileOutcome) =
     throw new NibError('data', `nothing to import: ${passedOver.map((o) => `${o.path}: ${o.reason}`).join('; ')}`);
   }
   const corpusId = lazyCorpus(db, corpusName);
-  const result: ImportResult = {
-    corpus: corpusName,
-    files: [],
-    imported: 0,
-    skipped: {},
-    chars: 0,
-    unknown: { share: 0, chars: 0, top: [] },
-  };
+  const result = emptyImport(corpusName);
   const add = (o: FileOutcome) => {
     tally(result, o);
     onFile?.(o);
@@ -154,14 +152,7 @@ export function importBuffers(
   const corpusName = checkName('corpus', corpus);
   if (!files.length) throw invalid('nothing to import: choose one or more files');
   const corpusId = lazyCorpus(db, corpusName);
-  const result: ImportResult = {
-    corpus: corpusName,
-    files: [],
-    imported: 0,
-    skipped: {},
-    chars: 0,
-    unknown: { share: 0, chars: 0, top: [] },
-  };
+  const result = emptyImport(corpusName);
   for (const f of files) {
     const ext = path.extname(f.name).toLowerCase();
     const format = SUPPORTED_EXTENSIONS[ext];
