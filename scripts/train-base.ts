@@ -6,7 +6,11 @@
  *      float16 storage changes the validation loss by at most 0.01 bits/char, and measures the
  *      confidence bar it suggests with (ml/calibrate.ts) on its own held-out text.
  *
- *   npm run train:base -- [--minutes 40] [--work /tmp/nib-base] [--export-only]
+ *   npm run train:base -- [--minutes 40] [--work /tmp/nib-base] [--from-shipped] [--export-only]
+ *
+ * --from-shipped continues training the base that ships now (installed in the scratch data folder as
+ * `base`) on the newly assembled text, at the fine-tuning learning rate, instead of starting from
+ * scratch: the shipped model is the product of every earlier run, so a retrain need not repeat them.
  *
  * The exact command and the numbers of the shipped model are in resources/base-model/MODEL.md.
  */
@@ -41,26 +45,11 @@ const work = path.resolve(opt('work', '/tmp/nib-base'));
 const dataDir = path.resolve(opt('data-dir', path.join(work, 'data')));
 const MODEL = 'base-en';
 const CORPUS = 'base-en';
-const TRAIN_ARGS = [
-  '--from',
-  'scratch',
-  '--layers',
-  '2',
-  '--units',
-  '256',
-  '--embedding',
-  '64',
-  '--seq-len',
-  '64',
-  '--batch',
-  '32',
-  '--lr',
-  '0.002',
-  '--eval-every',
-  '1000',
-  '--patience',
-  '6',
-];
+const FROM_SHIPPED = argv.includes('--from-shipped');
+const COMMON_ARGS = ['--seq-len', '64', '--batch', '32', '--eval-every', '1000', '--patience', '6'];
+const TRAIN_ARGS = FROM_SHIPPED
+  ? ['--from', 'base', '--lr', '0.001', ...COMMON_ARGS]
+  : ['--from', 'scratch', '--layers', '2', '--units', '256', '--embedding', '64', '--lr', '0.002', ...COMMON_ARGS];
 
 const nib = (...args: string[]) =>
   execFileSync(process.execPath, [path.join(ROOT, 'bin', 'nib.js'), ...args, '--data-dir', dataDir], {
@@ -122,12 +111,16 @@ for (const t of tried)
   console.log(
     `threshold ${t.threshold}: KSR ${(100 * t.ksr).toFixed(1)}%, precision ${(100 * t.precision).toFixed(1)}%`,
   );
+// Continued from the shipped base: its steps and time count too (read before model.json is rewritten).
+const shipped = FROM_SHIPPED
+  ? (JSON.parse(fs.readFileSync(path.join(BASE_MODEL_DIR, 'model.json'), 'utf8')) as BaseCard)
+  : null;
 const card: BaseCard = {
   version: `${MODEL}-${new Date().toISOString().slice(0, 10)}-${step}`,
   name: 'base',
   architecture: { embedding: spec.embedding, units: spec.units, recurrentActivation: spec.recurrentActivation },
-  steps: step,
-  trainSeconds: row.train_seconds,
+  steps: step + (shipped?.steps ?? 0),
+  trainSeconds: row.train_seconds + (shipped?.trainSeconds ?? 0),
   valLoss: full16,
   suggest: {
     threshold: chosen.threshold,
