@@ -2,7 +2,11 @@
  * What a writer gains on their own text (npm run bench:personal). For each "personal" corpus that
  * scripts/base-corpus.ts assembles from public text the base model never saw (speeches, technical
  * documentation, fiction): the corpus's n-gram, the base model alone, a model trained from scratch,
- * and the base personalised on the corpus, the last two for the same wall time. Each is measured
+ * the base personalised on the corpus (the last two for the same wall time), and that personal
+ * model after learning from drafts: the writer's next documents (OUT/drafts/NAME of
+ * scripts/base-corpus.ts, never part of the corpus), saved as the app's drafts in two halves, each
+ * followed by the app's learning attempt of 60 s (the Core's `learn.now`, as the idle timer runs
+ * it), kept only where held-out bits/char improved. Each is measured
  * with `nib eval` on the held-out last 10% of every document: bits/char, keystroke savings (KSR),
  * precision, suggestions shown per 100 characters and latency p95. Each suggests at its own
  * confidence bar (src-main/ml/calibrate.ts), so all are compared at the same precision (≥ 50%):
@@ -10,12 +14,14 @@
  * bars `nib train` measured on this corpus's held-out text (the n-gram's with the personal model).
  *
  *   npm run bench:personal -- [--minutes 10] [--max-chars 20000] [--corpora speeches,technical,fiction] [--work /tmp/nib-personal]
+ *                              [--learn-seconds 60]
  *
  * Run nothing else meanwhile: both trainings are timed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Core } from '../src-main/core/core.ts';
 import { ROOT } from './common.ts';
 
 const argv = process.argv.slice(2);
@@ -27,6 +33,7 @@ const minutes = Number(opt('minutes', '10'));
 const maxChars = opt('max-chars', '20000');
 const work = path.resolve(opt('work', '/tmp/nib-personal'));
 const names = opt('corpora', 'speeches,technical,fiction').split(',');
+const learnSeconds = Number(opt('learn-seconds', '60'));
 
 interface Row {
   name: string;
@@ -48,15 +55,61 @@ function nib(dataDir: string, ...args: string[]): unknown {
   return JSON.parse(lines.at(-1)!);
 }
 
+/**
+ * The writer goes on writing in the app: each half of the drafts is saved as drafts, then the app's
+ * learning attempt runs on the model in use (the personal model), exactly as the Core runs it.
+ */
+async function learnFromDrafts(dataDir: string, draftsDir: string) {
+  const files = fs
+    .readdirSync(draftsDir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort();
+  const core = new Core(dataDir);
+  const attempts: { adopted: boolean; reason: string; steps: number; seconds: number; draftChars: number }[] = [];
+  try {
+    await core.call('settings.set', { activeModel: 'personal' });
+    const half = Math.ceil(files.length / 2);
+    let draftChars = 0;
+    for (const part of [files.slice(0, half), files.slice(half)]) {
+      for (const f of part) {
+        const text = fs.readFileSync(path.join(draftsDir, f), 'utf8');
+        draftChars += text.length;
+        await core.call('drafts.save', { title: f.replace(/\.txt$/, ''), text });
+      }
+      const r = (await core.call('learn.now', { seconds: learnSeconds })) as {
+        adopted?: boolean;
+        reason?: string;
+        skipped?: string;
+        steps?: number;
+        seconds?: number;
+      };
+      if (r.skipped) throw new Error(`learning was skipped: ${r.skipped}`);
+      attempts.push({ adopted: !!r.adopted, reason: r.reason!, steps: r.steps!, seconds: r.seconds!, draftChars });
+      console.log(
+        `  learning from ${draftChars.toLocaleString('en-US')} characters of drafts: ${r.adopted ? 'adopted' : 'not adopted'}, ${r.reason} (${r.steps} steps, ${r.seconds!.toFixed(0)} s)`,
+      );
+    }
+  } finally {
+    await core.close();
+  }
+  return attempts;
+}
+
 const corpusDir = path.join(work, 'corpus');
-if (!fs.existsSync(path.join(corpusDir, 'SOURCES.json'))) {
+if (!fs.existsSync(path.join(corpusDir, 'SOURCES.json')) || !fs.existsSync(path.join(corpusDir, 'drafts'))) {
   execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'base-corpus.ts'), corpusDir], {
     stdio: 'inherit',
     cwd: ROOT,
   });
 }
 
-const results: { corpus: string; chars: number; rows: Row[]; choice: string }[] = [];
+const results: {
+  corpus: string;
+  chars: number;
+  rows: Row[];
+  choice: string;
+  learning: Awaited<ReturnType<typeof learnFromDrafts>>;
+}[] = [];
 for (const name of names) {
   const dataDir = path.join(work, `data-${name}`);
   fs.rmSync(dataDir, { recursive: true, force: true });
@@ -94,6 +147,8 @@ for (const name of names) {
   const personal = evalRows('personal');
   const src = trained.suggestSource?.source ?? 'lstm';
   const pick = (rows: Row[], s: string) => rows[s === 'lstm' ? 0 : s === 'ngram' ? 1 : 2];
+  const learning = await learnFromDrafts(dataDir, path.join(corpusDir, 'drafts', name));
+  const learned = evalRows('personal');
   const rows: Row[] = [
     { ...personal[1], name: 'n-gram of the corpus' },
     { ...base[0], name: 'base model only (zero setup)' },
@@ -103,12 +158,16 @@ for (const name of names) {
       ...pick(personal, src),
       name: `personalised, as it suggests (${src}${src === 'mix' ? `, λ ${trained.suggestSource!.lambda}` : ''})`,
     },
+    {
+      ...pick(learned, src),
+      name: `+ learning from ${learning.at(-1)!.draftChars.toLocaleString('en-US')} chars of drafts (${learning.filter((a) => a.adopted).length}/${learning.length} adopted)`,
+    },
   ];
-  results.push({ corpus: name, chars: imported.chars, rows, choice: src });
+  results.push({ corpus: name, chars: imported.chars, rows, choice: src, learning });
   console.log(`\n${name} (${imported.chars.toLocaleString('en-US')} characters):`);
   for (const r of rows) {
     console.log(
-      `  ${r.name.padEnd(48)} ${r.bitsPerChar.toFixed(3)} bits/char  bar ${r.threshold}  KSR ${(100 * r.ksr).toFixed(1)}%  precision ${(100 * r.precision).toFixed(1)}%  shown/100 ${r.shownPer100.toFixed(1)}  p95 ${r.latencyP95.toFixed(2)} ms`,
+      `  ${r.name.padEnd(56)} ${r.bitsPerChar.toFixed(3)} bits/char  bar ${r.threshold}  KSR ${(100 * r.ksr).toFixed(1)}%  precision ${(100 * r.precision).toFixed(1)}%  shown/100 ${r.shownPer100.toFixed(1)}  p95 ${r.latencyP95.toFixed(2)} ms`,
     );
   }
 }

@@ -70,6 +70,23 @@ describe('nib CLI', () => {
     );
     assert.equal(m.status, 0, m.stderr);
     assert.deepEqual(JSON.parse(m.stdout).units, [256, 256]);
+    assert.equal(JSON.parse(m.stdout).bestBitsPerChar, null, 'not measured without --corpus');
+    // --corpus measures it on that corpus's held-out tails; a misspelt corpus is refused before
+    // anything is imported.
+    assert.equal(nib('import', SHAKESPEARE, '--corpus', 'plays').code, 0);
+    assertUserError(
+      nib('import-model', path.join(work, 'exported'), '--name', 'measured', '--corpus', 'plys'),
+      3,
+      /no corpus named "plys": nib corpora lists them/,
+    );
+    assert.doesNotMatch(nib('models').out, /measured/);
+    const measured = nib('import-model', path.join(work, 'exported'), '--name', 'measured', '--corpus', 'plays');
+    assert.equal(measured.code, 0, measured.err);
+    const bits = Number(measured.out.match(/(\d\.\d{3}) bits\/char on the held-out text of corpus "plays"/)?.[1]);
+    assert.ok(bits > 1 && bits < 6, measured.out);
+    assert.match(nib('models').out, new RegExp(`${bits.toFixed(3)} \\(on plays\\)`));
+    assert.equal(nib('rm-model', 'measured').code, 0);
+    assert.equal(nib('rm-corpus', 'plays').code, 0);
     assertUserError(nib('import-model', path.join(work, 'nothing-here'), '--name', 'x'), 3, /model\.json not found/);
     assertUserError(nib('export', 'no-such-model', path.join(work, 'x')), 3, /no model named "no-such-model"/);
     assert.equal(nib('rm-model', 'copy').code, 0, 'removed again, so later tests see only their own models');

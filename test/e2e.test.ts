@@ -440,11 +440,31 @@ describe('web mode', { skip }, () => {
       await page.getByTestId('models-notice').filter({ hasText: 'Saved "e2e" as e2e.zip' }).waitFor();
       await page.getByTestId('model-files').setInputFiles(zipPath);
       await page.getByLabel('Imported model name').fill('e2e copy');
+      // Measured on import, on the corpus chosen beside it (the only one: "plays").
+      assert.equal(await page.getByLabel('Corpus to measure imported models on').inputValue(), 'plays');
       await page.getByRole('button', { name: 'Import model' }).click();
-      await page.getByTestId('models-notice').filter({ hasText: 'Imported "e2e copy"' }).waitFor();
+      await page
+        .getByTestId('models-notice')
+        .filter({ hasText: /Imported "e2e copy": .* \d\.\d{3} bits\/char on "plays"/ })
+        .waitFor();
       const copy = page.getByTestId('model-row').filter({ hasText: 'e2e copy' });
       await copy.waitFor();
       assert.match((await copy.textContent()) ?? '', /imported/);
+      // The same weights on the same held-out text (more windows than training scores): close to
+      // the figure training recorded for the original, never "not measured".
+      const bitsOf = async (row: typeof copy) =>
+        Number(((await row.getByTestId('model-bits').textContent()) ?? '').match(/\d\.\d{3}/)?.[0]);
+      const original = page.getByTestId('model-row').filter({ hasText: /^e2e(?! copy)/ });
+      assert.match((await copy.getByTestId('model-bits').textContent()) ?? '', /^\d\.\d{3} on plays/);
+      assert.ok(
+        Math.abs((await bitsOf(copy)) - (await bitsOf(original))) < 0.25,
+        'measured bits/char near the original',
+      );
+      // Remeasure on demand gives the same figure (same windows, same weights).
+      const before = await bitsOf(copy);
+      await page.getByRole('button', { name: 'Measure model e2e copy on corpus plays' }).click();
+      await page.getByTestId('models-notice').filter({ hasText: 'Measured "e2e copy"' }).waitFor();
+      assert.equal(await bitsOf(copy), before);
       // Imported, of quality not measured here: it suggests only once chosen.
       assert.doesNotMatch((await copy.textContent()) ?? '', /in use/);
       // (That the copy's weights equal the original's is test/export.test.ts's job.)

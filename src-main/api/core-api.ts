@@ -187,6 +187,8 @@ export const CoreApi = {
     params: params({ name: Name, files: list(params({ name: text(500, true), data: text(200_000_000) }), 64) }),
     result: returns<ModelSummary>(),
   },
+  /** An imported model's bits/char, measured on a corpus's held-out tails and kept with it. */
+  'models.measure': { params: params({ name: Name, corpus: Name }), result: returns<ModelSummary>() },
 
   'train.start': {
     params: params({

@@ -6,12 +6,13 @@ import { Core } from '../core/core.ts';
 import { startWebServer } from '../server/web.ts';
 import { createRequire } from 'node:module';
 import type { TrainEvent, TrainParams } from '../api/contract.ts';
-import { invalid, NibError } from '../api/errors.ts';
+import { invalid, NibError, noCorpus } from '../api/errors.ts';
 import { checkName, corpora, documents, importPaths, removeCorpus, removeDocument } from '../services/library.ts';
 import { LIMITS } from '../api/core-api.ts';
 import { defaultSuggestModel, models, removeModel } from '../services/models.ts';
 import { installBaseModel } from '../services/base-model.ts';
 import { getSettings } from '../store/settings.ts';
+import { getCorpus } from '../store/corpora.ts';
 import type { EvalParams } from '../services/evaluate.ts';
 import { refreshNgram } from '../services/ngram.ts';
 import { paramCount, PRESETS, type PresetName } from '../ml/spec.ts';
@@ -463,7 +464,9 @@ const COMMANDS: Record<string, Command> = {
                 m.params.toLocaleString('en-US'),
                 m.steps,
                 m.bestValLoss?.toFixed(4) ?? '-',
-                m.bestBitsPerChar?.toFixed(3) ?? '-',
+                m.bestBitsPerChar === null
+                  ? '-'
+                  : `${m.bestBitsPerChar.toFixed(3)}${m.measuredOn ? ` (on ${m.measuredOn})` : ''}`,
                 formatDuration(m.trainSeconds),
                 m.suggestSource ? sourceLabel(m.suggestSource.source, m.suggestSource.lambda) : 'the model',
               ]),
@@ -552,16 +555,26 @@ const COMMANDS: Record<string, Command> = {
   },
   'import-model': {
     summary: 'add a model from a tfjs layers folder (model.json, weights, vocab.json)',
-    usage: 'nib import-model DIR --name NAME',
-    options: { name: { type: 'string' } },
+    usage: 'nib import-model DIR --name NAME [--corpus NAME]      (--corpus: measure its bits/char on that corpus)',
+    options: { name: { type: 'string' }, corpus: { type: 'string' } },
     async run(c) {
       const dir = c.positionals[0];
       if (!dir) throw invalid('nib import-model needs DIR');
       if (!c.str('name')) throw invalid('nib import-model needs --name NAME for the new model');
-      const m = await withHost(c, (h) => h.request('models.import', { name: c.str('name')!, dir: path.resolve(dir) }));
+      const corpus = c.str('corpus') === undefined ? undefined : checkName('corpus', c.str('corpus'));
+      // The corpus is checked before the import, so a typo does not leave a model half-reported.
+      if (corpus !== undefined && !getCorpus(c.db(), corpus)) throw noCorpus(corpus);
+      const m = await withHost(c, async (h) => {
+        const imported = await h.request('models.import', { name: c.str('name')!, dir: path.resolve(dir) });
+        return corpus === undefined ? imported : h.request('models.measure', { name: imported.name, corpus });
+      });
+      const measured =
+        m.bestBitsPerChar === null
+          ? ' Not measured: add --corpus NAME to measure it on your writing.'
+          : ` ${m.bestBitsPerChar.toFixed(3)} bits/char on the held-out text of corpus "${m.measuredOn}".`;
       c.out.result(
         m,
-        `Imported model "${m.name}": ${m.embedding}→${m.units.join('→')}→${m.vocab}, ${m.params.toLocaleString('en-US')} parameters.`,
+        `Imported model "${m.name}": ${m.embedding}→${m.units.join('→')}→${m.vocab}, ${m.params.toLocaleString('en-US')} parameters.${measured}`,
       );
     },
   },

@@ -95,6 +95,7 @@ export class Core {
       // place on this computer's disk; the browser (or Electron's native dialogs) saves and opens.
       'models.download': (p) => this.offload('models.exportFiles', p),
       'models.upload': (p) => this.offload('models.importFiles', p),
+      'models.measure': (p) => this.offload('models.measure', p),
       'train.start': (p) =>
         this.startTraining({
           model: p.model,

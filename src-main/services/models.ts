@@ -18,6 +18,8 @@ export interface ModelSummary {
   steps: number;
   bestValLoss: number | null;
   bestBitsPerChar: number | null;
+  /** For an imported model: the corpus its bits/char was measured on (see services/measure.ts). */
+  measuredOn: string | null;
   trainSeconds: number;
   updatedAt: string;
   origin: 'trained' | 'imported' | 'base';
@@ -41,6 +43,7 @@ export function summarise(row: ModelRow): ModelSummary {
     steps: row.steps,
     bestValLoss: row.best_val_loss,
     bestBitsPerChar: row.best_val_loss === null ? null : row.best_val_loss / Math.LN2,
+    measuredOn: row.measured_on ?? null,
     trainSeconds: row.train_seconds,
     updatedAt: row.updated_at,
     origin: row.origin,

@@ -18,6 +18,8 @@ export interface ModelRow {
   origin: 'trained' | 'imported' | 'base';
   parent: string | null;
   suggest_source: string | null;
+  /** The corpus an imported model's best_val_loss was measured on (null: its own validation text). */
+  measured_on: string | null;
 }
 
 export interface CheckpointRow {
@@ -80,6 +82,14 @@ export function getBaseModel(db: Db): ModelRow | undefined {
 
 export function setSuggestSource(db: Db, id: number, source: unknown): void {
   db.prepare(`UPDATE models SET suggest_source = ? WHERE id = ?`).run(JSON.stringify(source), id);
+}
+
+export function setMeasured(db: Db, id: number, valLoss: number, corpus: string): void {
+  db.prepare(`UPDATE models SET best_val_loss = ?, measured_on = ?, updated_at = ${NOW} WHERE id = ?`).run(
+    valLoss,
+    corpus,
+    id,
+  );
 }
 
 export function setModelStatus(db: Db, id: number, status: ModelStatus): void {

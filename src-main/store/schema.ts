@@ -120,4 +120,9 @@ export const MIGRATIONS: readonly string[] = [
     reason        TEXT NOT NULL
   );
   `,
+  `
+  -- An imported model's bits/char is measured here, on a corpus's held-out tails (it was trained
+  -- elsewhere): the corpus it was measured on, so the figure is never shown without it.
+  ALTER TABLE models ADD COLUMN measured_on TEXT;
+  `,
 ];

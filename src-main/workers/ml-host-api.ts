@@ -52,6 +52,8 @@ export interface MlHostApi {
     result: ModelSummary;
     event: never;
   };
+  /** An imported model's bits/char on a corpus's held-out tails (services/measure.ts). */
+  'models.measure': { params: { name: string; corpus: string }; result: ModelSummary; event: never };
   train: { params: TrainParams; result: TrainResult; event: TrainEvent };
   learn: { params: LearnParams; result: LearnResult; event: never };
   generate: { params: GenerateParams; result: GenerateResult; event: never };

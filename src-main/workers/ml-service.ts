@@ -9,6 +9,7 @@ import type { MlMethod, MlParams, MlResult } from './ml-host-api.ts';
 import { exportModel, exportModelFiles, importModel, importModelFiles } from '../services/model-transfer.ts';
 import { importBuffers } from '../services/library.ts';
 import { installBaseModel } from '../services/base-model.ts';
+import { measureModel } from '../services/measure.ts';
 import { learnFromDrafts } from '../services/learning.ts';
 import { train } from '../services/training.ts';
 import type { SuggestParams, SuggestResult } from '../api/contract.ts';
@@ -190,6 +191,7 @@ export function openService(dataDir: string, backend: BackendReport) {
         p.name,
         p.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64') })),
       ),
+    'models.measure': (p) => measureModel(db, backend, p.name, p.corpus),
     train: (p, ctx) => train(db, backend, p, ctx),
     learn: (p, ctx) => learnFromDrafts(db, backend, p, () => ctx.isCancelled()),
     generate: (p) => {
