@@ -71,6 +71,26 @@ export default tseslint.config(
   layer(['src-main/services/**'], 'core', 'workers', 'cli', 'server', 'app'),
   layer(['src-main/workers/**'], 'core', 'cli', 'server', 'app'),
   layer(['src-main/core/**'], 'cli', 'server', 'app'),
+  // The CLI is a flag → parameters adapter over the Core and its contract (api/core-api.ts): it
+  // reaches no service, worker or model code itself (where the data folder lives is the one fact of
+  // store/ it needs before a Core exists).
+  {
+    files: ['src-main/cli/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ELECTRON,
+            {
+              regex: '^\\.\\./(services|workers|ml|app)/|^\\.\\./store/(?!data-dir\\.ts$)',
+              message: 'The CLI calls the Core through the contract (api/core-api.ts), never services or workers.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['src-renderer/**'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [ELECTRON, NODE, MAIN] }] },

@@ -117,17 +117,17 @@ describe('nib CLI', () => {
     assertUserError(
       nib('train', '--corpus', 'shakes', '--model', 'm', '--batch', '0'),
       2,
-      /--batch must be a whole number from 1 to 4096, got "0"/,
+      /--batch must be between 1 and 4096, got "0"/,
     );
     assertUserError(
       nib('train', '--corpus', 'shakes', '--model', 'm', '--lr', '-1'),
       2,
-      /--lr must be a number from 0 \(exclusive\) to 10/,
+      /--lr must be more than 0 and at most 10, got "-1"/,
     );
     assertUserError(
       nib('train', '--corpus', 'shakes', '--model', 'm', '--seq-len', '1.5'),
       2,
-      /--seq-len must be a whole number/,
+      /--seq-len must be a whole number, got "1.5"/,
     );
     assertUserError(
       nib('train', '--corpus', 'shakes', '--model', 'm', '--max-time', 'soon'),
@@ -141,7 +141,23 @@ describe('nib CLI', () => {
     );
     assertUserError(nib('train', '--corpus', 'shakes'), 2, /needs --model NAME/);
     assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--bogus', '1'), 2, /Unknown option '--bogus'/);
-    assertUserError(nib('rm-doc', 'abc'), 2, /document id must be a positive whole number/);
+    assertUserError(nib('rm-doc', 'abc'), 2, /the document ID must be a number, got "abc"/);
+    // The contract's ranges, named by the flag in every command (not only train's).
+    assertUserError(
+      nib('suggest', '--text', 'x', '--max-words', '0', '--corpus', 'shakes'),
+      2,
+      /--max-words must be between 1 and 50, got "0"/,
+    );
+    assertUserError(
+      nib('eval', '--model', 'base', '--corpus', 'shakes', '--max-chars-suggestion', '5000'),
+      2,
+      /--max-chars-suggestion must be between 1 and 1000, got "5000"/,
+    );
+    assertUserError(
+      nib('generate', '--model', 'base', '--top-p', '0'),
+      2,
+      /--top-p must be more than 0 and at most 1, got "0"/,
+    );
     assertUserError(nib('frobnicate'), 2, /unknown command "frobnicate"/);
     assert.equal(nib('import', path.join(work, 'short.txt'), '--corpus', 'short').code, 0);
     assertUserError(

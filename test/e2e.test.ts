@@ -175,6 +175,16 @@ describe('web mode', { skip }, () => {
       (await ask({ id: 4, method: 'corpora.list', params: { extra: true } })).error!.message,
       /unknown field "extra"/,
     );
+    // The CLI's methods name places on disk: a page may not call them, however well formed.
+    for (const [method, params] of [
+      ['corpora.importPaths', { corpus: 'etc', paths: ['/etc'] }],
+      ['models.exportTo', { name: 'base', dir: '/tmp/stolen' }],
+      ['eval', { model: 'base', file: '/etc/passwd' }],
+    ] as const) {
+      const r = await ask({ id: 9, method, params });
+      assert.match(r.error!.message, /is for the nib command only, not the app/, method);
+    }
+    assert.equal(fs.existsSync('/tmp/stolen'), false);
     // One envelope on every transport (the contract's Reply), with the request's id beside it.
     assert.deepEqual(await ask({ id: 5, method: 'drafts.get', params: { id: 999_999 } }), {
       id: 5,

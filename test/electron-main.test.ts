@@ -91,6 +91,11 @@ test('IPC: a request from a frame that is not the app’s page is refused; the a
     !bad.ok && bad.error.code === 'invalid' && /"confidenceBar" must be between 0 and 1/.test(bad.error.message),
     JSON.stringify(bad),
   );
+  // The CLI's local methods (paths on this computer) are refused over IPC as over the WebSocket.
+  assert.deepEqual(await call('models.importFrom', { name: 'x', dir: '/etc' }), {
+    ok: false,
+    error: { code: 'invalid', message: '"models.importFrom" is for the nib command only, not the app' },
+  });
   assert.deepEqual(await call('nope'), {
     ok: false,
     error: { code: 'invalid', message: 'unknown method "nope"', problem: 'unknown method "nope"' },

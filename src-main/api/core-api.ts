@@ -6,12 +6,13 @@ import type { DraftRow } from '../store/drafts.ts';
 import type { BackendReport } from '../ml/backend.ts';
 import { paramCount, PRESETS, type PresetName } from '../ml/spec.ts';
 import { SHARED_VOCAB } from '../ml/vocab.ts';
-import type { SuggestResult, TrainEvent } from './contract.ts';
+import type { GenerateResult, SuggestResult, TrainEvent } from './contract.ts';
+import type { EvalResult } from '../services/evaluate.ts';
 import type { ImportResult } from '../services/library.ts';
 import type { LearnResult } from '../services/learning.ts';
 import type { ModelSummary } from '../services/models.ts';
 import type { NgramSummary } from '../services/ngram.ts';
-import { invalid, type WireError } from './errors.ts';
+import { invalid, ParamError, type WireError } from './errors.ts';
 
 /**
  * CoreApi: the one contract between the front ends (the renderer over Electron IPC or web mode's
@@ -41,6 +42,14 @@ const range = (min: number, max: number, int = false) =>
     v.check((x) => !int || Number.isInteger(x), 'must be a whole number'),
     v.minValue(min, `must be between ${min} and ${max}`),
     v.maxValue(max, `must be between ${min} and ${max}`),
+  );
+/** Above `min` (exclusive), at most `max`: a learning rate, a share of the text. */
+const above = (min: number, max: number) =>
+  v.pipe(
+    v.number('must be a number'),
+    v.finite('must be a number'),
+    v.gtValue(min, `must be more than ${min} and at most ${max}`),
+    v.maxValue(max, `must be more than ${min} and at most ${max}`),
   );
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   v.picklist(values, `must be one of ${values.join(', ')}`);
@@ -94,6 +103,22 @@ export const LIMITS = {
   learnSeconds: { min: 5, max: 600 },
   alternatives: { min: 1, max: 5 },
 } as const;
+
+/** Training hyper-parameters a caller may set (the CLI's flags; ml/train-config.ts explains each). */
+const TrainConfigEntries = {
+  seqLen: range(1, 4096, true),
+  batch: range(1, 4096, true),
+  lr: above(0, 10),
+  dropout: range(0, 0.95),
+  maxSteps: range(1, 1_000_000_000, true),
+  maxTimeSec: above(0, 366 * 86_400),
+  valFraction: above(0, 0.9),
+  patience: range(1, 1_000_000, true),
+  seed: range(0, 2 ** 32 - 1, true),
+  evalEvery: range(1, 1_000_000_000, true),
+  checkpointEverySec: above(0, 86_400),
+};
+const Bytes = range(1, Number.MAX_SAFE_INTEGER, true);
 
 const SettingsEntries = {
   pauseMs: range(LIMITS.pauseMs.min, LIMITS.pauseMs.max, true),
@@ -195,11 +220,20 @@ export const CoreApi = {
       /** A new model's corpus; a resume keeps the model's own and needs none. */
       corpus: opt(Name),
       model: Name,
-      from: opt(oneOf(['base', 'scratch'] as const)),
+      /** "base" (personalise; the default), "scratch", or a model of the shared vocabulary to fine-tune. */
+      from: opt(Name),
       preset: opt(oneOf(PRESET_NAMES)),
+      /** A from-scratch architecture of its own instead of a preset. */
+      layers: opt(range(1, 8, true)),
+      units: opt(range(1, 4096, true)),
+      embedding: opt(range(1, 4096, true)),
       maxSteps: opt(range(1, 100_000_000, true)),
       maxTimeSec: opt(range(1, 30 * 86_400)),
       resume: opt(flag),
+      /** Hyper-parameters beyond the app's form (the CLI's flags); a resume may change only some. */
+      config: opt(v.partial(params(TrainConfigEntries))),
+      /** Memory the corpus n-gram's rebuild may use. */
+      maxMemoryBytes: opt(Bytes),
     }),
     result: returns<{ started: true }>(),
   },
@@ -239,9 +273,86 @@ export const CoreApi = {
     result: returns<CoreSuggestResult>(),
   },
 
+  generate: {
+    params: params({
+      model: Name,
+      prompt: text(1_000_000),
+      length: opt(range(1, 100_000, true)),
+      temperature: opt(range(0, 10)),
+      topK: opt(range(0, 1_000_000, true)),
+      topP: opt(above(0, 1)),
+      seed: opt(range(0, 2 ** 32 - 1, true)),
+    }),
+    result: returns<GenerateResult>(),
+  },
+
+  // ---- Local methods: the CLI's, in its own process (see LOCAL_METHODS) ----
+  /** Files and folders on this computer into a corpus; each file's outcome is an 'import-file' event. */
+  'corpora.importPaths': {
+    params: params({
+      corpus: Name,
+      paths: list(text(4096, true), 100_000),
+      maxSizeBytes: opt(Bytes),
+      maxMemoryBytes: opt(Bytes),
+    }),
+    result: returns<ImportResult & { ngram: NgramSummary | null }>(),
+  },
+  /** A model written to a folder (tfjs layers format + vocab.json). */
+  'models.exportTo': { params: params({ name: Name, dir: text(4096, true) }), result: returns<{ files: string[] }>() },
+  /** A model read from such a folder. */
+  'models.importFrom': { params: params({ name: Name, dir: text(4096, true) }), result: returns<ModelSummary>() },
+  /** Cross-entropy and keystroke savings on a corpus's held-out tails or a file, beside the n-gram. */
+  eval: {
+    params: params({
+      model: Name,
+      corpus: opt(Name),
+      file: opt(text(4096, true)),
+      maxChars: opt(range(1000, 1_000_000_000, true)),
+      suggest: opt(
+        v.partial(
+          params({
+            threshold: range(LIMITS.confidenceBar.min, LIMITS.confidenceBar.max),
+            maxWords: range(LIMITS.maxWords.min, LIMITS.maxWords.max, true),
+            maxChars: range(LIMITS.maxChars.min, LIMITS.maxChars.max, true),
+          }),
+        ),
+      ),
+    }),
+    result: returns<EvalResult>(),
+  },
+  /**
+   * One suggestion with the model or corpus n-gram and the options given (the editor's `suggest`
+   * uses the settings and never waits for an n-gram build; this may).
+   */
+  'suggest.with': {
+    params: params({
+      text: text(50_000_000),
+      model: opt(Name),
+      corpus: opt(Name),
+      threshold: opt(range(LIMITS.confidenceBar.min, LIMITS.confidenceBar.max)),
+      creativity: opt(range(LIMITS.creativity.min, LIMITS.creativity.max)),
+      maxWords: opt(range(LIMITS.maxWords.min, LIMITS.maxWords.max, true)),
+      maxChars: opt(range(LIMITS.maxChars.min, LIMITS.maxChars.max, true)),
+    }),
+    result: returns<SuggestResult & { model: string | null }>(),
+  },
+
   'settings.get': { params: params({}), result: returns<Settings>() },
   'settings.set': { params: v.partial(params(SettingsEntries)), result: returns<Settings>() },
 };
+
+/**
+ * Methods that name files and folders on this computer, or wait for long work: only the CLI calls
+ * them, on a Core in its own process. Both transports (Electron IPC, web mode's WebSocket) refuse
+ * them, so a page never names a place on disk.
+ */
+export const LOCAL_METHODS: ReadonlySet<string> = new Set([
+  'corpora.importPaths',
+  'models.exportTo',
+  'models.importFrom',
+  'eval',
+  'suggest.with',
+]);
 
 export type CoreApiSpec = typeof CoreApi;
 export type CoreMethod = keyof CoreApiSpec;
@@ -306,7 +417,7 @@ export function parseParams<M extends CoreMethod>(method: M, input: unknown): Co
   const r = v.safeParse(schema, value);
   if (!r.success) {
     const issue = r.issues[0];
-    throw invalid(`${method}: "${where(issue)}" ${issue.message}`);
+    throw new ParamError(method, where(issue), issue.message);
   }
   return r.output as CoreParsed<M>;
 }

@@ -25,6 +25,20 @@ export class NibError extends Error {
   }
 }
 
+/**
+ * A parameter that failed its method's schema (api/core-api.ts): which field and why, so each
+ * front end can name it in its own words (the CLI by its flag, `--seq-len`).
+ */
+export class ParamError extends NibError {
+  constructor(
+    readonly method: string,
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super('invalid', `${method}: "${field}" ${reason}`);
+  }
+}
+
 export function invalid(message: string): NibError {
   return new NibError('invalid', message);
 }

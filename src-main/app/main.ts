@@ -45,7 +45,7 @@ async function start(): Promise<void> {
     return;
   }
   await app.whenReady();
-  const core = new Core(app.getPath('userData'), utilityLauncher);
+  const core = new Core(app.getPath('userData'), { launcher: utilityLauncher });
 
   protocol.handle('nib', async (req) => {
     const url = new URL(req.url);

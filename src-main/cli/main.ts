@@ -2,27 +2,31 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { Core } from '../core/core.ts';
-import { startWebServer } from '../server/web.ts';
 import { createRequire } from 'node:module';
-import type { TrainEvent, TrainParams } from '../api/contract.ts';
-import { invalid, NibError, noCorpus } from '../api/errors.ts';
-import { checkName, corpora, documents, importPaths, removeCorpus, removeDocument } from '../services/library.ts';
-import { LIMITS } from '../api/core-api.ts';
-import { defaultSuggestModel, models, removeModel } from '../services/models.ts';
-import { installBaseModel } from '../services/base-model.ts';
-import { getSettings } from '../store/settings.ts';
-import { getCorpus } from '../store/corpora.ts';
-import type { EvalParams } from '../services/evaluate.ts';
-import { refreshNgram } from '../services/ngram.ts';
-import { paramCount, PRESETS, type PresetName } from '../ml/spec.ts';
-import type { TrainConfig } from '../ml/train-config.ts';
+import { Core, type CoreEvent } from '../core/core.ts';
+import { startWebServer } from '../server/web.ts';
+import type { TrainEvent } from '../api/contract.ts';
+import { fromWire, invalid, NibError, noCorpus, ParamError } from '../api/errors.ts';
+import {
+  PRESETS,
+  presetParameters,
+  type CoreArgs,
+  type CoreMethod,
+  type CoreParams,
+  type CoreResult,
+} from '../api/core-api.ts';
 import { defaultDataDir } from '../store/data-dir.ts';
-import { openDb, type Db } from '../store/db.ts';
-import { MlHost } from '../workers/ml-host.ts';
-import { formatDuration, parseDuration, parseNumber, parseSize } from './parse.ts';
+import { formatDuration, parseDuration, parseSize } from './parse.ts';
 import { bar, table, visible, Out } from './output.ts';
 import { formatBytes } from '../text/read-document.ts';
+
+/*
+ * The `nib` command: a flag → parameters adapter over the Core, the same contract (api/core-api.ts)
+ * and the same validation the app goes through. Each command turns its flags into one method's
+ * parameters (strings into numbers, durations into seconds, sizes into bytes: syntax only) and
+ * calls the Core in this process; ranges, names and everything else are checked by the contract,
+ * and a field it refuses is named by its flag (see `fields` and `flagMessage`).
+ */
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -36,6 +40,11 @@ interface Command {
   summary: string;
   usage: string;
   options: Options;
+  /**
+   * How this command names a parameter the contract refuses, where it is not `--` + the field's
+   * kebab-case name: a flag, or a positional argument (`[label, index]`).
+   */
+  fields?: Record<string, string | [string, number]>;
   run(ctx: Ctx): Promise<number | void>;
 }
 
@@ -44,8 +53,35 @@ interface Ctx {
   positionals: string[];
   out: Out;
   dataDir: string;
-  db(): Db;
   str(name: string): string | undefined;
+  /** A flag's value as a number (NaN for anything else, which the contract then refuses by name). */
+  num(name: string): number | undefined;
+  /** The Core, in this process (opened on first use, closed when the command ends). */
+  core(): Core;
+  /** One method of the contract, validated by it. */
+  call<M extends CoreMethod>(method: M, ...params: CoreArgs<M>): Promise<CoreResult<M>>;
+}
+
+/** Fields named differently from their flag, in every command (`config.maxTimeSec` → `--max-time`). */
+const FIELD_FLAGS: Record<string, string> = {
+  maxTimeSec: '--max-time',
+  checkpointEverySec: '--checkpoint-every',
+  maxSizeBytes: '--max-size',
+  maxMemoryBytes: '--max-memory',
+};
+
+/** "--seq-len must be between 1 and 4096, got "0"": a refused field in the CLI's words. */
+function flagMessage(cmd: Command, c: Pick<Ctx, 'values' | 'positionals'>, e: ParamError): string {
+  const named = cmd.fields?.[e.field];
+  const last = e.field
+    .split('.')
+    .at(-1)!
+    .replace(/\[\d+\]$/, '');
+  const label = Array.isArray(named)
+    ? named[0]
+    : (named ?? FIELD_FLAGS[last] ?? `--${last.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase())}`);
+  const raw = Array.isArray(named) ? c.positionals[named[1]] : c.values[label.replace(/^--/, '')];
+  return `${label} ${e.reason}${typeof raw === 'string' ? `, got "${raw}"` : ''}`;
 }
 
 const TRAIN_OPTIONS: Options = {
@@ -71,35 +107,17 @@ const TRAIN_OPTIONS: Options = {
   'max-memory': { type: 'string' },
 };
 
-function trainParams(c: Ctx): TrainParams {
+function trainParams(c: Ctx): CoreParams<'train.start'> {
   const resume = c.str('resume');
   const model = resume ?? c.str('model');
   if (!model) throw invalid('nib train needs --model NAME (a new model) or --resume NAME (continue one)');
   if (resume && c.str('model') && c.str('model') !== resume) throw invalid('give either --model or --resume, not both');
-  const preset = c.str('preset');
-  if (preset !== undefined && !(preset in PRESETS))
-    throw invalid(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got "${preset}"`);
   if (resume) {
     for (const k of ['corpus', 'from', 'preset', 'layers', 'units', 'embedding', 'seq-len', 'batch', 'val-fraction']) {
       if (c.values[k] !== undefined)
         throw invalid(`--${k} cannot change on --resume: a model keeps its corpus, architecture and data split`);
     }
   } else if (!c.str('corpus')) throw invalid('nib train needs --corpus NAME (nib corpora lists them)');
-  const config: Partial<TrainConfig> = {};
-  const set = <K extends keyof TrainConfig>(k: K, v: TrainConfig[K] | undefined) => {
-    if (v !== undefined) config[k] = v;
-  };
-  set('seqLen', parseNumber('seq-len', c.str('seq-len'), { int: true, min: 1, max: 4096 }));
-  set('batch', parseNumber('batch', c.str('batch'), { int: true, min: 1, max: 4096 }));
-  set('lr', parseNumber('lr', c.str('lr'), { min: 0, max: 10, minInclusive: false }));
-  set('dropout', parseNumber('dropout', c.str('dropout'), { min: 0, max: 0.95 }));
-  set('maxSteps', parseNumber('max-steps', c.str('max-steps'), { int: true, min: 1 }));
-  set('maxTimeSec', parseDuration('max-time', c.str('max-time')));
-  set('valFraction', parseNumber('val-fraction', c.str('val-fraction'), { min: 0, max: 0.9, minInclusive: false }));
-  set('patience', parseNumber('patience', c.str('patience'), { int: true, min: 1 }));
-  set('seed', parseNumber('seed', c.str('seed'), { int: true, min: 0, max: 2 ** 32 - 1 }));
-  set('evalEvery', parseNumber('eval-every', c.str('eval-every'), { int: true, min: 1 }));
-  set('checkpointEverySec', parseDuration('checkpoint-every', c.str('checkpoint-every')));
   // Size options mean a new architecture, so they imply --from scratch; otherwise the base is fine-tuned.
   const sized = ['preset', 'layers', 'units', 'embedding'].some((k) => c.values[k] !== undefined);
   const from = c.str('from') ?? (sized ? 'scratch' : 'base');
@@ -107,28 +125,32 @@ function trainParams(c: Ctx): TrainParams {
     throw invalid(
       `--preset, --layers, --units and --embedding need --from scratch: a model fine-tuned from "${from}" keeps its architecture`,
     );
+  const config = {
+    seqLen: c.num('seq-len'),
+    batch: c.num('batch'),
+    lr: c.num('lr'),
+    dropout: c.num('dropout'),
+    maxSteps: c.num('max-steps'),
+    maxTimeSec: parseDuration('max-time', c.str('max-time')),
+    valFraction: c.num('val-fraction'),
+    patience: c.num('patience'),
+    seed: c.num('seed'),
+    evalEvery: c.num('eval-every'),
+    checkpointEverySec: parseDuration('checkpoint-every', c.str('checkpoint-every')),
+  };
   return {
-    model: checkName('model', model),
+    model,
     corpus: c.str('corpus'),
     resume: !!resume,
-    ...(resume ? {} : { from: from === 'base' || from === 'scratch' ? from : checkName('model', from) }),
+    ...(!resume && { from }),
+    preset: c.str('preset') as CoreParams<'train.start'>['preset'],
+    layers: c.num('layers'),
+    units: c.num('units'),
+    embedding: c.num('embedding'),
     maxMemoryBytes: parseSize('max-memory', c.str('max-memory')),
-    preset: preset as PresetName | undefined,
-    layers: parseNumber('layers', c.str('layers'), { int: true, min: 1, max: 8 }),
-    units: parseNumber('units', c.str('units'), { int: true, min: 1, max: 4096 }),
-    embedding: parseNumber('embedding', c.str('embedding'), { int: true, min: 1, max: 4096 }),
-    config,
+    // Only the flags given: the rest come from the defaults, the preset or the model's last run.
+    config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
   };
-}
-
-async function withHost<T>(c: Ctx, fn: (host: MlHost) => Promise<T>): Promise<T> {
-  const host = new MlHost({ dataDir: c.dataDir });
-  try {
-    await host.ready;
-    return await fn(host);
-  } finally {
-    await host.close();
-  }
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -136,24 +158,27 @@ const COMMANDS: Record<string, Command> = {
     summary: 'import files and folders into a corpus',
     usage: 'nib import PATH... --corpus NAME [--max-size 50MB] [--max-memory 4GB]',
     options: { corpus: { type: 'string' }, 'max-size': { type: 'string' }, 'max-memory': { type: 'string' } },
+    fields: { paths: ['PATH', 0] },
     async run(c) {
       if (!c.str('corpus')) throw invalid('nib import needs --corpus NAME (the corpus is created if new)');
-      const r = importPaths(
-        c.db(),
-        { paths: c.positionals, corpus: c.str('corpus')!, maxSize: parseSize('max-size', c.str('max-size')) },
-        (o) => {
-          if (c.out.json) return;
-          if (o.status === 'imported') c.out.err(`  imported  ${visible(o.path)} (${o.chars} chars)`);
-          else c.out.err(`  skipped   ${visible(o.path)}: ${visible(o.reason ?? '')}`);
-        },
-      );
+      const off = c.core().on((e) => {
+        if (e.type !== 'import-file' || c.out.json) return;
+        const o = e.outcome;
+        if (o.status === 'imported') c.out.err(`  imported  ${visible(o.path)} (${o.chars} chars)`);
+        else c.out.err(`  skipped   ${visible(o.path)}: ${visible(o.reason ?? '')}`);
+      });
+      // The n-gram's build is capped to the memory allowed (half of this computer's, or --max-memory).
+      const r = await c
+        .call('corpora.importPaths', {
+          corpus: c.str('corpus')!,
+          paths: c.positionals,
+          maxSizeBytes: parseSize('max-size', c.str('max-size')),
+          maxMemoryBytes: parseSize('max-memory', c.str('max-memory')),
+        })
+        .finally(off);
+      const { ngram } = r;
       const skipped = Object.entries(r.skipped);
       const skippedText = skipped.length ? skipped.map(([k, n]) => `${n} ${k}`).join(', ') : 'none';
-      // The n-gram's build is capped to the memory allowed (half of this computer's, or --max-memory).
-      const ngram =
-        r.imported > 0
-          ? refreshNgram(c.db(), r.corpus, parseSize('max-memory', c.str('max-memory')) ?? undefined)
-          : null;
       if (!c.out.json && r.unknown.chars > 0) {
         const top = r.unknown.top.map(([ch, n]) => `${JSON.stringify(ch)} ×${n.toLocaleString('en-US')}`).join(', ');
         c.out.err(
@@ -170,7 +195,7 @@ const COMMANDS: Record<string, Command> = {
           );
       }
       c.out.result(
-        { ...r, ngram },
+        r,
         `${r.imported} imported, ${skipped.reduce((s, [, n]) => s + n, 0)} skipped (${skippedText}), ${r.chars.toLocaleString('en-US')} characters into corpus "${r.corpus}"`,
       );
       return r.imported === 0 && r.files.length > 0 && skipped.some(([k]) => k !== 'duplicate') ? 4 : 0;
@@ -181,7 +206,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'nib corpora',
     options: {},
     async run(c) {
-      const rows = corpora(c.db());
+      const rows = await c.call('corpora.list');
       c.out.result(
         rows,
         rows.length
@@ -199,7 +224,7 @@ const COMMANDS: Record<string, Command> = {
     options: { corpus: { type: 'string' } },
     async run(c) {
       if (!c.str('corpus')) throw invalid('nib docs needs --corpus NAME');
-      const rows = documents(c.db(), c.str('corpus')!);
+      const rows = await c.call('documents.list', { corpus: c.str('corpus')! });
       c.out.result(
         rows,
         rows.length
@@ -225,7 +250,7 @@ const COMMANDS: Record<string, Command> = {
     async run(c) {
       const name = c.positionals[0];
       if (!name) throw invalid('nib rm-corpus needs the corpus NAME');
-      removeCorpus(c.db(), name);
+      await c.call('corpora.delete', { corpus: name });
       c.out.result({ deleted: name }, `Deleted corpus "${name}".`);
     },
   },
@@ -233,10 +258,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'delete one document',
     usage: 'nib rm-doc ID',
     options: {},
+    fields: { id: ['the document ID', 0] },
     async run(c) {
       if (!c.positionals[0]) throw invalid('nib rm-doc needs a document ID (nib docs --corpus NAME lists them)');
-      const corpus = removeDocument(c.db(), c.positionals[0]);
-      refreshNgram(c.db(), corpus); // the corpus's n-gram forgets it too
+      // The corpus's n-gram forgets it too (the Core rebuilds it).
+      await c.call('documents.delete', { id: c.positionals[0].trim() === '' ? NaN : Number(c.positionals[0]) });
       c.out.result({ deleted: Number(c.positionals[0]) }, `Deleted document ${c.positionals[0]}.`);
     },
   },
@@ -249,41 +275,49 @@ const COMMANDS: Record<string, Command> = {
     options: TRAIN_OPTIONS,
     async run(c) {
       const params = trainParams(c);
-      return withHost(c, async (host) => {
-        const call = host.call('train', params, (e) => onTrainEvent(c.out, e as TrainEvent));
-        let interrupted = false;
-        const onSignal = () => {
-          if (interrupted) return;
-          interrupted = true;
-          c.out.status('');
-          c.out.err('Stopping: writing a checkpoint… (resume with nib train --resume ' + params.model + ')');
-          host.cancel(call.id);
-        };
-        // Ctrl+C, kill and closing the terminal (SIGHUP) all stop at a checkpoint.
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-        process.on('SIGHUP', onSignal);
-        try {
-          const r = await call.result;
-          c.out.status('');
-          const bits = r.bestValLoss === null ? '' : ` = ${(r.bestValLoss / Math.LN2).toFixed(3)} bits/char`;
-          c.out.result(
-            r,
-            `${r.reason === 'cancelled' ? 'Stopped' : 'Finished'} "${r.model}" at step ${r.steps} (${r.reason}): best validation loss ${r.bestValLoss?.toFixed(4) ?? '--'} nats${bits} at step ${r.bestStep}; ${Math.round(r.charsPerSec).toLocaleString('en-US')} chars/s over ${formatDuration(r.runSec)}.`,
-          );
-          if (r.suggestSource && !c.out.json) {
-            const m = r.suggestSource.measured.map((x) => `${x.source} ${(100 * x.ksr).toFixed(1)}% KSR`).join(', ');
-            c.out.err(
-              `Suggestions will come from: ${sourceLabel(r.suggestSource.source, r.suggestSource.lambda)} (${m}; ${r.suggestSource.chars.toLocaleString('en-US')} held-out characters).`,
-            );
-          }
-          return r.reason === 'cancelled' ? 130 : 0;
-        } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          process.off('SIGHUP', onSignal);
-        }
+      const core = c.core();
+      let finish!: (e: Extract<CoreEvent, { type: 'train-done' }>) => void;
+      const done = new Promise<Extract<CoreEvent, { type: 'train-done' }>>((resolve) => (finish = resolve));
+      const off = core.on((e) => {
+        if (e.type === 'train' && e.model === params.model) onTrainEvent(c.out, e.event);
+        if (e.type === 'train-done' && e.model === params.model) finish(e);
       });
+      let interrupted = false;
+      const onSignal = () => {
+        if (interrupted) return;
+        interrupted = true;
+        c.out.status('');
+        c.out.err('Stopping: writing a checkpoint… (resume with nib train --resume ' + params.model + ')');
+        void c.call('train.pause');
+      };
+      // Ctrl+C, kill and closing the terminal (SIGHUP) all stop at a checkpoint.
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      process.on('SIGHUP', onSignal);
+      try {
+        await c.call('train.start', params);
+        const end = await done;
+        if (end.error) throw fromWire(end.error);
+        const r = end.result!;
+        c.out.status('');
+        const bits = r.bestValLoss === null ? '' : ` = ${(r.bestValLoss / Math.LN2).toFixed(3)} bits/char`;
+        c.out.result(
+          r,
+          `${r.reason === 'cancelled' ? 'Stopped' : 'Finished'} "${r.model}" at step ${r.steps} (${r.reason}): best validation loss ${r.bestValLoss?.toFixed(4) ?? '--'} nats${bits} at step ${r.bestStep}; ${Math.round(r.charsPerSec).toLocaleString('en-US')} chars/s over ${formatDuration(r.runSec)}.`,
+        );
+        if (r.suggestSource && !c.out.json) {
+          const m = r.suggestSource.measured.map((x) => `${x.source} ${(100 * x.ksr).toFixed(1)}% KSR`).join(', ');
+          c.out.err(
+            `Suggestions will come from: ${sourceLabel(r.suggestSource.source, r.suggestSource.lambda)} (${m}; ${r.suggestSource.chars.toLocaleString('en-US')} held-out characters).`,
+          );
+        }
+        return r.reason === 'cancelled' ? 130 : 0;
+      } finally {
+        off();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        process.off('SIGHUP', onSignal);
+      }
     },
   },
   generate: {
@@ -299,20 +333,20 @@ const COMMANDS: Record<string, Command> = {
       seed: { type: 'string' },
     },
     async run(c) {
-      const model = checkName('model', c.str('model'));
-      const params = {
-        model,
-        prompt: c.str('prompt') ?? '',
-        length: parseNumber('length', c.str('length'), { int: true, min: 1, max: 100_000 }) ?? 200,
-        temperature: parseNumber('temperature', c.str('temperature'), { min: 0, max: 10 }) ?? 0.8,
-        topK: parseNumber('top-k', c.str('top-k'), { int: true, min: 0 }) ?? 0,
-        topP: parseNumber('top-p', c.str('top-p'), { min: 0, max: 1, minInclusive: false }) ?? 1,
-        seed: parseNumber('seed', c.str('seed'), { int: true, min: 0, max: 2 ** 32 - 1 }) ?? 1,
-      };
-      const r = await withHost(c, (h) => h.request('generate', params));
+      if (!c.str('model')) throw invalid('nib generate needs --model NAME (nib models lists them)');
+      const prompt = c.str('prompt') ?? '';
+      const r = await c.call('generate', {
+        model: c.str('model')!,
+        prompt,
+        length: c.num('length'),
+        temperature: c.num('temperature'),
+        topK: c.num('top-k'),
+        topP: c.num('top-p'),
+        seed: c.num('seed'),
+      });
       if (r.skippedPromptChars && !c.out.json)
         c.out.err(`note: ${r.skippedPromptChars} prompt characters are not in the model's vocabulary and were skipped`);
-      c.out.result(r, params.prompt + r.text);
+      c.out.result(r, prompt + r.text);
     },
   },
   suggest: {
@@ -329,35 +363,19 @@ const COMMANDS: Record<string, Command> = {
       'max-chars': { type: 'string' },
     },
     async run(c) {
-      if (c.str('model') && c.str('corpus'))
-        throw invalid('give either --model NAME (an LSTM) or --corpus NAME (its n-gram model), not both');
-      const corpus = c.str('corpus') ? checkName('corpus', c.str('corpus')) : undefined;
-      // Without either, the model the app would use: the one chosen in Settings, else the newest personal model, else the base.
-      const model = c.str('model')
-        ? checkName('model', c.str('model'))
-        : corpus
-          ? undefined
-          : defaultSuggestModel(c.db(), (getSettings(c.db()).activeModel as string | undefined) ?? null);
-      if (!model && !corpus)
-        throw new NibError(
-          'data',
-          'no model to suggest with: train one (nib train --corpus NAME --model NAME) or pass --corpus NAME for its n-gram',
-        );
       if (c.str('text') === undefined) throw invalid('nib suggest needs --text TEXT (the text before the cursor)');
-      const params = {
-        model: model ?? undefined,
-        corpus,
-        // A command may take the seconds a missing n-gram needs; a keystroke in the app never does.
-        buildNgram: true,
+      // Without --model or --corpus: the model the app would use (chosen in Settings, else the newest personal, else the base).
+      const r = await c.call('suggest.with', {
         text: c.str('text')!,
+        model: c.str('model'),
+        corpus: c.str('corpus'),
         // The same ranges as the app's settings (api/core-api.ts LIMITS).
-        threshold: parseNumber('threshold', c.str('threshold'), LIMITS.confidenceBar),
-        creativity: parseNumber('creativity', c.str('creativity'), LIMITS.creativity),
-        maxWords: parseNumber('max-words', c.str('max-words'), { int: true, ...LIMITS.maxWords }),
-        maxChars: parseNumber('max-chars', c.str('max-chars'), { int: true, ...LIMITS.maxChars }),
-      };
-      const r = await withHost(c, (h) => h.request('suggest', params));
-      c.out.result({ ...r, model: model ?? null }, r.suggestion);
+        threshold: c.num('threshold'),
+        creativity: c.num('creativity'),
+        maxWords: c.num('max-words'),
+        maxChars: c.num('max-chars'),
+      });
+      c.out.result(r, r.suggestion);
     },
   },
   eval: {
@@ -373,30 +391,23 @@ const COMMANDS: Record<string, Command> = {
       'max-words': { type: 'string' },
       'max-chars-suggestion': { type: 'string' },
     },
+    fields: { 'suggest.maxChars': '--max-chars-suggestion' },
     async run(c) {
-      const params: EvalParams = {
-        model: checkName('model', c.str('model')),
-        corpus: c.str('corpus'),
-        file: c.str('file'),
-        maxChars: parseNumber('max-chars', c.str('max-chars'), { int: true, min: 1000 }),
-        suggest: {
-          ...(c.str('threshold') !== undefined && {
-            threshold: parseNumber('threshold', c.str('threshold'), LIMITS.confidenceBar),
-          }),
-          ...(c.str('max-words') !== undefined && {
-            maxWords: parseNumber('max-words', c.str('max-words'), { int: true, ...LIMITS.maxWords }),
-          }),
-          ...(c.str('max-chars-suggestion') !== undefined && {
-            maxChars: parseNumber('max-chars-suggestion', c.str('max-chars-suggestion'), {
-              int: true,
-              ...LIMITS.maxChars,
-            }),
-          }),
-        },
-      };
-      if (!!params.corpus === !!params.file)
+      if (!c.str('model')) throw invalid('nib eval needs --model NAME (nib models lists them)');
+      if (!!c.str('corpus') === !!c.str('file'))
         throw invalid('nib eval needs exactly one of --corpus NAME or --file PATH');
-      const r = await withHost(c, (h) => h.request('eval', params));
+      const suggest = {
+        threshold: c.num('threshold'),
+        maxWords: c.num('max-words'),
+        maxChars: c.num('max-chars-suggestion'),
+      };
+      const r = await c.call('eval', {
+        model: c.str('model')!,
+        corpus: c.str('corpus'),
+        file: c.str('file') === undefined ? undefined : path.resolve(c.str('file')!),
+        maxChars: c.num('max-chars'),
+        suggest: Object.fromEntries(Object.entries(suggest).filter(([, v]) => v !== undefined)),
+      });
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       c.out.result(
         r,
@@ -437,7 +448,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'nib models',
     options: {},
     async run(c) {
-      const rows = models(c.db());
+      const rows = await c.call('models.list');
       c.out.result(
         rows,
         rows.length
@@ -456,7 +467,8 @@ const COMMANDS: Record<string, Command> = {
                 'suggests with',
               ],
               rows.map((m) => [
-                m.name,
+                // The one the app and nib suggest use now (chosen in Settings, else the default).
+                m.inUse ? `${m.name} (in use)` : m.name,
                 m.status,
                 m.origin === 'base' ? '(shipped)' : m.origin === 'imported' ? '(imported)' : (m.corpus ?? '-'),
                 m.origin === 'trained' ? (m.parent ?? 'scratch') : '-',
@@ -481,7 +493,7 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async run(c) {
       if (!c.positionals[0]) throw invalid('nib rm-model needs the model NAME');
-      removeModel(c.db(), c.positionals[0]);
+      await c.call('models.delete', { name: c.positionals[0] });
       c.out.result({ deleted: c.positionals[0] }, `Deleted model "${c.positionals[0]}".`);
     },
   },
@@ -490,7 +502,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'nib info',
     options: {},
     async run(c) {
-      const info = await withHost(c, (h) => h.request('info', {}));
+      const info = await c.call('app.info');
       const b = info.backend;
       const require = createRequire(import.meta.url);
       const versions: Record<string, string> = {
@@ -522,7 +534,7 @@ const COMMANDS: Record<string, Command> = {
       const [model, dir] = c.positionals;
       if (!model || !dir) throw invalid('nib export needs MODEL and DIR');
       // In the ML host, which has TensorFlow.js loaded for the layers format; the CLI process never loads it.
-      const r = await withHost(c, (h) => h.request('models.export', { name: model, dir: path.resolve(dir) }));
+      const r = await c.call('models.exportTo', { name: model, dir: path.resolve(dir) });
       c.out.result(r, `Wrote ${r.files.join(', ')}`);
     },
   },
@@ -531,7 +543,9 @@ const COMMANDS: Record<string, Command> = {
     usage: 'nib serve [--port N]',
     options: { port: { type: 'string' } },
     async run(c) {
-      const port = parseNumber('port', c.str('port'), { int: true, min: 0, max: 65535 }) ?? 0;
+      const port = c.num('port') ?? 0;
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw invalid(`--port must be a whole number from 0 to 65535, got "${c.str('port')}"`);
       const staticDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'renderer');
       if (!fs.existsSync(path.join(staticDir, 'index.html')))
         throw new NibError('data', 'the renderer is not built: run npm run build first');
@@ -561,13 +575,12 @@ const COMMANDS: Record<string, Command> = {
       const dir = c.positionals[0];
       if (!dir) throw invalid('nib import-model needs DIR');
       if (!c.str('name')) throw invalid('nib import-model needs --name NAME for the new model');
-      const corpus = c.str('corpus') === undefined ? undefined : checkName('corpus', c.str('corpus'));
+      const corpus = c.str('corpus');
       // The corpus is checked before the import, so a typo does not leave a model half-reported.
-      if (corpus !== undefined && !getCorpus(c.db(), corpus)) throw noCorpus(corpus);
-      const m = await withHost(c, async (h) => {
-        const imported = await h.request('models.import', { name: c.str('name')!, dir: path.resolve(dir) });
-        return corpus === undefined ? imported : h.request('models.measure', { name: imported.name, corpus });
-      });
+      if (corpus !== undefined && !(await c.call('corpora.list')).some((x) => x.name === corpus))
+        throw noCorpus(corpus);
+      const imported = await c.call('models.importFrom', { name: c.str('name')!, dir: path.resolve(dir) });
+      const m = corpus === undefined ? imported : await c.call('models.measure', { name: imported.name, corpus });
       const measured =
         m.bestBitsPerChar === null
           ? ' Not measured: add --corpus NAME to measure it on your writing.'
@@ -628,7 +641,7 @@ function help(): string {
       Object.entries(PRESETS)
         .map(
           ([k, p]) =>
-            `${k} (${p.layers}×${p.units}, embedding ${p.embedding}, ~${paramCount({ vocab: Array(65).fill(''), embedding: p.embedding, units: Array(p.layers).fill(p.units) }).toLocaleString('en-US')} params for 65 symbols)`,
+            `${k} (${p.layers}×${p.units}, embedding ${p.embedding}, ~${presetParameters(k as keyof typeof PRESETS).toLocaleString('en-US')} parameters)`,
         )
         .join(', '),
   ].join('\n');
@@ -676,18 +689,26 @@ export async function main(argv: string[]): Promise<number> {
     out.err(`nib: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}`);
     return 2;
   }
-  let db: Db | null = null;
+  let core: Core | null = null;
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] } | undefined;
   try {
-    let parsed;
     try {
       const options = { ...COMMON, ...cmd.options };
-      parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true });
+      parsed = parseArgs({
+        args: joinNegativeValues(rest, options),
+        options,
+        allowPositionals: true,
+        strict: true,
+      }) as {
+        values: Record<string, string | boolean | undefined>;
+        positionals: string[];
+      };
     } catch (e) {
       throw invalid(
         `${(e as Error).message.replace(/\. To specify a positional.*$/s, '')} (nib ${name} --help lists its options)`,
       );
     }
-    const values = parsed.values as Record<string, string | boolean | undefined>;
+    const values = parsed.values;
     if (values.help) {
       out.line(`${cmd.summary}\n\nUsage: ${cmd.usage}`);
       return 0;
@@ -698,24 +719,25 @@ export async function main(argv: string[]): Promise<number> {
       positionals: parsed.positionals,
       out,
       dataDir,
-      db: () => {
-        if (!db) {
-          db = openDb(dataDir);
-          installBaseModel(db);
-        }
-        return db;
-      },
       str: (k) => {
         const v = values[k];
         return typeof v === 'string' ? v : undefined;
       },
+      num: (k) => {
+        const v = values[k];
+        return typeof v !== 'string' ? undefined : v.trim() === '' ? NaN : Number(v);
+      },
+      // The CLI's Core: no idle learning, and training at normal priority (it is the work itself).
+      core: () => (core ??= new Core(dataDir, { idleLearning: false, trainNice: 0 })),
+      call: (method, ...params) => ctx.core().call(method, params[0]) as never,
     };
     return (await cmd.run(ctx)) ?? 0;
   } catch (e) {
     out.status('');
     if (e instanceof NibError) {
-      if (out.json) out.line(JSON.stringify({ error: { code: e.code, message: e.message } }));
-      else out.err(`nib ${name}: ${e.message}`);
+      const message = e instanceof ParamError && parsed ? flagMessage(cmd, parsed, e) : e.message;
+      if (out.json) out.line(JSON.stringify({ error: { code: e.code, message } }));
+      else out.err(`nib ${name}: ${message}`);
       return EXIT[e.code] ?? 1;
     }
     const err = e as Error;
@@ -729,6 +751,6 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 1;
   } finally {
-    (db as Db | null)?.close();
+    await (core as Core | null)?.close();
   }
 }

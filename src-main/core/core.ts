@@ -1,9 +1,18 @@
 import type { SuggestResult, TrainEvent, TrainParams, TrainResult } from '../api/contract.ts';
 import { NibError, noModel, notFound, toWire, type WireError } from '../api/errors.ts';
-import { checkName, corpora, documents, importBuffers, removeCorpus, removeDocument } from '../services/library.ts';
+import {
+  checkName,
+  corpora,
+  documents,
+  importBuffers,
+  importPaths,
+  removeCorpus,
+  removeDocument,
+  type FileOutcome,
+} from '../services/library.ts';
 import { defaultSuggestModel, models, removeModel } from '../services/models.ts';
 import { installBaseModel } from '../services/base-model.ts';
-import { storedNgramStamp } from '../services/ngram.ts';
+import { refreshNgram, storedNgramStamp } from '../services/ngram.ts';
 import {
   BACKENDS,
   DEFAULT_SETTINGS,
@@ -33,7 +42,21 @@ export type CoreEvent =
   | { type: 'train'; model: string; event: TrainEvent }
   | { type: 'train-done'; model: string; result?: TrainResult; error?: WireError; stopped?: 'pause' | 'cancel' | null }
   | { type: 'host-crashed'; which: 'train' | 'suggest'; why: string }
-  | { type: 'learned'; result: LearnResult };
+  | { type: 'learned'; result: LearnResult }
+  /** One file of a `corpora.importPaths` call: imported, or skipped and why. */
+  | { type: 'import-file'; outcome: FileOutcome };
+
+export interface CoreOptions {
+  /** How the ML hosts are started (Electron's utilityProcess in the app; child_process otherwise). */
+  launcher?: ChildLauncher;
+  /**
+   * The training host's niceness. The app's is 10, so typing stays responsive while a model trains
+   * (bench:browser --during-learning); the CLI's is 0: a terminal's `nib train` is the work itself.
+   */
+  trainNice?: number;
+  /** Learning from drafts when the writer is idle (the app); a CLI command never starts it. */
+  idleLearning?: boolean;
+}
 
 /**
  * The application core behind both transports (Electron IPC and web mode's WebSocket): one
@@ -54,14 +77,21 @@ export class Core {
   } | null = null;
   private readonly methods: CoreHandlers;
 
+  private readonly launcher?: ChildLauncher;
+  private readonly trainNice: number;
+
   constructor(
     readonly dataDir: string,
-    private readonly launcher?: ChildLauncher,
+    opts: CoreOptions = {},
   ) {
+    this.launcher = opts.launcher;
+    this.trainNice = opts.trainNice ?? 10;
     this.db = openDb(dataDir);
     installBaseModel(this.db);
-    this.learnTimer = setInterval(() => void this.learn().catch(() => {}), 15_000);
-    this.learnTimer.unref();
+    if (opts.idleLearning ?? true) {
+      this.learnTimer = setInterval(() => void this.learn().catch(() => {}), 15_000);
+      this.learnTimer.unref();
+    }
     // One handler per method of the contract (api/core-api.ts), typed by it: parameters arrive validated.
     this.methods = {
       'app.info': () => this.info(),
@@ -96,19 +126,28 @@ export class Core {
       'models.download': (p) => this.offload('models.exportFiles', p),
       'models.upload': (p) => this.offload('models.importFiles', p),
       'models.measure': (p) => this.offload('models.measure', p),
-      'train.start': (p) =>
-        this.startTraining({
+      'train.start': (p) => {
+        const sized = p.layers !== undefined || p.units !== undefined || p.embedding !== undefined;
+        return this.startTraining({
           model: p.model,
-          corpus: p.corpus ?? undefined,
+          corpus: p.corpus,
           resume: p.resume ?? false,
           ...(!p.resume && { from: p.from ?? 'base' }),
-          ...(p.from === 'scratch' && { preset: p.preset ?? 'small' }),
+          // From scratch: the architecture given, else the small preset.
+          ...(p.from === 'scratch' && { preset: p.preset ?? (sized ? undefined : 'small') }),
+          layers: p.layers,
+          units: p.units,
+          embedding: p.embedding,
+          maxMemoryBytes: p.maxMemoryBytes,
           config: {
+            // The app's form sets no hyper-parameters: evaluate often, so its chart fills in.
+            ...(!p.resume && !p.config && { evalEvery: 100 }),
+            ...p.config,
             ...(p.maxSteps && { maxSteps: p.maxSteps }),
             ...(p.maxTimeSec && { maxTimeSec: p.maxTimeSec }),
-            ...(!p.resume && { evalEvery: 100 }),
           },
-        }),
+        });
+      },
       // Pause: stop at the next step with a checkpoint, to resume later. Cancel: stop for good; the
       // model keeps its best weights and is not offered for resuming.
       'train.pause': () => this.stopTraining('pause'),
@@ -144,6 +183,51 @@ export class Core {
         return r;
       },
       suggest: (p) => this.suggest(p.text, p.docKey ?? undefined, p.alternatives ?? undefined),
+      generate: (p) =>
+        this.offload('generate', {
+          model: p.model,
+          prompt: p.prompt,
+          length: p.length ?? 200,
+          temperature: p.temperature ?? 0.8,
+          topK: p.topK ?? 0,
+          topP: p.topP ?? 1,
+          seed: p.seed ?? 1,
+        }),
+      // Local methods (api/core-api.ts LOCAL_METHODS): the CLI's, never reachable from a page.
+      // The import runs in this process (the CLI's), as a terminal command should: killed, it
+      // leaves whole documents only (store/ transactions), and its n-gram is rebuilt here too.
+      'corpora.importPaths': (p) => {
+        const r = importPaths(this.db, { paths: p.paths, corpus: p.corpus, maxSize: p.maxSizeBytes }, (outcome) =>
+          this.emit({ type: 'import-file', outcome }),
+        );
+        return { ...r, ngram: r.imported > 0 ? refreshNgram(this.db, r.corpus, p.maxMemoryBytes) : null };
+      },
+      'models.exportTo': (p) => this.offload('models.export', p),
+      'models.importFrom': (p) => this.offload('models.import', p),
+      eval: (p) => this.offload('eval', { ...p, suggest: p.suggest ?? undefined }),
+      'suggest.with': async (p) => {
+        if (p.model && p.corpus)
+          throw new NibError('invalid', 'suggest with either a model or a corpus n-gram, not both', {
+            cli: 'give either --model NAME (an LSTM) or --corpus NAME (its n-gram model)',
+            app: 'choose a model or a corpus',
+          });
+        // Neither: the model the editor would use (chosen in Settings, else the newest personal, else the base).
+        const model = p.model ?? (p.corpus ? undefined : defaultSuggestModel(this.db, this.settings().activeModel));
+        if (!model && !p.corpus)
+          throw new NibError('data', 'no model to suggest with', {
+            cli: 'train one (nib train --corpus NAME --model NAME) or pass --corpus NAME for its n-gram',
+            app: 'train one in the Train view, or import writing for its n-gram',
+          });
+        const { model: _m, corpus, ...opts } = p;
+        const r = await this.offload('suggest', {
+          ...opts,
+          model: model ?? undefined,
+          corpus: model ? undefined : (corpus ?? undefined),
+          // A command may wait the seconds a missing n-gram needs; a keystroke never does.
+          buildNgram: true,
+        });
+        return { ...r, model: model ?? null };
+      },
       'settings.get': () => this.settings(),
       'settings.set': async (p) => {
         const before = this.settings().backend;
@@ -194,7 +278,7 @@ export class Core {
       dataDir: this.dataDir,
       backend: backend === 'auto' ? undefined : backend,
       launcher: this.launcher,
-      nice: which === 'train' ? 10 : 0,
+      nice: which === 'train' ? this.trainNice : 0,
     });
     h.onExit((why) => {
       if (which === 'train') this.trainHost = null;

@@ -1,5 +1,5 @@
 import type { Core } from './core.ts';
-import type { Reply } from '../api/core-api.ts';
+import { LOCAL_METHODS, type Reply } from '../api/core-api.ts';
 import { toWire } from '../api/errors.ts';
 
 /**
@@ -15,6 +15,9 @@ export async function answer(
 ): Promise<Reply> {
   if (typeof method !== 'string')
     return { ok: false, error: { code: 'invalid', message: 'a request needs a method (text)' } };
+  // The CLI's methods name places on this computer's disk: never a page's to call.
+  if (LOCAL_METHODS.has(method))
+    return { ok: false, error: { code: 'invalid', message: `"${method}" is for the nib command only, not the app` } };
   try {
     return { ok: true, result: (await core.call(method, params)) ?? null };
   } catch (e) {
