@@ -1,0 +1,574 @@
+import { ADAM, type OptimizerState, type StepOptions, type TrainEngine } from '../engine.ts';
+import { paramShapes, type ModelSpec } from '../spec.ts';
+import { checkWeights, type NamedArray, type Weights } from '../weights.ts';
+import {
+  BufferUsage,
+  MAP_READ,
+  type GpuBindGroup,
+  type GpuBuffer,
+  type GpuComputePipeline,
+  type GpuDevice,
+} from './gpu.ts';
+import {
+  ADAM_STEP,
+  COLUMN_SUM,
+  CROSS_ENTROPY,
+  EMBEDDING_GRAD,
+  GATHER,
+  LSTM_BACKWARD,
+  LSTM_FORWARD,
+  MATMUL,
+  MAX_UNITS,
+  MEAN,
+  NORM_PARTS,
+  SQUARED_NORM,
+} from './shaders.ts';
+
+/** One compute dispatch of a plan: a pipeline, its bindings, its workgroup counts. */
+interface Dispatch {
+  pipeline: GpuComputePipeline;
+  group: GpuBindGroup;
+  workgroups: [number, number, number];
+}
+
+/** Everything a batch shape (B, T) needs: activation buffers and the dispatches of each phase. */
+interface Plan {
+  B: number;
+  T: number;
+  tokX: GpuBuffer;
+  tokY: GpuBuffer;
+  logits: GpuBuffer;
+  lossOut: GpuBuffer;
+  forward: Dispatch[];
+  lossGrad: Dispatch[];
+  lossOnly: Dispatch[];
+  backward: Dispatch[];
+  buffers: GpuBuffer[];
+}
+
+const F32 = 4;
+
+/**
+ * Training on WebGPU, behind the same TrainEngine interface as the native kernel: embedding, the
+ * stacked LSTM forward, backpropagation through time, softmax cross-entropy, gradient clipping and
+ * Adam, all in WGSL (shaders.ts). Weights, gradients and Adam's moments live on the GPU as flat
+ * buffers in tfjs-layers order, the native engine's layout, so a model and its optimizer state
+ * move between engines unchanged.
+ *
+ * A training step is one command submission: 10 + 7·L dispatches for L layers (the recurrence is
+ * one dispatch per layer and direction, see shaders.ts), and one 4-byte read back, the loss.
+ * Weights are read back only when asked for: `sync()` before `getWeights()` or
+ * `getOptimizerState()` (WebGPU reads are asynchronous; the interface's getters are not).
+ */
+export class WebGpuEngine implements TrainEngine {
+  readonly name: string;
+  private readonly layout: { name: string; shape: number[]; offset: number; size: number }[] = [];
+  private readonly n: number;
+  private readonly params: GpuBuffer;
+  private readonly grads: GpuBuffer;
+  private readonly m: GpuBuffer;
+  private readonly v: GpuBuffer;
+  private readonly partials: GpuBuffer;
+  private readonly adamUniform: GpuBuffer;
+  private readonly optimizer: Dispatch[];
+  private readonly pipelines = new Map<string, GpuComputePipeline>();
+  private readonly plans = new Map<string, Plan>();
+  private t = 0;
+  /** CPU copies of weights and moments, current after `sync()` until the next step. */
+  private mirror: { params: Float32Array; m: Float32Array; v: Float32Array } | null = null;
+  private lost: string | null = null;
+
+  constructor(
+    private readonly device: GpuDevice,
+    private readonly spec: ModelSpec,
+    weights: Weights,
+    adapterName = 'WebGPU',
+  ) {
+    checkWeights(spec, weights);
+    if (spec.units.some((h) => h > MAX_UNITS))
+      throw new Error(`the WebGPU engine runs LSTM layers of at most ${MAX_UNITS} units`);
+    let offset = 0;
+    for (const p of paramShapes(spec)) {
+      const size = p.shape.reduce((a, b) => a * b, 1);
+      this.layout.push({ ...p, offset, size });
+      offset += size;
+    }
+    this.n = offset;
+    const storage = BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
+    this.params = this.buffer(this.n, storage, 'params');
+    this.grads = this.buffer(this.n, storage, 'grads');
+    this.m = this.buffer(this.n, storage, 'adam m');
+    this.v = this.buffer(this.n, storage, 'adam v');
+    this.partials = this.buffer(NORM_PARTS, storage, 'norm partials');
+    this.adamUniform = this.device.createBuffer({ size: 48, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+    const adamGroups = Math.ceil(this.n / 256);
+    const wgX = Math.min(adamGroups, 65535);
+    this.optimizer = [
+      this.dispatch(SQUARED_NORM, 'main', [this.uniform([this.n, 0, 0, 0]), this.grads, this.partials], [NORM_PARTS]),
+      this.dispatch(
+        ADAM_STEP,
+        'main',
+        [this.adamUniform, this.grads, this.partials, this.params, this.m, this.v],
+        [wgX, Math.ceil(adamGroups / wgX)],
+      ),
+    ];
+    this.setWeights(weights);
+    this.zeroMoments();
+    this.name = `webgpu (${adapterName})`;
+    void device.lost.then((info) => (this.lost = info.message || info.reason || 'device lost'));
+  }
+
+  /** Dispatches in one training step for a batch of B sequences of T characters. */
+  dispatchesPerStep(B: number, T: number): number {
+    const p = this.plan(B, T);
+    return p.forward.length + p.lossGrad.length + p.backward.length + this.optimizer.length;
+  }
+
+  async trainStep(x: Int32Array, y: Int32Array, B: number, T: number, o: StepOptions): Promise<number> {
+    if (o.dropout > 0) throw new Error('the WebGPU engine does not apply dropout yet: train with dropout 0');
+    const p = this.load(x, y, B, T);
+    this.t += 1;
+    const c1 = 1 - Math.pow(ADAM.beta1, this.t);
+    const c2 = 1 - Math.pow(ADAM.beta2, this.t);
+    const u = new ArrayBuffer(48);
+    new Uint32Array(u, 0, 4).set([this.n, 0, 0, 0]);
+    new Float32Array(u, 16, 8).set([o.lr / c1, 1 / c2, ADAM.beta1, ADAM.beta2, ADAM.epsilon, o.clipNorm, 0, 0]);
+    this.device.queue.writeBuffer(this.adamUniform, 0, u);
+    this.mirror = null;
+    return this.run([...p.forward, ...p.lossGrad, ...p.backward, ...this.optimizer], p.lossOut);
+  }
+
+  /** Loss and gradients without an update (for checking the kernels against references). */
+  async gradients(x: Int32Array, y: Int32Array, B: number, T: number): Promise<{ loss: number; grads: Weights }> {
+    const p = this.load(x, y, B, T);
+    const loss = await this.run([...p.forward, ...p.lossGrad, ...p.backward], p.lossOut);
+    return { loss, grads: this.view(await this.read(this.grads, this.n)) };
+  }
+
+  async evaluate(x: Int32Array, y: Int32Array, B: number, T: number): Promise<number> {
+    const p = this.load(x, y, B, T);
+    return this.run([...p.forward, ...p.lossOnly], p.lossOut);
+  }
+
+  async logits(x: Int32Array, B: number, T: number): Promise<Float32Array> {
+    const p = this.load(x, null, B, T);
+    await this.run(p.forward, null);
+    // Time-major rows back to the interface's batch-major order.
+    const V = this.spec.vocab.length;
+    const tm = await this.read(p.logits, B * T * V);
+    const out = new Float32Array(B * T * V);
+    for (let t = 0; t < T; t++)
+      for (let b = 0; b < B; b++) out.set(tm.subarray((t * B + b) * V, (t * B + b + 1) * V), (b * T + t) * V);
+    return out;
+  }
+
+  /** Reads weights and Adam's moments back from the GPU, for getWeights() and getOptimizerState(). */
+  async sync(): Promise<void> {
+    this.mirror = {
+      params: await this.read(this.params, this.n),
+      m: await this.read(this.m, this.n),
+      v: await this.read(this.v, this.n),
+    };
+  }
+
+  getWeights(): Weights {
+    return this.view(this.synced().params);
+  }
+
+  setWeights(w: Weights): void {
+    checkWeights(this.spec, w);
+    const flat = new Float32Array(this.n);
+    w.forEach((a, i) => flat.set(a.data, this.layout[i].offset));
+    this.device.queue.writeBuffer(this.params, 0, flat);
+    if (this.mirror) this.mirror.params = flat;
+  }
+
+  getOptimizerState(): OptimizerState {
+    const s = this.synced();
+    return { t: this.t, m: this.view(s.m), v: this.view(s.v) };
+  }
+
+  setOptimizerState(s: OptimizerState): void {
+    this.t = s.t;
+    const m = new Float32Array(this.n);
+    const v = new Float32Array(this.n);
+    s.m.forEach((a, i) => m.set(a.data, this.layout[i].offset));
+    s.v.forEach((a, i) => v.set(a.data, this.layout[i].offset));
+    this.device.queue.writeBuffer(this.m, 0, m);
+    this.device.queue.writeBuffer(this.v, 0, v);
+    if (this.mirror) Object.assign(this.mirror, { m, v });
+  }
+
+  dispose(): void {
+    for (const p of this.plans.values()) for (const b of p.buffers) b.destroy();
+    this.plans.clear();
+    for (const b of [this.params, this.grads, this.m, this.v, this.partials, this.adamUniform]) b.destroy();
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private synced(): NonNullable<WebGpuEngine['mirror']> {
+    if (!this.mirror) throw new Error('WebGpuEngine: await sync() after training steps, before reading weights');
+    return this.mirror;
+  }
+
+  private zeroMoments(): void {
+    const zero = new Float32Array(this.n);
+    this.device.queue.writeBuffer(this.m, 0, zero);
+    this.device.queue.writeBuffer(this.v, 0, zero);
+  }
+
+  private buffer(floats: number, usage: number, label: string): GpuBuffer {
+    // At least 16 bytes: zero-sized bindings are invalid.
+    return this.device.createBuffer({ size: Math.max(16, floats * F32), usage, label });
+  }
+
+  private uniform(values: number[], floats: number[] = []): GpuBuffer {
+    const bytes = Math.ceil(((values.length + floats.length) * 4) / 16) * 16;
+    const data = new ArrayBuffer(bytes);
+    new Uint32Array(data, 0, values.length).set(values);
+    new Float32Array(data, values.length * 4, floats.length).set(floats);
+    const b = this.device.createBuffer({ size: bytes, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(b, 0, data);
+    return b;
+  }
+
+  private pipeline(code: string, constants?: Record<string, number>): GpuComputePipeline {
+    const key = code + JSON.stringify(constants ?? {});
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const module = this.device.createShaderModule({ code });
+      p = this.device.createComputePipeline({
+        layout: 'auto',
+        compute: { module, entryPoint: 'main', ...(constants && { constants }) },
+      });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  private dispatch(
+    code: string,
+    _entry: 'main',
+    buffers: GpuBuffer[],
+    workgroups: number[],
+    constants?: Record<string, number>,
+  ): Dispatch {
+    const pipeline = this.pipeline(code, constants);
+    const group = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const [x, y = 1, z = 1] = workgroups;
+    return { pipeline, group, workgroups: [x, y, z] };
+  }
+
+  /** C = op(A)·op(B) (+ bias): the uniform block of MATMUL. */
+  private matmul(
+    A: GpuBuffer,
+    Bm: GpuBuffer,
+    bias: GpuBuffer | null,
+    C: GpuBuffer,
+    s: {
+      M: number;
+      N: number;
+      K: number;
+      transA?: boolean;
+      transB?: boolean;
+      lda: number;
+      ldb: number;
+      ldc: number;
+      offA?: number;
+      offB?: number;
+      offC?: number;
+      offBias?: number;
+    },
+  ): Dispatch {
+    const u = this.uniform([
+      s.M,
+      s.N,
+      s.K,
+      s.transA ? 1 : 0,
+      s.transB ? 1 : 0,
+      s.lda,
+      s.ldb,
+      s.ldc,
+      s.offA ?? 0,
+      s.offB ?? 0,
+      s.offC ?? 0,
+      s.offBias ?? 0,
+      bias ? 1 : 0,
+      0,
+      0,
+      0,
+    ]);
+    return this.dispatch(MATMUL, 'main', [u, A, Bm, bias ?? Bm, C], [Math.ceil(s.N / 16), Math.ceil(s.M / 16)]);
+  }
+
+  /** The buffers and dispatches for batches of B × T, built once per shape. */
+  private plan(B: number, T: number): Plan {
+    const key = `${B}x${T}`;
+    const cached = this.plans.get(key);
+    if (cached) return cached;
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (B > max) throw new Error(`the WebGPU engine runs batches of at most ${max} sequences`);
+    const { spec } = this;
+    const V = spec.vocab.length;
+    const E = spec.embedding;
+    const L = spec.units.length;
+    const R = B * T;
+    const hard = spec.recurrentActivation === 'hardSigmoid' ? 1 : 0;
+    const off = (i: number) => this.layout[i].offset;
+    const buffers: GpuBuffer[] = [];
+    const act = (floats: number, label: string) => {
+      const b = this.buffer(floats, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, label);
+      buffers.push(b);
+      return b;
+    };
+    const tokX = act(R, 'tokens x');
+    const tokY = act(R, 'tokens y');
+    const X0 = act(R * E, 'embedded');
+    const dX0 = act(R * E, 'd embedded');
+    const layers = spec.units.map((H, l) => ({
+      H,
+      inDim: l === 0 ? E : spec.units[l - 1],
+      Z: act(R * 4 * H, `z ${l}`),
+      G: act(R * 4 * H, `gates ${l}`),
+      C: act(R * H, `c ${l}`),
+      Hs: act(R * H, `h ${l}`),
+      dH: act(R * H, `d h ${l}`),
+      dZ: act(R * 4 * H, `d z ${l}`),
+    }));
+    const logits = act(R * V, 'logits');
+    const lossRows = act(R, 'loss rows');
+    const lossOut = act(1, 'loss');
+    const top = layers[L - 1];
+    const offWd = off(1 + 3 * L);
+    const offBd = off(2 + 3 * L);
+
+    const forward: Dispatch[] = [
+      this.dispatch(
+        GATHER,
+        'main',
+        [this.uniform([R, E, off(0), 0]), tokX, this.params, X0],
+        [Math.ceil((R * E) / 256)],
+      ),
+    ];
+    layers.forEach((ly, l) => {
+      const input = l === 0 ? X0 : layers[l - 1].Hs;
+      forward.push(
+        this.matmul(input, this.params, this.params, ly.Z, {
+          M: R,
+          N: 4 * ly.H,
+          K: ly.inDim,
+          lda: ly.inDim,
+          ldb: 4 * ly.H,
+          ldc: 4 * ly.H,
+          offB: off(1 + 3 * l),
+          offBias: off(3 + 3 * l),
+        }),
+        this.dispatch(
+          LSTM_FORWARD,
+          'main',
+          [this.uniform([B, T, ly.H, off(2 + 3 * l), hard, 0, 0, 0]), this.params, ly.Z, ly.G, ly.C, ly.Hs],
+          [B],
+          { MAXH: ly.H },
+        ),
+      );
+    });
+    forward.push(
+      this.matmul(top.Hs, this.params, this.params, logits, {
+        M: R,
+        N: V,
+        K: top.H,
+        lda: top.H,
+        ldb: V,
+        ldc: V,
+        offB: offWd,
+        offBias: offBd,
+      }),
+    );
+    const ce = (grad: boolean) =>
+      this.dispatch(
+        CROSS_ENTROPY,
+        'main',
+        [this.uniform([R, V, grad ? 1 : 0, 0], [1 / R, 0, 0, 0]), tokY, logits, lossRows],
+        [Math.ceil(R / 64)],
+      );
+    const mean = this.dispatch(MEAN, 'main', [this.uniform([R, 0, 0, 0]), lossRows, lossOut], [1]);
+
+    const backward: Dispatch[] = [
+      // dense: ∂Wd = Hᵀ·dlogits, ∂bd = Σ dlogits, ∂H = dlogits·Wdᵀ
+      this.matmul(top.Hs, logits, null, this.grads, {
+        M: top.H,
+        N: V,
+        K: R,
+        transA: true,
+        lda: top.H,
+        ldb: V,
+        ldc: V,
+        offC: offWd,
+      }),
+      this.dispatch(COLUMN_SUM, 'main', [this.uniform([R, V, 0, offBd]), logits, this.grads], [Math.ceil(V / 64)]),
+      this.matmul(logits, this.params, null, top.dH, {
+        M: R,
+        N: top.H,
+        K: V,
+        transB: true,
+        lda: V,
+        ldb: V,
+        ldc: top.H,
+        offB: offWd,
+      }),
+    ];
+    for (let l = L - 1; l >= 0; l--) {
+      const ly = layers[l];
+      const H4 = 4 * ly.H;
+      const input = l === 0 ? X0 : layers[l - 1].Hs;
+      const dInput = l === 0 ? dX0 : layers[l - 1].dH;
+      backward.push(
+        this.dispatch(
+          LSTM_BACKWARD,
+          'main',
+          [this.uniform([B, T, ly.H, off(2 + 3 * l), hard, 0, 0, 0]), this.params, ly.G, ly.C, ly.dH, ly.dZ],
+          [B],
+          { MAXH: ly.H },
+        ),
+        // ∂W = inputᵀ·dZ
+        this.matmul(input, ly.dZ, null, this.grads, {
+          M: ly.inDim,
+          N: H4,
+          K: R,
+          transA: true,
+          lda: ly.inDim,
+          ldb: H4,
+          ldc: H4,
+          offC: off(1 + 3 * l),
+        }),
+        // ∂U = h₋₁ᵀ·dZ: rows of h shifted one step (h₋₁ = 0 at t = 0 adds nothing)
+        this.matmul(ly.Hs, ly.dZ, null, this.grads, {
+          M: ly.H,
+          N: H4,
+          K: (T - 1) * B,
+          transA: true,
+          lda: ly.H,
+          ldb: H4,
+          ldc: H4,
+          offB: B * H4,
+          offC: off(2 + 3 * l),
+        }),
+        this.dispatch(
+          COLUMN_SUM,
+          'main',
+          [this.uniform([R, H4, 0, off(3 + 3 * l)]), ly.dZ, this.grads],
+          [Math.ceil(H4 / 64)],
+        ),
+        // ∂input = dZ·Wᵀ
+        this.matmul(ly.dZ, this.params, null, dInput, {
+          M: R,
+          N: ly.inDim,
+          K: H4,
+          transB: true,
+          lda: H4,
+          ldb: H4,
+          ldc: ly.inDim,
+          offB: off(1 + 3 * l),
+        }),
+      );
+    }
+    backward.push(
+      this.dispatch(
+        EMBEDDING_GRAD,
+        'main',
+        [this.uniform([R, E, V, off(0)]), tokX, dX0, this.grads],
+        [Math.ceil((V * E) / 64)],
+      ),
+    );
+    const plan: Plan = {
+      B,
+      T,
+      tokX,
+      tokY,
+      logits,
+      lossOut,
+      forward,
+      lossGrad: [ce(true), mean],
+      lossOnly: [ce(false), mean],
+      backward,
+      buffers,
+    };
+    this.plans.set(key, plan);
+    return plan;
+  }
+
+  /** Uploads a batch (batch-major, as the interface takes it) as time-major token rows. */
+  private load(x: Int32Array, y: Int32Array | null, B: number, T: number): Plan {
+    if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
+    const p = this.plan(B, T);
+    const V = this.spec.vocab.length;
+    const tm = (a: Int32Array) => {
+      const out = new Uint32Array(B * T);
+      for (let b = 0; b < B; b++)
+        for (let t = 0; t < T; t++) {
+          const v = a[b * T + t];
+          if (!(v >= 0 && v < V)) throw new Error(`token ${v} is outside the vocabulary (0–${V - 1})`);
+          out[t * B + b] = v;
+        }
+      return out;
+    };
+    this.device.queue.writeBuffer(p.tokX, 0, tm(x));
+    if (y) this.device.queue.writeBuffer(p.tokY, 0, tm(y));
+    return p;
+  }
+
+  /** Encodes the dispatches in one compute pass, submits, and reads back one float (or none). */
+  private async run(dispatches: Dispatch[], result: GpuBuffer | null): Promise<number> {
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    for (const d of dispatches) {
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.group);
+      pass.dispatchWorkgroups(...d.workgroups);
+    }
+    pass.end();
+    let staging: GpuBuffer | null = null;
+    if (result) {
+      staging = this.device.createBuffer({ size: 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+      enc.copyBufferToBuffer(result, 0, staging, 0, 4);
+    }
+    this.device.queue.submit([enc.finish()]);
+    if (!staging) {
+      await this.device.queue.onSubmittedWorkDone();
+      return NaN;
+    }
+    await staging.mapAsync(MAP_READ);
+    const value = new Float32Array(staging.getMappedRange().slice(0, 4))[0];
+    staging.unmap();
+    staging.destroy();
+    if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
+    return value;
+  }
+
+  private async read(buffer: GpuBuffer, floats: number): Promise<Float32Array> {
+    const staging = this.device.createBuffer({
+      size: Math.max(16, floats * F32),
+      usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
+    });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(buffer, 0, staging, 0, floats * F32);
+    this.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(MAP_READ);
+    const out = new Float32Array(staging.getMappedRange().slice(0, floats * F32));
+    staging.unmap();
+    staging.destroy();
+    return out;
+  }
+
+  private view(flat: Float32Array): NamedArray[] {
+    return this.layout.map((l) => ({
+      name: l.name,
+      shape: [...l.shape],
+      data: flat.slice(l.offset, l.offset + l.size),
+    }));
+  }
+}

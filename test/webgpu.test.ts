@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { NativeEngine } from '../src-main/ml/native-engine.ts';
+import { loadNativeKernel, type NativeKernel } from '../src-main/ml/native-kernel.ts';
+import { Rng } from '../src-main/ml/rng.ts';
+import type { ModelSpec } from '../src-main/ml/spec.ts';
+import { initWeights, type Weights } from '../src-main/ml/weights.ts';
+import { referenceLogits, referenceLossAndGrads, relError, ROOT } from './helpers.ts';
+
+/*
+ * The WebGPU engine's WGSL kernels (src-main/ml/webgpu/) run in headless Chromium on its software
+ * adapter (SwiftShader, with --enable-unsafe-webgpu; WebGPU needs a secure context, so the page is
+ * served from http://127.0.0.1). Loss and every gradient are checked against the same float64
+ * reference as the native kernel, and a short training run against the native kernel's losses.
+ * Shapes are small: SwiftShader emulates the GPU on the CPU.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = !fs.existsSync(CHROMIUM) ? 'Debian chromium is not installed (apt-get install -y chromium)' : false;
+const { kernel } = loadNativeKernel();
+
+let browser: Browser;
+let page: Page;
+let server: http.Server;
+
+const spec = (V: number, E: number, units: number[], hard = false): ModelSpec => ({
+  kind: 'char-lstm',
+  vocab: Array.from({ length: V }, (_, i) => String.fromCharCode(97 + i)),
+  unk: null,
+  embedding: E,
+  units,
+  recurrentActivation: hard ? 'hardSigmoid' : 'sigmoid',
+});
+
+function batch(V: number, B: number, T: number, seed: number) {
+  const rng = new Rng(seed);
+  return {
+    x: Int32Array.from({ length: B * T }, () => rng.int(V)),
+    y: Int32Array.from({ length: B * T }, () => rng.int(V)),
+  };
+}
+
+/** Weights as plain arrays, to cross into the page. */
+const plain = (w: Weights) => w.map((a) => ({ name: a.name, shape: a.shape, data: Array.from(a.data) }));
+
+/**
+ * The page's side: the engine, bundled as it would be for Electron's renderer or a worker, and a
+ * runner that makes a device and an engine over the given weights and runs a test's body with it.
+ */
+const HARNESS = `
+import { WebGpuEngine } from './src-main/ml/webgpu/webgpu-engine.ts';
+globalThis.runEngine = async ({ s, w, body, arg }) => {
+  if (!navigator.gpu) throw new Error('navigator.gpu is missing');
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) throw new Error('no WebGPU adapter');
+  const device = await adapter.requestDevice();
+  const weights = w.map((a) => ({ name: a.name, shape: a.shape, data: Float32Array.from(a.data) }));
+  const e = new WebGpuEngine(device, s, weights, adapter.info?.description || adapter.info?.vendor || 'adapter');
+  const I = (a) => Int32Array.from(a);
+  try {
+    return await new Function('e', 'arg', 'I', 'return (async () => { ' + body + ' })();')(e, arg, I);
+  } finally {
+    e.dispose();
+    device.destroy();
+  }
+};
+`;
+
+before(async () => {
+  if (skip) return;
+  // The engine, bundled for the page as it would be for Electron's renderer or a worker.
+  const bundle = await build({
+    stdin: { contents: HARNESS, resolveDir: ROOT, loader: 'ts' },
+    bundle: true,
+    format: 'iife',
+    write: false,
+    target: 'es2022',
+  });
+  const js = bundle.outputFiles[0].text;
+  server = http.createServer((req, res) => {
+    if (req.url === '/engine.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end(js);
+    } else {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>webgpu</title><script src="/engine.js"></script>');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-sync'],
+  });
+  page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** Runs `body` in the page with a fresh engine over `s` and `w`; the engine is `e` there (see HARNESS). */
+async function inPage<T>(s: ModelSpec, w: Weights, body: string, arg: unknown = null): Promise<T> {
+  // A plain arrow: tsx's name helpers would not exist in the page, so the harness lives in the bundle.
+  return page.evaluate((a) => (globalThis as unknown as { runEngine: (x: unknown) => Promise<unknown> }).runEngine(a), {
+    s,
+    w: plain(w),
+    body,
+    arg,
+  }) as Promise<T>;
+}
+
+describe('WebGPU engine (WGSL on SwiftShader) against the float64 reference', { skip }, () => {
+  const cases: [number[], number, number][] = [
+    [[5], 1, 1],
+    [[7], 3, 6],
+    [[7, 6], 2, 5],
+    [[300], 2, 3],
+  ];
+  for (const [units, B, T] of cases) {
+    test(`units ${units.join('→')}, batch ${B}, seq ${T}: loss and every gradient within 1e-4`, async () => {
+      const s = spec(11, 5, units);
+      const w = initWeights(s, units.length * 100 + B + T);
+      const { x, y } = batch(11, B, T, B * 31 + T);
+      const got = await inPage<{ loss: number; grads: number[][] }>(
+        s,
+        w,
+        `const r = await e.gradients(I(arg.x), I(arg.y), arg.B, arg.T);
+         return { loss: r.loss, grads: r.grads.map((g) => Array.from(g.data)) };`,
+        { x: Array.from(x), y: Array.from(y), B, T },
+      );
+      const ref = referenceLossAndGrads(w, units, x, y, B, T);
+      assert.ok(Math.abs(got.loss - ref.loss) / ref.loss < 1e-5, `loss ${got.loss} vs ${ref.loss}`);
+      got.grads.forEach((g, i) => {
+        const e = relError(g, ref.grads[i]);
+        assert.ok(e < 1e-4, `${w[i].name}: relative error ${e.toExponential(2)}`);
+      });
+    });
+  }
+
+  for (const hard of [false, true]) {
+    test(`logits of a batch match the float64 equations (${hard ? 'hard sigmoid' : 'sigmoid'})`, async () => {
+      const s = spec(9, 4, [6, 5], hard);
+      const w = initWeights(s, 5);
+      const tokens = [1, 4, 0, 8, 3, 3, 7];
+      const got = await inPage<number[]>(s, w, `return Array.from(await e.logits(I(arg), 1, arg.length));`, tokens);
+      const ref = referenceLogits(w, s.units, tokens, hard).flat();
+      assert.ok(relError(got, ref) < 1e-5, `relative error ${relError(got, ref).toExponential(2)}`);
+    });
+  }
+
+  test('a step is one submission of 10 + 7 dispatches per layer', async () => {
+    const s = spec(9, 4, [6, 5, 4]);
+    const n = await inPage<number>(s, initWeights(s, 1), `return e.dispatchesPerStep(4, 8);`);
+    assert.equal(n, 10 + 7 * 3);
+  });
+
+  test(
+    'twenty Adam steps track the native kernel: losses, then weights and moments after sync()',
+    { skip: kernel ? false : 'native kernel unavailable' },
+    async () => {
+      const s = spec(12, 6, [16, 8]);
+      const w = initWeights(s, 9);
+      const B = 4;
+      const T = 12;
+      const batches = Array.from({ length: 20 }, (_, i) => batch(12, B, T, 100 + i));
+      const opts = { lr: 0.01, clipNorm: 1, dropout: 0, seed: 0 };
+      const native = new NativeEngine(kernel as NativeKernel, s, w);
+      const nativeLosses: number[] = [];
+      for (const b of batches) nativeLosses.push(await native.trainStep(b.x, b.y, B, T, opts));
+      const gpu = await inPage<{ losses: number[]; weights: number[][]; m: number[][]; t: number }>(
+        s,
+        w,
+        `const losses = [];
+         for (const b of arg.batches) losses.push(await e.trainStep(I(b.x), I(b.y), arg.B, arg.T, arg.opts));
+         await e.sync();
+         const st = e.getOptimizerState();
+         return { losses, weights: e.getWeights().map((a) => Array.from(a.data)), m: st.m.map((a) => Array.from(a.data)), t: st.t };`,
+        { batches: batches.map((b) => ({ x: Array.from(b.x), y: Array.from(b.y) })), B, T, opts },
+      );
+      gpu.losses.forEach((l, i) =>
+        assert.ok(Math.abs(l - nativeLosses[i]) < 1e-3, `step ${i + 1}: ${l} vs native ${nativeLosses[i]}`),
+      );
+      assert.ok(nativeLosses.at(-1)! < nativeLosses[0], 'it learned');
+      assert.equal(gpu.t, 20);
+      const nw = native.getWeights();
+      const nm = native.getOptimizerState().m;
+      gpu.weights.forEach((a, i) => {
+        const e = relError(a, nw[i].data);
+        assert.ok(e < 1e-3, `${nw[i].name}: relative error ${e.toExponential(2)}`);
+      });
+      gpu.m.forEach((a, i) => assert.ok(relError(a, nm[i].data) < 1e-2, `m of ${nm[i].name}`));
+    },
+  );
+
+  test('weights read before sync() after a step are refused, not stale', async () => {
+    const s = spec(6, 3, [4]);
+    const msg = await inPage<string>(
+      s,
+      initWeights(s, 2),
+      `await e.trainStep(I([1,2,3,4]), I([2,3,4,5]), 1, 4, { lr: 0.01, clipNorm: 5, dropout: 0, seed: 0 });
+       try { e.getWeights(); return 'returned'; } catch (err) { return err.message; }`,
+    );
+    assert.match(msg, /await sync\(\) after training steps/);
+  });
+});
