@@ -152,6 +152,68 @@ describe('web mode survives hostile requests', () => {
     await stillAnswers();
   });
 
+  test('"__proto__", "constructor" and "toString" sent as raw JSON keys are unknown fields, and settings keep none of them', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: own });
+    await new Promise((r) => ws.on('open', r));
+    const ask = (text: string) =>
+      new Promise<{ ok: boolean; error?: { message: string }; result?: Record<string, unknown> }>((resolve) => {
+        ws.once('message', (d) => resolve(JSON.parse(String(d))));
+        ws.send(text);
+      });
+    // Written by hand: JSON.stringify never emits a "__proto__" key from an object literal.
+    for (const key of ['__proto__', 'constructor', 'toString']) {
+      const reply = await ask(`{"id":1,"method":"settings.set","params":{"${key}":{"polluted":1}}}`);
+      assert.equal(reply.ok, false, key);
+      assert.match(reply.error!.message, new RegExp(`unknown field "${key}"`), key);
+    }
+    const settings = await ask('{"id":2,"method":"settings.get"}');
+    assert.equal(Object.hasOwn(settings.result!, 'polluted'), false);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was polluted');
+    ws.close();
+  });
+
+  test('a large import through the web (4 MB of HTML) runs off the event loop: app.info is answered meanwhile', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: own });
+    await new Promise((r) => ws.on('open', r));
+    const html = `<html><body>${'<p>The import of a long page of paragraphs, every one of them a sentence.</p>'.repeat(52_000)}</body></html>`;
+    const started = performance.now();
+    const imported = new Promise<{ ok: boolean; result?: { imported: number } }>((resolve) => {
+      ws.on('message', (d) => {
+        const m = JSON.parse(String(d));
+        if (m.id === 1) resolve(m);
+      });
+    });
+    ws.send(
+      JSON.stringify({
+        id: 1,
+        method: 'corpora.import',
+        params: { corpus: 'big', files: [{ name: 'big.html', data: Buffer.from(html).toString('base64') }] },
+      }),
+    );
+    // While it runs: a second connection's app.info, each answer timed.
+    let answered = 0;
+    let slowest = 0;
+    let done = false;
+    void imported.then(() => (done = true));
+    while (!done) {
+      const t0 = performance.now();
+      await stillAnswers();
+      slowest = Math.max(slowest, performance.now() - t0);
+      answered++;
+    }
+    const r = await imported;
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.equal(r.result!.imported, 1);
+    const importMs = performance.now() - started;
+    assert.ok(answered >= 2, `app.info answered ${answered} times during a ${importMs.toFixed(0)} ms import`);
+    // An event loop blocked by the import would hold an answer for the import's whole length.
+    assert.ok(
+      slowest < importMs / 2,
+      `slowest answer ${slowest.toFixed(0)} ms during a ${importMs.toFixed(0)} ms import`,
+    );
+    ws.close();
+  });
+
   test('malformed frames close that connection only: oversized length, invalid UTF-8, unmasked, unknown opcode, RSV1, 1-byte close', async () => {
     const cases: [string, Buffer][] = [
       ['101 MB length header', frame(0x81, Buffer.alloc(0), { length: 101 * 1024 * 1024 })],

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { Rng } from '../src-main/ml/rng.ts';
 import { encodeArrays } from '../src-main/ml/weights.ts';
 import { DB_FILE, integrityCheck, openDb } from '../src-main/store/db.ts';
 import { createModel, getModel, loadCheckpoint, saveCheckpoints } from '../src-main/store/models.ts';
@@ -83,6 +84,26 @@ describe('what is promised of a data folder', () => {
     () => {
       assert.equal(fs.statSync(dataDir).mode & 0o777, 0o700);
       assert.equal(fs.statSync(path.join(dataDir, DB_FILE)).mode & 0o777, 0o600);
+      // A folder made beforehand by someone else's rules (0755), as --data-dir may name: Nib's
+      // database in it makes it the owner's alone. (mkdtemp's folders are 0700 already.)
+      const open = tempDir('nib-mode-');
+      const chosen = path.join(open, 'writing');
+      fs.mkdirSync(chosen, { mode: 0o755 });
+      fs.chmodSync(chosen, 0o755);
+      try {
+        assert.equal(spawnSync(process.execPath, [NIB, 'corpora', '--data-dir', chosen]).status, 0);
+        assert.equal(fs.statSync(chosen).mode & 0o777, 0o700);
+        assert.equal(fs.statSync(path.join(chosen, DB_FILE)).mode & 0o777, 0o600);
+        // A database file loosened later (a copy, a restore from backup) is private again once opened.
+        fs.chmodSync(path.join(chosen, DB_FILE), 0o644);
+        assert.equal(spawnSync(process.execPath, [NIB, 'corpora', '--data-dir', chosen]).status, 0);
+        for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`].filter((f) =>
+          fs.existsSync(path.join(chosen, f)),
+        ))
+          assert.equal(fs.statSync(path.join(chosen, f)).mode & 0o777, 0o600, f);
+      } finally {
+        fs.rmSync(open, { recursive: true, force: true });
+      }
     },
   );
 
@@ -159,6 +180,53 @@ describe('unusable data folders', () => {
       }
     } finally {
       fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('damage inside a usable data folder', () => {
+  test('damaged weights get a clear data error (exit 4); an error nobody worded prints one line, its stack only with NIB_DEBUG', () => {
+    const dir = tempDir('nib-damaged-');
+    const nib = (...args: string[]) =>
+      spawnSync(process.execPath, [NIB, ...args, '--data-dir', dir], { encoding: 'utf8', timeout: 120_000 });
+    try {
+      assert.equal(nib('import', SHAKESPEARE, '--corpus', 'plays').status, 0);
+      const tiny = ['--from', 'scratch', '--layers', '1', '--units', '8', '--embedding', '4', '--seq-len', '16'];
+      assert.equal(
+        nib('train', '--corpus', 'plays', '--model', 'm', ...tiny, '--batch', '4', '--max-steps', '3').status,
+        0,
+      );
+      const db = new Database(path.join(dir, DB_FILE));
+      const saved = db.prepare(`SELECT model_id, kind, weights FROM checkpoints`).all() as {
+        model_id: number;
+        kind: string;
+        weights: Buffer;
+      }[];
+      db.prepare(`UPDATE checkpoints SET weights = x'01020304'`).run();
+      db.close();
+      const damaged = nib('generate', '--model', 'm', '--prompt', 'a');
+      assert.equal(damaged.status, 4, damaged.stderr);
+      assert.match(damaged.stderr, /the saved weights of model "m" are damaged .*: delete it \(nib rm-model m\)/);
+      assert.doesNotMatch(damaged.stderr, /\n\s+at /);
+      // A spec no Nib wrote: the ML host fails in a way nobody worded (a JSON parse error).
+      const db2 = new Database(path.join(dir, DB_FILE));
+      for (const c of saved)
+        db2
+          .prepare(`UPDATE checkpoints SET weights = ? WHERE model_id = ? AND kind = ?`)
+          .run(c.weights, c.model_id, c.kind);
+      db2.prepare(`UPDATE models SET spec = '{' WHERE name = 'm'`).run();
+      db2.close();
+      const internal = nib('generate', '--model', 'm', '--prompt', 'a');
+      assert.equal(internal.status, 1, internal.stderr);
+      assert.equal(internal.stderr.trim().split('\n').length, 1, internal.stderr);
+      assert.match(internal.stderr, /unexpected error: .*JSON.*\(set NIB_DEBUG=1 for details\)/);
+      const debug = spawnSync(process.execPath, [NIB, 'generate', '--model', 'm', '--prompt', 'a', '--data-dir', dir], {
+        encoding: 'utf8',
+        env: { ...process.env, NIB_DEBUG: '1' },
+      });
+      assert.match(debug.stderr, /\n\s+at /, 'the stack, on request');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
@@ -327,6 +395,81 @@ describe('names', () => {
 });
 
 describe('training processes', () => {
+  test('SIGKILL of the training process three times at random points: integrity, resume from its checkpoint, best never worse', async () => {
+    const rng = new Rng(7);
+    const state = () => {
+      const db = new Database(path.join(dataDir, DB_FILE), { readonly: true });
+      try {
+        return {
+          integrity: (db.pragma('integrity_check') as { integrity_check: string }[])[0].integrity_check,
+          run: db
+            .prepare(
+              `SELECT r.pid FROM training_runs r JOIN models m ON m.id = r.model_id WHERE m.name = 'looped' AND r.status = 'running'`,
+            )
+            .get() as { pid: number } | undefined,
+          latest: (
+            db
+              .prepare(
+                `SELECT c.step FROM checkpoints c JOIN models m ON m.id = c.model_id WHERE m.name = 'looped' AND c.kind = 'latest'`,
+              )
+              .get() as { step: number } | undefined
+          )?.step,
+          best: (
+            db.prepare(`SELECT best_val_loss FROM models WHERE name = 'looped'`).get() as
+              { best_val_loss: number | null } | undefined
+          )?.best_val_loss,
+        };
+      } finally {
+        db.close();
+      }
+    };
+    const args = (first: boolean) => [
+      'train',
+      ...(first ? ['--corpus', 'plays', '--model', 'looped', ...SMALL] : ['--resume', 'looped']),
+      '--max-steps',
+      '100000',
+      '--eval-every',
+      '15',
+      // Never stopped early: the kills, not the schedule, end these runs.
+      '--patience',
+      '1000000',
+      '--checkpoint-every',
+      '0.3s',
+      '--json',
+    ];
+    let bestBefore = Infinity;
+    let latestBefore = 0;
+    for (let kill = 0; kill < 3; kill++) {
+      const run = start(args(kill === 0), /"type":"(progress|eval)"/);
+      await run.seen;
+      // Train on for a random while past a checkpoint, then kill the process doing the work.
+      await new Promise((r) => setTimeout(r, 700 + rng.int(1500)));
+      const victim = state().run;
+      assert.ok(victim, `a running run records its process (kill ${kill + 1})`);
+      process.kill(victim.pid, 'SIGKILL');
+      const { code, out } = await run.exit;
+      assert.notEqual(code, 0, out);
+      const after = state();
+      assert.equal(after.integrity, 'ok');
+      assert.ok((after.latest ?? 0) >= latestBefore, `latest checkpoint ${after.latest} after ${latestBefore}`);
+      if (after.best !== null && after.best !== undefined) {
+        assert.ok(after.best <= bestBefore, `best ${bestBefore} became ${after.best}`);
+        bestBefore = after.best;
+      }
+      latestBefore = after.latest ?? 0;
+    }
+    // The last resume starts where the last checkpoint left off and finishes cleanly.
+    const r = nib('train', '--resume', 'looped', '--max-steps', String(latestBefore + 10), '--json');
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.equal(lines[0].resumedFromStep, latestBefore);
+    assert.equal(lines.at(-1).steps, latestBefore + 10);
+    assert.ok(state().best! <= bestBefore);
+  });
+
   test('after a crash, a resume from an older checkpoint keeps the better best weights', () => {
     assert.equal(
       nib('train', '--corpus', 'plays', '--model', 'crashy', ...SMALL, '--max-steps', '60', '--eval-every', '20').code,
@@ -446,6 +589,49 @@ describe('training processes', () => {
       assert.equal(integrityCheck(db), 'ok');
       db.close();
     }
+  });
+
+  test('output closed under it (nib train | head): training stops at a checkpoint, no EPIPE crash', async () => {
+    const cli = spawn(
+      process.execPath,
+      [
+        NIB,
+        'train',
+        '--corpus',
+        'plays',
+        '--model',
+        'piped',
+        ...SMALL,
+        '--max-time',
+        '10m',
+        '--eval-every',
+        '20',
+        '--checkpoint-every',
+        '1h',
+        '--json',
+        '--data-dir',
+        dataDir,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let err = '';
+    cli.stderr.on('data', (d) => (err += d));
+    let lines = 0;
+    await new Promise<void>((resolve) =>
+      cli.stdout.on('data', (d: Buffer) => {
+        lines += d.toString().split('\n').length - 1;
+        if (lines >= 25) resolve();
+      }),
+    );
+    cli.stdout.destroy(); // as `head` exits
+    const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
+    assert.equal(code, 130, err);
+    assert.doesNotMatch(err, /EPIPE|\n\s+at /);
+    const db = openDb(dataDir);
+    const m = getModel(db, 'piped')!;
+    assert.ok(loadCheckpoint(db, m.id, 'latest')!.step >= 20);
+    assert.equal(integrityCheck(db), 'ok');
+    db.close();
   });
 
   test('a run that would not fit in memory is refused before it starts, with what to change', () => {

@@ -667,6 +667,8 @@ function joinNegativeValues(args: string[], options: Options): string[] {
   return out;
 }
 
+let outputLost = false;
+
 const EXIT: Record<string, number> = {
   invalid: 2,
   'not-found': 3,
@@ -679,6 +681,13 @@ const EXIT: Record<string, number> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // Output that can no longer be written (a closed pipe, `nib train | head`; a terminal hung up):
+  // not a crash. A running command stops as it would on a hang-up (training: at a checkpoint).
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', () => {
+      if (!outputLost) process.emit('SIGHUP', 'SIGHUP');
+      outputLost = true;
+    });
   const out = new Out(argv.includes('--json'));
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     out.line(help());
@@ -734,6 +743,16 @@ export async function main(argv: string[]): Promise<number> {
     return (await cmd.run(ctx)) ?? 0;
   } catch (e) {
     out.status('');
+    if (e instanceof NibError && e.code === 'internal') {
+      // A bug (or an error nobody worded) from the ML host: its first line, the rest on request.
+      const [first, ...rest] = e.message.split('\n');
+      if (out.json) out.line(JSON.stringify({ error: { code: e.code, message: first } }));
+      else
+        out.err(
+          `nib ${name}: unexpected error: ${first}${process.env.NIB_DEBUG ? '\n' + rest.join('\n') : ' (set NIB_DEBUG=1 for details)'}`,
+        );
+      return EXIT.internal;
+    }
     if (e instanceof NibError) {
       const message = e instanceof ParamError && parsed ? flagMessage(cmd, parsed, e) : e.message;
       if (out.json) out.line(JSON.stringify({ error: { code: e.code, message } }));

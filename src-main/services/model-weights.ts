@@ -13,5 +13,15 @@ export function loadWeightsFor(db: Db, model: ModelRow): { spec: ModelSpec; weig
       app: 'resume its training in the Train view first',
     });
   }
-  return { spec: JSON.parse(model.spec) as ModelSpec, weights: decodeArrays(cp.weights).arrays, step: cp.step };
+  let weights: Weights;
+  try {
+    weights = decodeArrays(cp.weights).arrays;
+  } catch (e) {
+    // A checkpoint damaged on disk (or written by something else): the model cannot be used as is.
+    throw new NibError('data', `the saved weights of model "${model.name}" are damaged (${(e as Error).message})`, {
+      cli: `delete it (nib rm-model ${model.name}) or train it again from its corpus`,
+      app: 'delete it in the Models view, or train it again',
+    });
+  }
+  return { spec: JSON.parse(model.spec) as ModelSpec, weights, step: cp.step };
 }

@@ -63,9 +63,11 @@ function openDbUnchecked(dataDir: string, opts: { readonly?: boolean }): Db {
   }
   db.pragma('foreign_keys = ON');
   if (!opts.readonly) migrate(db);
-  if (created && process.platform !== 'win32') {
-    // The WAL and shared-memory files SQLite made beside it (SQLite gives them the database's mode).
-    for (const f of [`${file}-wal`, `${file}-shm`]) if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
+  if (!opts.readonly && process.platform !== 'win32') {
+    // The WAL and shared-memory files SQLite made beside it (SQLite gives them the database's mode),
+    // and a database file loosened since (a copy, a restore from backup): private again on opening.
+    for (const f of [file, `${file}-wal`, `${file}-shm`])
+      if (fs.existsSync(f) && (fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
   }
   return db;
 }
