@@ -10,7 +10,11 @@ import { loadNativeKernel, type NativeKernel } from '../src-main/ml/native-kerne
 import { Rng } from '../src-main/ml/rng.ts';
 import type { ModelSpec } from '../src-main/ml/spec.ts';
 import { initWeights, type Weights } from '../src-main/ml/weights.ts';
-import { referenceLogits, referenceLossAndGrads, relError, ROOT } from './helpers.ts';
+import { referenceLogits, referenceLossAndGrads, relError, ROOT, SHAKESPEARE } from './helpers.ts';
+import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
+import { DEFAULT_TRAIN } from '../src-main/ml/train-config.ts';
+import { initialTrainerState, runTraining } from '../src-main/ml/train-loop.ts';
+import { SHARED_UNK, SHARED_VOCAB } from '../src-main/ml/vocab.ts';
 
 /*
  * The WebGPU engine's WGSL kernels (src-main/ml/webgpu/) run in headless Chromium on its software
@@ -54,6 +58,8 @@ const plain = (w: Weights) => w.map((a) => ({ name: a.name, shape: a.shape, data
  */
 const HARNESS = `
 import { WebGpuEngine } from './src-main/ml/webgpu/webgpu-engine.ts';
+import { initialTrainerState, runTraining } from './src-main/ml/train-loop.ts';
+globalThis.nib = { initialTrainerState, runTraining };
 globalThis.runEngine = async ({ s, w, body, arg }) => {
   if (!navigator.gpu) throw new Error('navigator.gpu is missing');
   const adapter = await navigator.gpu.requestAdapter();
@@ -196,6 +202,56 @@ describe('WebGPU engine (WGSL on SwiftShader) against the float64 reference', { 
         assert.ok(e < 1e-3, `${nw[i].name}: relative error ${e.toExponential(2)}`);
       });
       gpu.m.forEach((a, i) => assert.ok(relError(a, nm[i].data) < 1e-2, `m of ${nm[i].name}`));
+    },
+  );
+
+  test(
+    'the training loop drives it as it drives the native kernel: the same validation losses, weights synced at every evaluation and checkpoint',
+    { skip: kernel ? false : 'native kernel unavailable' },
+    async () => {
+      const tok = CharTokenizer.fromSpec({ ...spec(1, 1, [1]), vocab: [...SHARED_VOCAB], unk: SHARED_UNK });
+      const text = fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 6000);
+      const data = { train: tok.encode(text.slice(0, 5000)), val: tok.encode(text.slice(5000)) };
+      const s: ModelSpec = { ...spec(1, 8, [12, 10]), vocab: [...SHARED_VOCAB], unk: SHARED_UNK };
+      const w = initWeights(s, 4);
+      const config = {
+        ...DEFAULT_TRAIN,
+        seqLen: 16,
+        batch: 4,
+        maxSteps: 30,
+        evalEvery: 10,
+        evalWindows: 16,
+        checkpointEverySec: 0.001,
+      };
+      const native = new NativeEngine(kernel as NativeKernel, s, w);
+      const nativeEvals: number[] = [];
+      await runTraining(native, data, config, initialTrainerState(config), {
+        onProgress() {},
+        onEval: (ev) => void nativeEvals.push(ev.valLoss),
+        onCheckpoint() {},
+        shouldStop: () => null,
+      });
+      const gpu = await inPage<{ evals: number[]; checkpoints: number; firstWeight: number }>(
+        s,
+        w,
+        `const evals = [];
+         let checkpoints = 0;
+         let firstWeight = 0;
+         await nib.runTraining(e, { train: I(arg.train), val: I(arg.val) }, arg.config, nib.initialTrainerState(arg.config), {
+           onProgress() {},
+           async onEval(ev) { await e.sync(); firstWeight = e.getWeights()[0].data[0]; evals.push(ev.valLoss); },
+           async onCheckpoint() { await e.sync(); e.getOptimizerState(); checkpoints++; },
+           shouldStop: () => null,
+         });
+         return { evals, checkpoints, firstWeight };`,
+        { train: Array.from(data.train), val: Array.from(data.val), config },
+      );
+      assert.equal(gpu.evals.length, 3);
+      gpu.evals.forEach((v, i) =>
+        assert.ok(Math.abs(v - nativeEvals[i]) < 2e-3, `evaluation ${i + 1}: ${v} vs native ${nativeEvals[i]}`),
+      );
+      assert.ok(gpu.checkpoints >= 1);
+      assert.ok(Math.abs(gpu.firstWeight - native.getWeights()[0].data[0]) < 1e-3);
     },
   );
 

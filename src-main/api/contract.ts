@@ -39,6 +39,8 @@ export interface TrainStartEvent {
   valChars: number;
   backend: string;
   engine: string;
+  /** Why this engine: forced, the only one, or the measurements that chose it (services/engine-choice.ts). */
+  engineWhy?: string;
   config: TrainConfig;
   /** Something the writer should know about this run (a changed corpus, its best re-measured). */
   notice?: string;

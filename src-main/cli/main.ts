@@ -600,6 +600,7 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
     out.err(
       `Training "${e.model}": ${e.params.toLocaleString('en-US')} parameters, vocabulary ${e.vocab}, ${e.trainChars.toLocaleString('en-US')} training / ${e.valChars.toLocaleString('en-US')} validation characters; ${from}seq ${e.config.seqLen} × batch ${e.config.batch}, lr ${e.config.lr}; ${e.backend}, engine ${e.engine}`,
     );
+    if (e.engineWhy) out.err(`Engine: ${e.engineWhy}`);
     if (e.notice) out.err(`Note: ${e.notice}`);
     return;
   }

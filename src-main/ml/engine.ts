@@ -31,6 +31,12 @@ export interface TrainEngine {
   evaluate(x: Int32Array, y: Int32Array, batch: number, seqLen: number): Promise<number>;
   /** Logits for every position of a batch, [batch*seqLen, vocab] row-major. */
   logits(x: Int32Array, batch: number, seqLen: number): Promise<Float32Array>;
+  /**
+   * Engines whose weights live elsewhere (the WebGPU engine's, on the GPU) read them back here;
+   * getWeights and getOptimizerState then return them until the next step. Callers await it
+   * before either getter (the CPU engines have nothing to do and leave it out).
+   */
+  sync?(): Promise<void>;
   getWeights(): Weights;
   setWeights(w: Weights): void;
   getOptimizerState(): OptimizerState;

@@ -188,7 +188,7 @@ export async function runTraining(
       await hooks.onCheckpoint({ ...state });
       lastCheckpoint = performance.now();
     }
-    await new Promise((r) => setImmediate(r));
+    await new Promise<void>((r) => yieldNow(r));
   }
   // A final evaluation, so the best checkpoint reflects the last weights too.
   if (evaluatedAt !== state.step && state.step > 0 && reason !== 'cancelled') await doEval();
@@ -196,3 +196,7 @@ export async function runTraining(
   await hooks.onCheckpoint({ ...state });
   return { reason, state };
 }
+
+/** A turn of the event loop between steps (cancel requests, IPC): setImmediate in Node, a task elsewhere (a page, a worker). */
+const yieldNow: (f: () => void) => void =
+  typeof setImmediate === 'function' ? (f) => setImmediate(f) : (f) => setTimeout(f, 0);

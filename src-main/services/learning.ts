@@ -1,5 +1,4 @@
 import type { BackendReport } from '../ml/backend.ts';
-import { createEngine } from '../ml/engines.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_FINETUNE, type TrainConfig } from '../ml/train-config.ts';
 import { splitTexts } from '../ml/train-data.ts';
@@ -13,6 +12,7 @@ import { createModel, getModel, saveCheckpoints, setModelStatus } from '../store
 import { DRAFTS_CORPUS } from './drafts-corpus.ts';
 import { noModel } from '../api/errors.ts';
 import { loadWeightsFor } from './model-weights.ts';
+import { engineFor } from './engine-choice.ts';
 
 /**
  * Learning from what the writer writes (opt-in): the app's drafts feed a corpus, and after the
@@ -108,7 +108,7 @@ export async function learnFromDrafts(
   };
   if (data.val.length < config.seqLen + 2 || data.train.length < config.seqLen + 2)
     return skip('too little writing in the drafts yet');
-  const engine = createEngine(spec, weights, backend);
+  const { engine } = await engineFor(db, spec, weights, config, backend);
   try {
     const before = await evaluate(engine, data.val, config);
     const state = initialTrainerState(config);
@@ -116,8 +116,10 @@ export async function learnFromDrafts(
     let best: { weights: Weights; valLoss: number } | null = null;
     const { state: end } = await runTraining(engine, data, config, state, {
       onProgress() {},
-      onEval(ev) {
-        if (ev.improved) best = { weights: engine.getWeights(), valLoss: ev.valLoss };
+      async onEval(ev) {
+        if (!ev.improved) return;
+        await engine.sync?.();
+        best = { weights: engine.getWeights(), valLoss: ev.valLoss };
       },
       onCheckpoint() {},
       shouldStop: () => (isCancelled() ? 'cancelled' : null),

@@ -8,6 +8,7 @@ import { generate } from '../ml/sample.ts';
 import type { SourceChoice } from '../ml/source-choice.ts';
 import { paramCount, PRESETS, type ModelSpec } from '../ml/spec.ts';
 import { buildVocab, CharTokenizer } from '../ml/tokenizer.ts';
+import { engineFor } from './engine-choice.ts';
 import { DEFAULT_FINETUNE, DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
 import { DataError, splitCorpus, type TrainData } from '../ml/train-data.ts';
 import {
@@ -326,7 +327,8 @@ export function recordRun(
         ctx.emit({ type: 'progress', ...pr });
       }
     },
-    onEval(ev) {
+    async onEval(ev) {
+      await engine.sync?.();
       metrics.push({
         step: ev.step,
         trainLoss: null,
@@ -366,7 +368,8 @@ export function recordRun(
       }).text;
       ctx.emit({ type: 'eval', ...ev, sample });
     },
-    onCheckpoint(s) {
+    async onCheckpoint(s) {
+      await engine.sync?.();
       flush();
       saveCheckpoints(
         db,
@@ -425,7 +428,7 @@ export async function train(db: Db, backend: BackendReport, p: TrainParams, ctx:
   const run = prepareRun(db, p);
   const { row, runId } = claimRun(db, p, run, backend);
   const notice = run.corpusChanged ? await remeasureBest(db, row.id, run, backend) : undefined;
-  const engine = createEngine(run.spec, run.weights, backend);
+  const { engine, why } = await engineFor(db, run.spec, run.weights, run.config, backend);
   if (run.optimizer) engine.setOptimizerState(run.optimizer);
   ctx.emit({
     ...(notice && { notice }),
@@ -439,6 +442,7 @@ export async function train(db: Db, backend: BackendReport, p: TrainParams, ctx:
     valChars: run.data.val.length,
     backend: backend.label,
     engine: engine.name,
+    engineWhy: why,
     config: run.config,
   });
   const hooks = recordRun(db, row.id, runId, run, engine, ctx);

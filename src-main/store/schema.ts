@@ -125,4 +125,14 @@ export const MIGRATIONS: readonly string[] = [
   -- elsewhere): the corpus it was measured on, so the figure is never shown without it.
   ALTER TABLE models ADD COLUMN measured_on TEXT;
   `,
+  `
+  -- Which training engine is fastest here for a model size and batch shape, as measured by the
+  -- first run of that size (ml/engine-choice.ts); the key names the size and the engines timed.
+  CREATE TABLE engine_choices (
+    key          TEXT PRIMARY KEY,
+    engine       TEXT NOT NULL,
+    timings      TEXT NOT NULL,
+    measured_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  `,
 ];
