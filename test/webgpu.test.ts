@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, openWebGpuPage, type WebGpuPage } from '../bench/webgpu-page.ts';
 import { NativeEngine } from '../src-main/ml/native-engine.ts';
 import { loadNativeKernel, type NativeKernel } from '../src-main/ml/native-kernel.ts';
 import { Rng } from '../src-main/ml/rng.ts';
 import type { ModelSpec } from '../src-main/ml/spec.ts';
 import { initWeights, type Weights } from '../src-main/ml/weights.ts';
-import { referenceLogits, referenceLossAndGrads, relError, ROOT, SHAKESPEARE } from './helpers.ts';
+import { referenceLogits, referenceLossAndGrads, relError, SHAKESPEARE } from './helpers.ts';
 import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
 import { DEFAULT_TRAIN } from '../src-main/ml/train-config.ts';
 import { initialTrainerState, runTraining } from '../src-main/ml/train-loop.ts';
@@ -24,13 +21,10 @@ import { SHARED_UNK, SHARED_VOCAB } from '../src-main/ml/vocab.ts';
  * Shapes are small: SwiftShader emulates the GPU on the CPU.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const skip = !fs.existsSync(CHROMIUM) ? 'Debian chromium is not installed (apt-get install -y chromium)' : false;
 const { kernel } = loadNativeKernel();
 
-let browser: Browser;
-let page: Page;
-let server: http.Server;
+let gpuPage: WebGpuPage;
 
 const spec = (V: number, E: number, units: number[], hard = false): ModelSpec => ({
   kind: 'char-lstm',
@@ -49,78 +43,18 @@ function batch(V: number, B: number, T: number, seed: number) {
   };
 }
 
-/** Weights as plain arrays, to cross into the page. */
-const plain = (w: Weights) => w.map((a) => ({ name: a.name, shape: a.shape, data: Array.from(a.data) }));
-
-/**
- * The page's side: the engine, bundled as it would be for Electron's renderer or a worker, and a
- * runner that makes a device and an engine over the given weights and runs a test's body with it.
- */
-const HARNESS = `
-import { WebGpuEngine } from './src-main/ml/webgpu/webgpu-engine.ts';
-import { initialTrainerState, runTraining } from './src-main/ml/train-loop.ts';
-globalThis.nib = { initialTrainerState, runTraining };
-globalThis.runEngine = async ({ s, w, body, arg }) => {
-  if (!navigator.gpu) throw new Error('navigator.gpu is missing');
-  const adapter = await navigator.gpu.requestAdapter();
-  if (!adapter) throw new Error('no WebGPU adapter');
-  const device = await adapter.requestDevice();
-  const weights = w.map((a) => ({ name: a.name, shape: a.shape, data: Float32Array.from(a.data) }));
-  const e = new WebGpuEngine(device, s, weights, adapter.info?.description || adapter.info?.vendor || 'adapter');
-  const I = (a) => Int32Array.from(a);
-  try {
-    return await new Function('e', 'arg', 'I', 'return (async () => { ' + body + ' })();')(e, arg, I);
-  } finally {
-    e.dispose();
-    device.destroy();
-  }
-};
-`;
-
 before(async () => {
   if (skip) return;
-  // The engine, bundled for the page as it would be for Electron's renderer or a worker.
-  const bundle = await build({
-    stdin: { contents: HARNESS, resolveDir: ROOT, loader: 'ts' },
-    bundle: true,
-    format: 'iife',
-    write: false,
-    target: 'es2022',
-  });
-  const js = bundle.outputFiles[0].text;
-  server = http.createServer((req, res) => {
-    if (req.url === '/engine.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' });
-      res.end(js);
-    } else {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end('<!doctype html><title>webgpu</title><script src="/engine.js"></script>');
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-sync'],
-  });
-  page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  gpuPage = await openWebGpuPage();
 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await gpuPage?.close();
 });
 
-/** Runs `body` in the page with a fresh engine over `s` and `w`; the engine is `e` there (see HARNESS). */
-async function inPage<T>(s: ModelSpec, w: Weights, body: string, arg: unknown = null): Promise<T> {
-  // A plain arrow: tsx's name helpers would not exist in the page, so the harness lives in the bundle.
-  return page.evaluate((a) => (globalThis as unknown as { runEngine: (x: unknown) => Promise<unknown> }).runEngine(a), {
-    s,
-    w: plain(w),
-    body,
-    arg,
-  }) as Promise<T>;
-}
+/** Runs `body` in the page with a fresh engine over `s` and `w`; the engine is `e` there. */
+const inPage = <T>(s: ModelSpec, w: Weights, body: string, arg: unknown = null): Promise<T> =>
+  gpuPage.run<T>(s, w, body, arg);
 
 describe('WebGPU engine (WGSL on SwiftShader) against the float64 reference', { skip }, () => {
   const cases: [number[], number, number][] = [
