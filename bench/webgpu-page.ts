@@ -21,7 +21,14 @@ export const CHROMIUM = process.env.NIB_CHROMIUM ?? '/usr/bin/chromium';
 const HARNESS = `
 import { WebGpuEngine } from './src-main/ml/webgpu/webgpu-engine.ts';
 import { initialTrainerState, runTraining } from './src-main/ml/train-loop.ts';
-globalThis.nib = { initialTrainerState, runTraining };
+import { trainWithFallback } from './src-main/ml/engine-fallback.ts';
+import { TfjsEngine } from './src-main/ml/tfjs-engine.ts';
+import * as tf from '@tensorflow/tfjs';
+// The CPU engine a failed GPU run falls back to, in a page: tfjs on its JavaScript backend.
+globalThis.nib = {
+  initialTrainerState, runTraining, trainWithFallback,
+  cpuEngine: async (s, w) => { await tf.setBackend('cpu'); return new TfjsEngine(s, w); },
+};
 globalThis.adapterInfo = async () => {
   if (!navigator.gpu) return null;
   const a = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -41,7 +48,7 @@ globalThis.runEngine = async ({ s, w, body, arg }) => {
   const e = new WebGpuEngine(device, s, weights, adapter.info?.description || adapter.info?.vendor || 'adapter');
   const I = (a) => Int32Array.from(a);
   try {
-    return await new Function('e', 'arg', 'I', 'return (async () => { ' + body + ' })();')(e, arg, I);
+    return await new Function('e', 'arg', 'I', 'device', 'spec', 'return (async () => { ' + body + ' })();')(e, arg, I, device, s);
   } finally {
     e.dispose();
     device.destroy();
@@ -51,7 +58,11 @@ globalThis.runEngine = async ({ s, w, body, arg }) => {
 
 export interface WebGpuPage {
   page: Page;
-  /** Runs `body` (JavaScript; `e` is the engine, `arg` the argument, `I` makes an Int32Array) in the page. */
+  /**
+   * Runs `body` (JavaScript; `e` is the engine, `arg` the argument, `I` makes an Int32Array,
+   * `device` is the engine's GPUDevice, `spec` the model's) in the page; `nib` holds the training
+   * loop, the fallback runner and a CPU engine maker.
+   */
   run<T>(s: ModelSpec, w: Weights, body: string, arg?: unknown): Promise<T>;
   adapter(): Promise<{
     vendor: string;

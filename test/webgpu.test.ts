@@ -189,6 +189,66 @@ describe('WebGPU engine (WGSL on SwiftShader) against the float64 reference', { 
     },
   );
 
+  test('a device lost mid-run: training falls back to a CPU engine from the last checkpoint, says why, and finishes', async () => {
+    const tok = CharTokenizer.fromSpec({ ...spec(1, 1, [1]), vocab: [...SHARED_VOCAB], unk: SHARED_UNK });
+    const text = fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 6000);
+    const s: ModelSpec = { ...spec(1, 6, [10]), vocab: [...SHARED_VOCAB], unk: SHARED_UNK };
+    const config = {
+      ...DEFAULT_TRAIN,
+      seqLen: 16,
+      batch: 4,
+      maxSteps: 30,
+      evalEvery: 10,
+      evalWindows: 8,
+      checkpointEverySec: 0,
+    };
+    const r = await inPage<{
+      why: string;
+      fromStep: number;
+      checkpoints: number[];
+      steps: number;
+      engine: string;
+      losses: number[];
+    }>(
+      s,
+      initWeights(s, 3),
+      `const checkpoints = [];
+       const losses = [];
+       let why = null, fromStep = -1;
+       await e.sync();
+       const start = { weights: e.getWeights(), optimizer: null };
+       const out = await nib.trainWithFallback(
+         e,
+         (w, o) => nib.cpuEngine(spec, w),
+         (reason, step) => { why = reason; fromStep = step; },
+         { train: I(arg.train), val: I(arg.val) }, arg.config, nib.initialTrainerState(arg.config),
+         {
+           onProgress(p) {
+             losses.push(p.trainLoss);
+             // The device goes away under the run, as a driver reset or an unplugged GPU would.
+             if (p.step === 12 && !why) device.destroy();
+           },
+           onEval() {},
+           async onCheckpoint(st) { checkpoints.push(st.step); },
+           shouldStop: () => null,
+         },
+         start,
+       );
+       return { why, fromStep, checkpoints, steps: out.state.step, engine: out.engine.name, losses };`,
+      {
+        train: Array.from(tok.encode(text.slice(0, 5000))),
+        val: Array.from(tok.encode(text.slice(5000))),
+        config,
+      },
+    );
+    assert.match(r.why, /GPU device was lost|GPU failed/);
+    // It went on from the last checkpoint written before the loss (one per step here: step 12 or 13).
+    assert.ok(r.fromStep >= 11 && r.fromStep <= 13, `resumed from step ${r.fromStep}`);
+    assert.equal(r.engine, 'tfjs');
+    assert.equal(r.steps, 30);
+    assert.ok(r.losses.every((l) => Number.isFinite(l)));
+  });
+
   test('weights read before sync() after a step are refused, not stale', async () => {
     const s = spec(6, 3, [4]);
     const msg = await inPage<string>(

@@ -47,3 +47,14 @@ export interface TrainEngine {
 export type EngineFactory = (spec: ModelSpec, weights: Weights) => TrainEngine;
 
 export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
+
+/**
+ * An engine's device failed under it (a GPU lost, out of memory, an invalid command): the run can
+ * go on elsewhere. Any other error (a bug, a diverged loss) is not this.
+ */
+export class EngineFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineFailure';
+  }
+}

@@ -79,6 +79,8 @@ export interface GpuDevice {
     entries: { binding: number; resource: { buffer: GpuBuffer; offset?: number; size?: number } }[];
   }): GpuBindGroup;
   createCommandEncoder(): GpuCommandEncoder;
+  /** Errors outside an error scope (validation, out of memory), as an event handler. */
+  onuncapturederror: ((ev: { error: { message: string } }) => void) | null;
   pushErrorScope(filter: 'validation' | 'out-of-memory' | 'internal'): void;
   popErrorScope(): Promise<{ message: string } | null>;
   destroy(): void;

@@ -1,4 +1,4 @@
-import { ADAM, type OptimizerState, type StepOptions, type TrainEngine } from '../engine.ts';
+import { ADAM, EngineFailure, type OptimizerState, type StepOptions, type TrainEngine } from '../engine.ts';
 import { paramShapes, type ModelSpec } from '../spec.ts';
 import { checkWeights, type NamedArray, type Weights } from '../weights.ts';
 import {
@@ -115,7 +115,13 @@ export class WebGpuEngine implements TrainEngine {
     this.setWeights(weights);
     this.zeroMoments();
     this.name = `webgpu (${adapterName})`;
-    void device.lost.then((info) => (this.lost = info.message || info.reason || 'device lost'));
+    void device.lost.then(
+      (info) => (this.lost = `the GPU device was lost (${info.message || info.reason || 'no reason given'})`),
+    );
+    // Validation and out-of-memory errors raised by the device outside an error scope.
+    device.onuncapturederror = (ev) => {
+      this.lost ??= `the GPU reported an error: ${ev.error.message}`;
+    };
   }
 
   /** Dispatches in one training step for a batch of B sequences of T characters. */
@@ -503,7 +509,7 @@ export class WebGpuEngine implements TrainEngine {
 
   /** Uploads a batch (batch-major, as the interface takes it) as time-major token rows. */
   private load(x: Int32Array, y: Int32Array | null, B: number, T: number): Plan {
-    if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
+    if (this.lost) throw new EngineFailure(this.lost);
     const p = this.plan(B, T);
     const V = this.spec.vocab.length;
     const tm = (a: Int32Array) => {
@@ -523,6 +529,14 @@ export class WebGpuEngine implements TrainEngine {
 
   /** Encodes the dispatches in one compute pass, submits, and reads back one float (or none). */
   private async run(dispatches: Dispatch[], result: GpuBuffer | null): Promise<number> {
+    try {
+      return await this.submit(dispatches, result);
+    } catch (e) {
+      throw e instanceof EngineFailure ? e : new EngineFailure(this.lost ?? `the GPU failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async submit(dispatches: Dispatch[], result: GpuBuffer | null): Promise<number> {
     const enc = this.device.createCommandEncoder();
     const pass = enc.beginComputePass();
     for (const d of dispatches) {
@@ -545,11 +559,19 @@ export class WebGpuEngine implements TrainEngine {
     const value = new Float32Array(staging.getMappedRange().slice(0, 4))[0];
     staging.unmap();
     staging.destroy();
-    if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
+    if (this.lost) throw new EngineFailure(this.lost);
     return value;
   }
 
   private async read(buffer: GpuBuffer, floats: number): Promise<Float32Array> {
+    try {
+      return await this.readBack(buffer, floats);
+    } catch (e) {
+      throw new EngineFailure(this.lost ?? `the GPU failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async readBack(buffer: GpuBuffer, floats: number): Promise<Float32Array> {
     const staging = this.device.createBuffer({
       size: Math.max(16, floats * F32),
       usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,

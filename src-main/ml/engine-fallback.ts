@@ -1,0 +1,49 @@
+import { EngineFailure, type OptimizerState, type TrainEngine } from './engine.ts';
+import type { TrainConfig } from './train-config.ts';
+import type { TrainData } from './train-data.ts';
+import { runTraining, type StopReason, type TrainerState, type TrainHooks } from './train-loop.ts';
+import { cloneWeights, type Weights } from './weights.ts';
+
+interface Checkpoint {
+  state: TrainerState;
+  weights: Weights;
+  optimizer: OptimizerState | null;
+}
+
+/**
+ * The training loop with a way out: it trains on `primary` (the WebGPU engine), keeping the last
+ * checkpoint it wrote in memory as well (the hooks still save it wherever they save it); if the
+ * primary engine fails (EngineFailure), `fallback` makes an engine (the CPU kernel) from that
+ * checkpoint's weights and Adam moments, `onFallback` hears why, and training goes on from that
+ * checkpoint's step, as a resume would. Before the first checkpoint, from the starting weights.
+ */
+export async function trainWithFallback(
+  primary: TrainEngine,
+  fallback: (weights: Weights, optimizer: OptimizerState | null) => TrainEngine | Promise<TrainEngine>,
+  onFallback: (why: string, fromStep: number, engine: TrainEngine) => void,
+  data: TrainData,
+  config: TrainConfig,
+  state: TrainerState,
+  hooks: TrainHooks,
+  start: { weights: Weights; optimizer: OptimizerState | null },
+): Promise<{ reason: StopReason; state: TrainerState; engine: TrainEngine }> {
+  let last: Checkpoint = { state: { ...state }, weights: cloneWeights(start.weights), optimizer: start.optimizer };
+  const keeping = (engine: TrainEngine): TrainHooks => ({
+    ...hooks,
+    async onCheckpoint(s) {
+      await hooks.onCheckpoint(s);
+      await engine.sync?.();
+      last = { state: { ...s }, weights: engine.getWeights(), optimizer: engine.getOptimizerState() };
+    },
+  });
+  try {
+    return { ...(await runTraining(primary, data, config, state, keeping(primary))), engine: primary };
+  } catch (e) {
+    if (!(e instanceof EngineFailure)) throw e;
+    primary.dispose();
+    const engine = await fallback(last.weights, last.optimizer);
+    if (last.optimizer) engine.setOptimizerState(last.optimizer);
+    onFallback(e.message, last.state.step, engine);
+    return { ...(await runTraining(engine, data, config, { ...last.state }, hooks)), engine };
+  }
+}
