@@ -1,7 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** Imports a folder may not use: DESIGN.md's boundaries, enforced. */
+/** Imports a folder may not use: the layering in README.md ("Layout"), enforced. */
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 const ELECTRON = { group: ['electron', 'electron/*'], message: 'Only src-main/app/ may import Electron.' };
 const TFJS = { group: ['@tensorflow/*'], message: 'store/ knows nothing of tfjs.' };
@@ -35,6 +35,12 @@ const apiLayer = {
         patterns: [
           ELECTRON,
           { ...above('services', 'core', 'workers', 'store', 'cli', 'server', 'app', 'text'), allowTypeImports: true },
+          // Of ml/, only its two pure leaves (presets and parameter counts; the shared vocabulary).
+          {
+            regex: '^\\.\\./ml/(?!(spec|vocab)\\.ts$)',
+            message: 'api/ may import only ml/spec.ts and ml/vocab.ts at run time (pure, no imports).',
+            allowTypeImports: true,
+          },
         ],
       },
     ],

@@ -96,10 +96,15 @@ test('training from the app: pause keeps it resumable, resume continues, cancel 
   assert.ok(paused.steps > 0);
   assert.deepEqual(await core.call('train.status', {}), { running: false });
 
-  await core.call('train.start', { model: 'app', maxSteps: 100000, resume: true });
+  // As the Train view resumes: the model's name only. The run keeps the goal it was started with.
+  await core.call('train.start', { model: 'app', resume: true });
   await until(() =>
     events.some((e) => e.type === 'train' && e.event.type === 'start' && e.event.resumedFromStep === paused.steps),
   );
+  const resumed = events.find(
+    (e) => e.type === 'train' && e.event.type === 'start' && e.event.resumedFromStep === paused.steps,
+  ) as Extract<CoreEvent, { type: 'train' }>;
+  assert.equal((resumed.event as { config: { maxSteps: number } }).config.maxSteps, 100000);
   await core.call('train.cancel', {});
   await until(() => done() === 2);
   const after = ((await core.call('models.list', {})) as { name: string; status: string; steps: number }[]).find(
@@ -153,4 +158,26 @@ test('no model at all and an n-gram lost to an interrupted import: the keystroke
   }
   const next = (await core.call('suggest', { text })) as { suggestion: string };
   assert.notEqual(next.suggestion, '');
+});
+
+test('renaming keeps the model in use in use: the default under its new name, the chosen one in Settings too, after a restart', async () => {
+  const data = path.join(dir, 'renames');
+  let c = new Core(data);
+  const inUse = async () =>
+    ((await c.call('models.list', {})) as { name: string; inUse: boolean }[]).find((m) => m.inUse)?.name;
+  try {
+    assert.equal(await inUse(), 'base');
+    // The default (none chosen): renamed, it is still the default.
+    await c.call('models.rename', { from: 'base', to: 'shipped' });
+    assert.equal(await inUse(), 'shipped');
+    // Chosen in Settings, then renamed: the setting follows the name.
+    await c.call('settings.set', { activeModel: 'shipped' });
+    await c.call('models.rename', { from: 'shipped', to: 'my base' });
+    assert.equal(((await c.call('settings.get', {})) as { activeModel: string }).activeModel, 'my base');
+    await c.close();
+    c = new Core(data);
+    assert.equal(await inUse(), 'my base');
+  } finally {
+    await c.close();
+  }
 });

@@ -115,6 +115,8 @@ export class Core {
         if (getModel(this.db, checkName('model', p.to)))
           throw new NibError('conflict', `a model named "${p.to}" already exists`);
         if (!renameModel(this.db, p.from, p.to)) throw noModel(p.from);
+        // The model chosen for suggestions stays chosen under its new name.
+        if (this.settings().activeModel === p.from) setSettings(this.db, { activeModel: p.to });
       },
       'models.attempts': (p) => {
         const row = getModel(this.db, p.model);

@@ -200,7 +200,11 @@ export function removeDocument(db: Db, id: unknown): string {
   const n = Number(id);
   if (!Number.isInteger(n) || n <= 0) throw invalid(`document id must be a positive whole number, got "${String(id)}"`);
   const doc = getDocument(db, n);
-  if (!doc) throw notFound(`no document with id ${n} (nib docs --corpus NAME lists them)`);
+  if (!doc)
+    throw new NibError('not-found', `no document with id ${n}`, {
+      cli: 'nib docs --corpus NAME lists them',
+      app: 'the Library lists them',
+    });
   deleteDocument(db, n);
   return getCorpusById(db, doc.corpus_id)!.name;
 }

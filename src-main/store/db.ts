@@ -76,7 +76,7 @@ function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new DataFolderError(
-      `this data folder was written by a newer Nib (schema ${current}, this build knows ${MIGRATIONS.length}): update Nib, or choose another with --data-dir`,
+      `this data folder was written by a newer Nib (schema ${current}, this build knows ${MIGRATIONS.length}): update Nib, or choose another data folder (--data-dir or NIB_DATA_DIR)`,
     );
   }
   for (let v = current; v < MIGRATIONS.length; v++) {

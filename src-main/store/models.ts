@@ -101,7 +101,8 @@ export function setTrainConfig(db: Db, id: number, config: unknown): void {
 }
 
 export function renameModel(db: Db, from: string, to: string): boolean {
-  return db.prepare(`UPDATE models SET name = ?, updated_at = ${NOW} WHERE name = ?`).run(to, from).changes > 0;
+  // updated_at stays: a new name is not new training (it orders the default model, services/models.ts).
+  return db.prepare(`UPDATE models SET name = ? WHERE name = ?`).run(to, from).changes > 0;
 }
 
 export function deleteModel(db: Db, name: string): boolean {
