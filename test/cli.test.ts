@@ -378,3 +378,70 @@ describe('the nib command runs from anywhere', () => {
     }
   });
 });
+
+describe('the built nib command needs only production dependencies', () => {
+  test('dist/app with the production dependencies alone (no tsx, no devDependencies): info, import, train, suggest', () => {
+    // The production closure, as npm sees it; each top-level package linked into a bare folder
+    // (Node is told to keep the links, so a package finds its own dependencies there too).
+    const ls = spawnSync('npm', ['ls', '--omit=dev', '--parseable', '--all'], { cwd: ROOT, encoding: 'utf8' });
+    const top = ls.stdout
+      .trim()
+      .split('\n')
+      .map((p) => path.relative(path.join(ROOT, 'node_modules'), p))
+      .filter((r) => r && !r.startsWith('..') && !r.includes(`${path.sep}node_modules${path.sep}`))
+      .filter((r) => (r.startsWith('@') ? r.split(path.sep).length === 2 : !r.includes(path.sep)))
+      // valibot's optional peer (its types); npm lists it, nothing loads it.
+      .filter((r) => r !== 'typescript');
+    assert.ok(top.includes('better-sqlite3') && top.includes('@tensorflow/tfjs'), top.join(', '));
+    assert.ok(!top.includes('tsx') && !top.includes('esbuild') && !top.includes('vite'), top.join(', '));
+    const app = tempDir('nib-prod-');
+    try {
+      fs.cpSync(path.join(ROOT, 'dist', 'app'), path.join(app, 'dist', 'app'), { recursive: true });
+      fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(app, 'package.json'));
+      for (const dir of ['native', 'resources']) fs.symlinkSync(path.join(ROOT, dir), path.join(app, dir));
+      for (const r of top) {
+        fs.mkdirSync(path.dirname(path.join(app, 'node_modules', r)), { recursive: true });
+        fs.symlinkSync(path.join(ROOT, 'node_modules', r), path.join(app, 'node_modules', r));
+      }
+      const data = path.join(app, 'data');
+      const run = (...args: string[]) =>
+        spawnSync(
+          process.execPath,
+          ['--preserve-symlinks', path.join(app, 'dist', 'app', 'nib.mjs'), ...args, '--data-dir', data],
+          {
+            cwd: app,
+            encoding: 'utf8',
+            timeout: 120_000,
+            env: { ...process.env, NODE_OPTIONS: '' },
+          },
+        );
+      const info = run('info');
+      assert.equal(info.status, 0, info.stderr);
+      assert.match(info.stdout, /Backend: /);
+      const imp = run('import', SHAKESPEARE, '--corpus', 'plays');
+      assert.equal(imp.status, 0, imp.stderr);
+      const tiny = [
+        '--from',
+        'scratch',
+        '--layers',
+        '1',
+        '--units',
+        '8',
+        '--embedding',
+        '4',
+        '--seq-len',
+        '16',
+        '--batch',
+        '4',
+      ];
+      const trained = run('train', '--corpus', 'plays', '--model', 'm', ...tiny, '--max-steps', '5', '--json');
+      assert.equal(trained.status, 0, trained.stderr);
+      assert.equal(JSON.parse(trained.stdout.trim().split('\n').at(-1)!).steps, 5);
+      const s = run('suggest', '--model', 'm', '--text', 'KING ', '--json');
+      assert.equal(s.status, 0, s.stderr);
+      assert.equal(typeof JSON.parse(s.stdout).suggestion, 'string');
+    } finally {
+      fs.rmSync(app, { recursive: true, force: true });
+    }
+  });
+});
