@@ -262,6 +262,17 @@ describe('web mode', { skip }, () => {
     const suggestion = (await ghost.textContent()) ?? '';
     assert.ok(suggestion.length > 0);
     assert.match((await page.getByTestId('status-latency').textContent()) ?? '', /Suggestion in [\d.]+ ms/);
+    // Screen readers hear the suggestion, politely, with how to take it; the status bar (which
+    // changes on every keystroke) is not a live region.
+    const announcement = page.getByTestId('suggestion-announcement');
+    assert.equal(await announcement.getAttribute('aria-live'), 'polite');
+    assert.match((await announcement.textContent()) ?? '', /^Suggestion: .+\. Tab to accept/);
+    assert.equal(
+      await page
+        .getByTestId('status-latency')
+        .evaluate((el) => el.closest('[aria-live]')?.getAttribute('aria-live') ?? null),
+      null,
+    );
     await shot('write');
     // Alt+] decodes the alternatives on demand (a keystroke decodes only the best) and shows the
     // second; Alt+[ goes back. With the threshold at 0 there are always others.
@@ -269,6 +280,8 @@ describe('web mode', { skip }, () => {
     await page.locator('[data-testid=ghost][title^="Suggestion 2 of"]').waitFor();
     // The count is on screen (CSS after the ghost), not only in the tooltip, and not in the text.
     assert.match((await ghost.getAttribute('data-of')) ?? '', /^2 of \d$/);
+    // Drawn on screen after the ghost (CSS ::after), not only in the attribute.
+    assert.match(await ghost.evaluate((el) => getComputedStyle(el, '::after').content), /2 of \d/);
     assert.doesNotMatch((await ghost.textContent()) ?? '', / of \d$/);
     await shot('write-alternatives');
     assert.notEqual(await ghost.textContent(), suggestion);
@@ -477,6 +490,17 @@ describe('web mode', { skip }, () => {
       assert.equal(await bitsOf(copy), before);
       // Imported, of quality not measured here: it suggests only once chosen.
       assert.doesNotMatch((await copy.textContent()) ?? '', /in use/);
+      // Chosen with its own, named button; marked as in use, and still after a reload.
+      await page.getByRole('button', { name: 'Use model e2e copy for suggestions' }).click();
+      await copy.filter({ hasText: '(in use)' }).waitFor();
+      await page.reload();
+      await page.getByTestId('nav-models').click();
+      await page.getByTestId('model-row').filter({ hasText: 'e2e copy (in use)' }).waitFor();
+      await page.getByRole('button', { name: 'Use model e2e for suggestions' }).click();
+      await page
+        .getByTestId('model-row')
+        .filter({ hasText: /^e2e \(in use\)/ })
+        .waitFor();
       // (That the copy's weights equal the original's is test/export.test.ts's job.)
       // Not a zip: refused with the file's name and what is wrong, nothing imported.
       fs.writeFileSync(path.join(dir, 'notes.zip'), 'these are my notes, not a model');
