@@ -418,17 +418,27 @@ describe('web mode', { skip }, () => {
     await page.getByText(/Step \d+ of 100000 · loss [\d.]+ · validation [\d.]+/).waitFor({ timeout: 60_000 });
     await page.getByTestId('nav-library').click();
     await page.getByTestId('nav-train').click();
-    // The reopened chart was drawn from the database: at least the 100 steps before the first evaluation.
+    // The reopened chart was drawn from the database: every point stored so far, at once (live
+    // progress alone would add points only as fast as steps run).
+    const stored = ((await core.call('train.history', { model: 'long' })) as unknown[]).length;
+    assert.ok(stored >= 100, `stored points ${stored}`);
     const points = async () => Number(await page.locator('.chart').getAttribute('data-points'));
     const t0 = Date.now();
-    while ((await points()) < 100 && Date.now() - t0 < 20_000) await page.waitForTimeout(100);
-    assert.ok((await points()) >= 100, `chart points ${await points()}`);
+    while ((await points()) < stored && Date.now() - t0 < 2_000) await page.waitForTimeout(50);
+    assert.ok((await points()) >= stored, `chart points ${await points()} of ${stored} stored`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'train-reopened.png') });
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByText(/Paused "long" at step \d+/).waitFor({ timeout: 30_000 });
     assert.equal(await page.getByText(/cancelled/).count(), 0);
     await page.getByRole('button', { name: 'Resume training long' }).click();
     await page.getByText(/Step \d+ of 100000/).waitFor({ timeout: 30_000 });
+    // The resumed run itself aims at the goal it was started with (not the steps done + 100000).
+    let status = (await core.call('train.status', {})) as { running: boolean; last?: { maxSteps?: number } | null };
+    for (let i = 0; i < 200 && !(status.running && status.last?.maxSteps); i++) {
+      await page.waitForTimeout(50);
+      status = (await core.call('train.status', {})) as typeof status;
+    }
+    assert.equal(status.last?.maxSteps, 100000);
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByText(/Stopped "long" for good at step \d+/).waitFor({ timeout: 30_000 });
     // Models: rename in place (no dialog), and a stale error disappears after a successful action.
