@@ -281,7 +281,16 @@ describe('web mode', { skip }, () => {
     // The count is on screen (CSS after the ghost), not only in the tooltip, and not in the text.
     assert.match((await ghost.getAttribute('data-of')) ?? '', /^2 of \d$/);
     // Drawn on screen after the ghost (CSS ::after), not only in the attribute.
-    assert.match(await ghost.evaluate((el) => getComputedStyle(el, '::after').content), /2 of \d/);
+    assert.match(
+      await ghost.evaluate(
+        (el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown, p: string): { content: string } }).getComputedStyle(
+            el,
+            '::after',
+          ).content,
+      ),
+      /2 of \d/,
+    );
     assert.doesNotMatch((await ghost.textContent()) ?? '', / of \d$/);
     await shot('write-alternatives');
     assert.notEqual(await ghost.textContent(), suggestion);
