@@ -74,7 +74,18 @@ export default tseslint.config(
   { files: ['src-main/store/**'], rules: restrict([ELECTRON, TFJS]) },
   { files: ['src-main/ml/**'], rules: restrict([ELECTRON, SQLITE]) },
   apiLayer,
+  layer(
+    ['src-main/store/**', 'src-main/ml/**', 'src-main/text/**'],
+    'services',
+    'core',
+    'workers',
+    'cli',
+    'server',
+    'app',
+  ),
   layer(['src-main/services/**'], 'core', 'workers', 'cli', 'server', 'app'),
+  // Web mode's transport: the Core and the contract, nothing below them.
+  layer(['src-main/server/**'], 'services', 'workers', 'store', 'ml', 'cli', 'app'),
   layer(['src-main/workers/**'], 'core', 'cli', 'server', 'app'),
   layer(['src-main/core/**'], 'cli', 'server', 'app'),
   // The CLI is a flag → parameters adapter over the Core and its contract (api/core-api.ts): it

@@ -38,3 +38,31 @@ export const handlers: Partial<CoreHandlers> = {
   // @ts-expect-error: a result that does not match the declared one
   'drafts.save': () => ({ id: 'not a number' }),
 };
+
+// The core → ML host contract (workers/ml-host-api.ts): the same promises for MlHost.request.
+import type { MlHost } from '../src-main/workers/ml-host.ts';
+import type { MlParsed } from '../src-main/workers/ml-host-api.ts';
+
+declare const host: MlHost;
+
+export async function hostCallers(): Promise<void> {
+  await host.request('ngram.refresh', { corpus: 'essays' });
+  // @ts-expect-error: no such method
+  await host.request('ngram.rebuild', { corpus: 'essays' });
+  // @ts-expect-error: a field the contract does not declare
+  await host.request('ngram.refresh', { corpus: 'essays', order: 5 });
+  // @ts-expect-error: the wrong type
+  await host.request('suggest', { text: 42 });
+  const r = await host.request('suggest', { text: 'The ' });
+  const s: string = r.suggestion;
+  // @ts-expect-error: results have their declared types
+  const n: number = r.suggestion;
+  void s;
+  void n;
+}
+
+/** A handler reading a field the schema does not declare does not compile. */
+export function hostHandler(p: MlParsed<'learn'>): number {
+  // @ts-expect-error: 'learn' has no 'steps' field
+  return p.steps + (p.maxTimeSec ?? 0);
+}

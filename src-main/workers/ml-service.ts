@@ -5,7 +5,7 @@ import { corpusVocab, loadStoredNgram, refreshNgram, storedNgramStamp } from '..
 import { MixtureModel } from '../ml/mixture.ts';
 import type { NgramModel } from '../ml/ngram.ts';
 import { thresholdOf, type SourceChoice } from '../ml/source-choice.ts';
-import type { MlMethod, MlParams, MlResult } from './ml-host-api.ts';
+import { isMlMethod, parseMlParams, type MlMethod, type MlParsed, type MlResult } from './ml-host-api.ts';
 import { exportModel, exportModelFiles, importModel, importModelFiles } from '../services/model-transfer.ts';
 import { importBuffers } from '../services/library.ts';
 import { installBaseModel } from '../services/base-model.ts';
@@ -167,7 +167,7 @@ export function openService(dataDir: string, backend: BackendReport) {
   }
 
   // Every method of the contract (workers/ml-host-api.ts), typed by it.
-  const methods: { [M in MlMethod]: (p: MlParams<M>, ctx: CallContext) => MlResult<M> | Promise<MlResult<M>> } = {
+  const methods: { [M in MlMethod]: (p: MlParsed<M>, ctx: CallContext) => MlResult<M> | Promise<MlResult<M>> } = {
     info: () => ({ backend, dataDir, pid: process.pid }),
     estimate: (p) => estimate(db, backend, p),
     // Work too heavy for the app's main thread (seconds per megabyte, or tfjs) runs here too.
@@ -205,9 +205,9 @@ export function openService(dataDir: string, backend: BackendReport) {
   return {
     db,
     async call(method: string, params: unknown, ctx: CallContext): Promise<unknown> {
-      if (!Object.hasOwn(methods, method)) throw new NibError('invalid', `unknown ML host method "${method}"`);
-      const fn = methods[method as MlMethod] as (p: unknown, ctx: CallContext) => unknown;
-      return fn(params, ctx);
+      if (!isMlMethod(method)) throw new NibError('invalid', `unknown ML host method "${method}"`);
+      const fn = methods[method] as (p: unknown, ctx: CallContext) => unknown;
+      return fn(parseMlParams(method, params), ctx);
     },
   };
 }
