@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { register } from 'node:module';
 import { after, before, test } from 'node:test';
+import { APP_CSP } from '../src-main/app/window-options.ts';
 import { tempDir } from './helpers.ts';
 
 /**
@@ -76,6 +77,10 @@ test('the nib:// scheme serves only files of the renderer, from host "app"', asy
   ]) {
     assert.equal((await handler(new Request(url))).status, 404, url);
   }
+  // What it serves from the renderer's folder carries the app's Content-Security-Policy (run from
+  // the sources, that folder is the unbuilt one: the response is a 404, with the header all the same).
+  const page = await handler(new Request('nib://app/index.html'));
+  assert.equal(page.headers.get('content-security-policy'), APP_CSP);
 });
 
 test('IPC: a request from a frame that is not the app’s page is refused; the app’s page goes through the contract', async () => {
