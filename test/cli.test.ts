@@ -335,6 +335,10 @@ describe('nib CLI', () => {
     const kernelBuilt = fs.existsSync(path.join(ROOT, 'native', 'build', 'Release', 'nib_kernel.node'));
     assert.match(info.out, kernelBuilt ? /Backend: Nib's fused LSTM kernel/ : /Backend: tfjs-backend-wasm/);
     for (const b of ['gpu', 'node', 'kernel', 'wasm', 'cpu']) assert.match(info.out, new RegExp(`^  ${b} +\\S`, 'm'));
+    assert.match(
+      info.out,
+      /^WebGPU: (not installed|no WebGPU adapter|failed to load|.+\(maxStorageBufferBindingSize)/m,
+    );
     assert.match(info.out, /gpu +not installed/);
     const forced = spawnSync(process.execPath, [NIB, 'info', '--data-dir', dataDir], {
       encoding: 'utf8',

@@ -89,6 +89,16 @@ describe('first launch', { skip }, () => {
         /stays on this computer.*Import your writing.*Personalise/s,
       );
       await page.screenshot({ path: path.join(ARTIFACTS, 'first-launch.png') });
+      // Dismissable, for this session; a later session with still nothing imported shows it again.
+      await page.getByRole('button', { name: 'Got it' }).click();
+      await page.getByTestId('welcome').waitFor({ state: 'detached' });
+      await page.reload();
+      await page.getByTestId('editor').waitFor();
+      assert.equal(await page.getByTestId('welcome').count(), 0, 'stays dismissed in this session');
+      const later = await browser.newPage({ viewport: { width: 1200, height: 720 } });
+      await later.goto(web.url);
+      await later.getByTestId('welcome').waitFor();
+      await later.close();
       const editor = page.getByTestId('editor');
       await editor.click();
       const ghost = page.getByTestId('ghost');
@@ -225,6 +235,11 @@ describe('web mode', { skip }, () => {
     await page.getByLabel('Confidence bar (0–1)').fill('0');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved.').waitFor();
+    // The WebGPU adapter, or why there is none (here: no GPU, or Dawn for Node not installed).
+    assert.match(
+      (await page.getByTestId('webgpu-adapter').textContent()) ?? '',
+      /^WebGPU adapter: (none: (not installed|no WebGPU adapter|failed)|.+\(largest buffer \d+ MB\))/,
+    );
     await shot('settings');
 
     // Train: a tiny model to completion.
@@ -393,6 +408,25 @@ describe('web mode', { skip }, () => {
     const file = await download;
     assert.equal(file.suggestedFilename(), 'Trains.md');
     assert.equal(fs.readFileSync((await file.path())!, 'utf8'), 'A second document, about trains.');
+    const txt = page.waitForEvent('download');
+    await page.getByRole('button', { name: /Export \.txt: “Trains” as plain text/ }).click();
+    assert.equal((await txt).suggestedFilename(), 'Trains.txt');
+    assert.equal(fs.readFileSync((await (await txt).path())!, 'utf8'), 'A second document, about trains.');
+    // A saved draft can go into a corpus at once (the button is live, not stuck disabled).
+    assert.equal(await page.getByRole('button', { name: 'Add draft to corpus' }).isEnabled(), true);
+    // Keyboard users leave the editor with Esc then Tab (Tab alone never leaves it).
+    await page.getByTestId('editor').click();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Tab');
+    assert.equal(
+      await page.evaluate(() => {
+        const d = (globalThis as unknown as { document: { activeElement: { closest(s: string): unknown } | null } })
+          .document;
+        return d.activeElement?.closest('.cm-editor') != null;
+      }),
+      false,
+      'focus left the editor',
+    );
 
     // Switch to the first draft and back.
     const other = await page

@@ -4,6 +4,7 @@ import type { MetricPoint } from '../store/runs.ts';
 import type { CorpusRow, DocumentRow } from '../store/corpora.ts';
 import type { DraftRow } from '../store/drafts.ts';
 import type { BackendReport } from '../ml/backend.ts';
+import type { WebGpuProbe } from '../ml/webgpu/node-adapter.ts';
 import { paramCount, PRESETS, type PresetName } from '../ml/spec.ts';
 import { SHARED_VOCAB } from '../ml/vocab.ts';
 import type { GenerateResult, SuggestResult, TrainEvent } from './contract.ts';
@@ -169,6 +170,8 @@ export const EDITOR_FONTS = [
 export interface AppInfo {
   dataDir: string;
   backend: BackendReport;
+  /** The machine's WebGPU adapter (vendor, architecture, limits), or why there is none. */
+  webgpu: WebGpuProbe;
   settings: Settings;
   mlHostPid: number | undefined;
   /** What forms offer and accept (the renderer also has them from this module, bundled). */

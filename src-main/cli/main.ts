@@ -515,15 +515,25 @@ const COMMANDS: Record<string, Command> = {
       } catch {
         /* reported as missing by its absence */
       }
+      const gpu = info.webgpu;
       const lines = [
         `Backend: ${b.label}${b.forcedBy ? ` (forced by ${b.forcedBy})` : ''}`,
         ...Object.entries(b.status).map(([k, v]) => `  ${k.padEnd(6)} ${v}`),
+        `WebGPU: ${
+          'adapter' in gpu
+            ? `${[gpu.adapter.vendor, gpu.adapter.architecture, gpu.adapter.description].filter(Boolean).join(' ')} (${Object.entries(
+                gpu.adapter.limits,
+              )
+                .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
+                .join(', ')})`
+            : gpu.why
+        }`,
         `Data folder: ${c.dataDir}`,
         `Versions: ${Object.entries(versions)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}`,
       ];
-      c.out.result({ backend: b, dataDir: c.dataDir, versions }, lines.join('\n'));
+      c.out.result({ backend: b, webgpu: gpu, dataDir: c.dataDir, versions }, lines.join('\n'));
     },
   },
   export: {

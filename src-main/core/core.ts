@@ -303,9 +303,12 @@ export class Core {
   private async info() {
     const h = this.host('suggest');
     const backend = await h.ready;
+    // The GPU, if any: probed once per ML host, in a process of its own (ml/webgpu/node-adapter.ts).
+    const { webgpu } = await h.request('info', {});
     return {
       dataDir: this.dataDir,
       backend,
+      webgpu,
       settings: this.settings(),
       mlHostPid: h.pid,
       forms: { presets: PRESETS, backends: BACKENDS, limits: LIMITS, editorFonts: EDITOR_FONTS },

@@ -7,6 +7,7 @@ import type { ImportResult } from '../services/library.ts';
 import type { ModelSummary } from '../services/models.ts';
 import type { NgramSummary } from '../services/ngram.ts';
 import type { BackendReport } from '../ml/backend.ts';
+import type { WebGpuProbe } from '../ml/webgpu/node-adapter.ts';
 
 /**
  * MlHostApi: the contract between the core and the ML host process, declared once. Each method's
@@ -61,7 +62,7 @@ const SuggestFields = {
 export const MlHostApi = {
   info: {
     params: obj({}),
-    result: returns<{ backend: BackendReport; dataDir: string; pid: number }>(),
+    result: returns<{ backend: BackendReport; dataDir: string; pid: number; webgpu: WebGpuProbe }>(),
     event: none,
   },
   /** How long a training run would take here (a few real steps, timed). */

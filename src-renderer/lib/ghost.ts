@@ -139,6 +139,9 @@ const ghostKeys = (source: SuggestSource) =>
       run: (view) => {
         if (!view.state.field(ghostField)) return false;
         view.dispatch({ effects: setGhost.of(null) });
+        // Dismissing a suggestion is also the first half of "Escape, then Tab" (leave the editor):
+        // the next Tab within two seconds moves focus, as it does when no suggestion was showing.
+        view.setTabFocusMode(2000);
         return true;
       },
     },
