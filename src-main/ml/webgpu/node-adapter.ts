@@ -52,11 +52,15 @@ let probed: Promise<WebGpuProbe> | null = null;
  * caller's output or on its event loop. Once per process; at most 20 seconds.
  */
 export function probeNodeWebGpu(): Promise<WebGpuProbe> {
+  // In the desktop app the ML host is Electron's utility process, whose binary (fuses: no
+  // RunAsNode) would start the app again rather than run a script; there WebGPU belongs to the
+  // app's windows, which this does not probe yet.
+  if (process.versions.electron)
+    return Promise.resolve({ why: 'not probed in the desktop app yet (its WebGPU lives in its windows)' });
   probed ??= new Promise((resolve) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', PROBE], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'ignore'],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
