@@ -33,6 +33,7 @@ import { syncDraftsCorpus } from '../services/drafts-corpus.ts';
 import type { LearnResult } from '../services/learning.ts';
 import { getSettings, setSettings } from '../store/settings.ts';
 import { MlHost } from '../workers/ml-host.ts';
+import { probeNodeWebGpu } from '../ml/webgpu/node-adapter.ts';
 import type { MlMethod, MlParams, MlResult } from '../workers/ml-host-api.ts';
 import type { ChildLauncher } from '../workers/protocol.ts';
 
@@ -303,12 +304,11 @@ export class Core {
   private async info() {
     const h = this.host('suggest');
     const backend = await h.ready;
-    // The GPU, if any: probed once per ML host, in a process of its own (ml/webgpu/node-adapter.ts).
-    const { webgpu } = await h.request('info', {});
     return {
       dataDir: this.dataDir,
       backend,
-      webgpu,
+      // The GPU, if any: probed once, in a process of its own (never behind the ML host's work).
+      webgpu: await probeNodeWebGpu(),
       settings: this.settings(),
       mlHostPid: h.pid,
       forms: { presets: PRESETS, backends: BACKENDS, limits: LIMITS, editorFonts: EDITOR_FONTS },

@@ -1,7 +1,7 @@
 import { ADAM, type OptimizerState, type StepOptions, type TrainEngine } from './engine.ts';
 import { threadsFixed, type NativeKernel } from './native-kernel.ts';
-import { paramShapes, type ModelSpec } from './spec.ts';
-import { checkWeights, type NamedArray, type Weights } from './weights.ts';
+import type { ModelSpec } from './spec.ts';
+import { checkWeights, flatLayout, viewFlat, type FlatSlot, type NamedArray, type Weights } from './weights.ts';
 
 /**
  * Training on the fused native kernel: one call per batch for forward, backpropagation through
@@ -16,7 +16,7 @@ export class NativeEngine implements TrainEngine {
   private m: Float32Array;
   private v: Float32Array;
   private t = 0;
-  private readonly layout: { name: string; shape: number[]; offset: number; size: number }[] = [];
+  private readonly layout: FlatSlot[];
 
   constructor(
     private readonly kernel: NativeKernel,
@@ -24,12 +24,8 @@ export class NativeEngine implements TrainEngine {
     weights: Weights,
   ) {
     checkWeights(spec, weights);
-    let offset = 0;
-    for (const p of paramShapes(spec)) {
-      const size = p.shape.reduce((a, b) => a * b, 1);
-      this.layout.push({ ...p, offset, size });
-      offset += size;
-    }
+    const { slots, size: offset } = flatLayout(spec);
+    this.layout = slots;
     this.params = new Float32Array(offset);
     this.grads = new Float32Array(offset);
     this.m = new Float32Array(offset);
@@ -104,11 +100,7 @@ export class NativeEngine implements TrainEngine {
   }
 
   private view(flat: Float32Array): NamedArray[] {
-    return this.layout.map((l) => ({
-      name: l.name,
-      shape: [...l.shape],
-      data: flat.slice(l.offset, l.offset + l.size),
-    }));
+    return viewFlat(this.layout, flat);
   }
 
   getWeights(): Weights {

@@ -142,3 +142,31 @@ export function decodeArrays(bytes: Uint8Array): { arrays: NamedArray[]; meta: u
   });
   return { arrays, meta: header.meta };
 }
+
+/** Where one parameter lies in a flat Float32Array of them all (tfjs-layers order). */
+export interface FlatSlot {
+  name: string;
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
+/** The flat layout the native and WebGPU engines keep weights, gradients and moments in. */
+export function flatLayout(spec: Pick<ModelSpec, 'vocab' | 'embedding' | 'units'>): {
+  slots: FlatSlot[];
+  size: number;
+} {
+  const slots: FlatSlot[] = [];
+  let offset = 0;
+  for (const p of paramShapes(spec)) {
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    slots.push({ ...p, offset, size });
+    offset += size;
+  }
+  return { slots, size: offset };
+}
+
+/** Named arrays (copies) of a flat buffer laid out by `flatLayout`. */
+export function viewFlat(slots: FlatSlot[], flat: Float32Array): NamedArray[] {
+  return slots.map((l) => ({ name: l.name, shape: [...l.shape], data: flat.slice(l.offset, l.offset + l.size) }));
+}

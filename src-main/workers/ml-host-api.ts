@@ -7,7 +7,6 @@ import type { ImportResult } from '../services/library.ts';
 import type { ModelSummary } from '../services/models.ts';
 import type { NgramSummary } from '../services/ngram.ts';
 import type { BackendReport } from '../ml/backend.ts';
-import type { WebGpuProbe } from '../ml/webgpu/node-adapter.ts';
 
 /**
  * MlHostApi: the contract between the core and the ML host process, declared once. Each method's
@@ -62,7 +61,7 @@ const SuggestFields = {
 export const MlHostApi = {
   info: {
     params: obj({}),
-    result: returns<{ backend: BackendReport; dataDir: string; pid: number; webgpu: WebGpuProbe }>(),
+    result: returns<{ backend: BackendReport; dataDir: string; pid: number }>(),
     event: none,
   },
   /** How long a training run would take here (a few real steps, timed). */

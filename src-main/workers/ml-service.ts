@@ -10,7 +10,6 @@ import { exportModel, exportModelFiles, importModel, importModelFiles } from '..
 import { importBuffers } from '../services/library.ts';
 import { installBaseModel } from '../services/base-model.ts';
 import { measureModel } from '../services/measure.ts';
-import { probeNodeWebGpu } from '../ml/webgpu/node-adapter.ts';
 import { learnFromDrafts } from '../services/learning.ts';
 import { train } from '../services/training.ts';
 import type { SuggestParams, SuggestResult } from '../api/contract.ts';
@@ -169,7 +168,7 @@ export function openService(dataDir: string, backend: BackendReport) {
 
   // Every method of the contract (workers/ml-host-api.ts), typed by it.
   const methods: { [M in MlMethod]: (p: MlParsed<M>, ctx: CallContext) => MlResult<M> | Promise<MlResult<M>> } = {
-    info: async () => ({ backend, dataDir, pid: process.pid, webgpu: await probeNodeWebGpu() }),
+    info: () => ({ backend, dataDir, pid: process.pid }),
     estimate: (p) => estimate(db, backend, p),
     // Work too heavy for the app's main thread (seconds per megabyte, or tfjs) runs here too.
     'ngram.refresh': (p) => refreshNgram(db, p.corpus),

@@ -1,6 +1,6 @@
 import { ADAM, EngineFailure, type OptimizerState, type StepOptions, type TrainEngine } from '../engine.ts';
-import { paramShapes, type ModelSpec } from '../spec.ts';
-import { checkWeights, type NamedArray, type Weights } from '../weights.ts';
+import type { ModelSpec } from '../spec.ts';
+import { checkWeights, flatLayout, viewFlat, type FlatSlot, type NamedArray, type Weights } from '../weights.ts';
 import {
   BufferUsage,
   MAP_READ,
@@ -62,7 +62,7 @@ const F32 = 4;
  */
 export class WebGpuEngine implements TrainEngine {
   readonly name: string;
-  private readonly layout: { name: string; shape: number[]; offset: number; size: number }[] = [];
+  private readonly layout: FlatSlot[];
   private readonly n: number;
   private readonly params: GpuBuffer;
   private readonly grads: GpuBuffer;
@@ -87,13 +87,9 @@ export class WebGpuEngine implements TrainEngine {
     checkWeights(spec, weights);
     if (spec.units.some((h) => h > MAX_UNITS))
       throw new Error(`the WebGPU engine runs LSTM layers of at most ${MAX_UNITS} units`);
-    let offset = 0;
-    for (const p of paramShapes(spec)) {
-      const size = p.shape.reduce((a, b) => a * b, 1);
-      this.layout.push({ ...p, offset, size });
-      offset += size;
-    }
-    this.n = offset;
+    const { slots, size } = flatLayout(spec);
+    this.layout = slots;
+    this.n = size;
     const storage = BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
     this.params = this.buffer(this.n, storage, 'params');
     this.grads = this.buffer(this.n, storage, 'grads');
@@ -587,10 +583,6 @@ export class WebGpuEngine implements TrainEngine {
   }
 
   private view(flat: Float32Array): NamedArray[] {
-    return this.layout.map((l) => ({
-      name: l.name,
-      shape: [...l.shape],
-      data: flat.slice(l.offset, l.offset + l.size),
-    }));
+    return viewFlat(this.layout, flat);
   }
 }
