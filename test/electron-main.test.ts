@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { register } from 'node:module';
 import { after, before, test } from 'node:test';
 import { APP_CSP } from '../src-main/app/window-options.ts';
-import { tempDir } from './helpers.ts';
+import { ROOT, SHAKESPEARE, tempDir } from './helpers.ts';
 
 /**
  * The Electron main process (src-main/app/main.ts), run for real in plain Node: `electron` is
@@ -137,4 +139,44 @@ test('a second launch brings the existing window to the front', () => {
   win().calls.push('minimize');
   for (const fn of record.appListeners.get('second-instance') ?? []) (fn as () => void)();
   assert.deepEqual(win().calls.slice(-3), ['restore', 'show', 'focus']);
+});
+
+test('the app binary in command mode (`Nib --nib ARGS`, what bin/nib runs): the nib command, its ML host a utility process, its exit code', () => {
+  const data = tempDir('nib-app-cli-');
+  try {
+    const run = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        ['--import', 'tsx', path.join(ROOT, 'test', 'stand-ins', 'run-main.ts'), '--nib', ...args, '--data-dir', data],
+        { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NIB_STANDIN_USER_DATA: path.join(data, 'app') } },
+      );
+    const imp = run('import', SHAKESPEARE, '--corpus', 'plays');
+    assert.equal(imp.status, 0, imp.stderr);
+    assert.match(imp.stdout, /1 imported, 0 skipped/);
+    // A command that needs the ML host (utilityProcess.fork in the stand-in: a real child process).
+    const s = run(
+      'suggest',
+      '--corpus',
+      'plays',
+      '--text',
+      'First Citizen:\nBefore we proceed any further, hear me ',
+      '--json',
+    );
+    assert.equal(s.status, 0, s.stderr);
+    assert.equal(typeof JSON.parse(s.stdout).suggestion, 'string');
+    // No window, and no app folder: the command ran, not the app.
+    assert.equal(fs.existsSync(path.join(data, 'app')), false);
+    const bad = run('train', '--corpus', 'nope', '--model', 'm');
+    assert.equal(bad.status, 3, bad.stderr);
+    assert.match(bad.stderr, /no corpus named "nope"/);
+  } finally {
+    fs.rmSync(data, { recursive: true, force: true });
+  }
+  // The Linux packages install the launcher that runs it so.
+  const launcher = fs.readFileSync(path.join(ROOT, 'resources', 'cli', 'nib'), 'utf8');
+  assert.match(launcher, /exec "\$here\/\.\.\/nib" --nib "\$@"/);
+  assert.match(
+    fs.readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8'),
+    /from: resources\/cli\/nib\s+to: bin\/nib/,
+  );
 });

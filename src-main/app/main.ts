@@ -89,7 +89,20 @@ async function start(): Promise<void> {
   });
 }
 
-start().catch((e) => {
-  console.error('Nib failed to start:', e);
+/**
+ * `Nib --nib ARGS`: the nib command, run by the app's own binary, for a desktop install (whose
+ * binary cannot run plain Node: the RunAsNode fuse is off). No window and no single-instance lock;
+ * the ML host is a utility process as in the app; the command's exit code is the app's.
+ * The Linux packages install `bin/nib` (resources/cli/nib), which calls this.
+ */
+async function command(args: string[]): Promise<void> {
+  await app.whenReady();
+  const { main } = await import('../cli/main.ts');
+  app.exit(await main(args, { launcher: utilityLauncher }));
+}
+
+const nibAt = process.argv.indexOf('--nib');
+(nibAt >= 0 ? command(process.argv.slice(nibAt + 1)) : start()).catch((e) => {
+  console.error(nibAt >= 0 ? 'nib failed:' : 'Nib failed to start:', e);
   app.exit(1);
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createRequire } from 'node:module';
-import { Core, type CoreEvent } from '../core/core.ts';
+import { Core, type CoreEvent, type CoreOptions } from '../core/core.ts';
 import { startWebServer } from '../server/web.ts';
 import type { TrainEvent } from '../api/contract.ts';
 import { fromWire, invalid, NibError, noCorpus, ParamError } from '../api/errors.ts';
@@ -559,7 +559,7 @@ const COMMANDS: Record<string, Command> = {
       const staticDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'renderer');
       if (!fs.existsSync(path.join(staticDir, 'index.html')))
         throw new NibError('data', 'the renderer is not built: run npm run build first');
-      const core = new Core(c.dataDir);
+      const core = new Core(c.dataDir, { launcher });
       let server;
       try {
         server = await startWebServer(core, { port, staticDir });
@@ -679,6 +679,8 @@ function joinNegativeValues(args: string[], options: Options): string[] {
 }
 
 let outputLost = false;
+/** How this process starts ML hosts (see `main`). */
+let launcher: CoreOptions['launcher'];
 
 const EXIT: Record<string, number> = {
   invalid: 2,
@@ -690,7 +692,12 @@ const EXIT: Record<string, number> = {
   internal: 1,
 };
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs one command. `launcher` starts the ML host: child_process.fork by default; the desktop
+ * app's binary (`Nib --nib ARGS`, src-main/app/main.ts) passes its utility-process launcher.
+ */
+export async function main(argv: string[], opts: { launcher?: CoreOptions['launcher'] } = {}): Promise<number> {
+  launcher = opts.launcher;
   const [name, ...rest] = argv;
   // Output that can no longer be written (a closed pipe, `nib train | head`; a terminal hung up):
   // not a crash. A running command stops as it would on a hang-up (training: at a checkpoint).
@@ -748,7 +755,7 @@ export async function main(argv: string[]): Promise<number> {
         return typeof v !== 'string' ? undefined : v.trim() === '' ? NaN : Number(v);
       },
       // The CLI's Core: no idle learning, and training at normal priority (it is the work itself).
-      core: () => (core ??= new Core(dataDir, { idleLearning: false, trainNice: 0 })),
+      core: () => (core ??= new Core(dataDir, { idleLearning: false, trainNice: 0, launcher })),
       call: (method, ...params) => ctx.core().call(method, params[0]) as never,
     };
     return (await cmd.run(ctx)) ?? 0;
