@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
@@ -54,4 +56,37 @@ test('the ML host does load it (the check above sees imports at all)', () => {
   const found = tfjsImporters('src-main/workers/ml-host-child.ts');
   assert.ok(found.includes('src-main/ml/layers-format.ts'), found.join(', '));
   assert.ok(graph('src-main/cli/entry.ts').size > 20, 'the CLI graph was walked');
+});
+
+test('run for real, `nib corpora` (the built command) resolves no TensorFlow.js module; `nib info`, which asks the ML host, does', () => {
+  const bundle = path.join(ROOT, 'dist', 'app', 'nib.mjs');
+  assert.ok(fs.existsSync(bundle), 'npm run build writes dist/app/nib.mjs (npm test builds first)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nib-imports-'));
+  try {
+    const run = (cmd: string) => {
+      const log = path.join(dir, `${cmd}.log`);
+      fs.writeFileSync(log, '');
+      const r = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          path.join(ROOT, 'test', 'stand-ins', 'log-imports.mjs'),
+          bundle,
+          cmd,
+          '--data-dir',
+          path.join(dir, 'data'),
+        ],
+        { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NIB_IMPORT_LOG: log } },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      return fs.readFileSync(log, 'utf8');
+    };
+    const corpora = run('corpora');
+    assert.match(corpora, /better-sqlite3/, 'the log sees the packages it loads');
+    assert.doesNotMatch(corpora, /@tensorflow\//);
+    // The ML host (a child process, started with the same --import) loads it.
+    assert.match(run('info'), /@tensorflow\/tfjs/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
