@@ -212,14 +212,6 @@ export function openService(dataDir: string, backend: BackendReport) {
   };
 }
 
-export interface EstimateParams {
-  corpus: string;
-  /** 'base' (default): the base model's architecture; 'scratch': the preset's. */
-  from?: 'base' | 'scratch';
-  preset?: keyof typeof PRESETS;
-  steps: number;
-}
-
 /**
  * How long training would take here: a few real steps of the preset's model on random windows,
  * timed on this machine's engine, extrapolated. Also the parameter count for the corpus's vocabulary.
@@ -227,7 +219,7 @@ export interface EstimateParams {
 async function estimate(
   db: Db,
   backend: BackendReport,
-  p: EstimateParams,
+  p: MlParsed<'estimate'>,
 ): Promise<{ params: number; secondsPerStep: number; totalSec: number }> {
   const corpus = getCorpus(db, p.corpus);
   if (!corpus) throw noCorpus(p.corpus);
