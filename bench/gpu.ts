@@ -2,7 +2,7 @@
  * WebGPU against the CPU kernel (npm run bench:gpu), one short script for a machine with a GPU:
  * for each preset and batch size, training speed (chars/s) of Nib's WebGPU engine and of its
  * native CPU kernel on the same machine, the dispatches per step, the latency of a one-character
- * forward pass (what a suggestion costs per character), and with --quality S the time each needs
+ * inference step (state and next-token logits: what a suggestion costs per character), and with --quality S the time each needs
  * to reach the same validation loss on tiny-shakespeare (test/fixtures), training S seconds each.
  *
  *   npm run bench:gpu -- [--seconds 3] [--presets small,medium,large] [--batches 32,64,128]
@@ -16,6 +16,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
 import { NativeEngine } from '../src-main/ml/native-engine.ts';
 import { loadNativeKernel, type NativeKernel } from '../src-main/ml/native-kernel.ts';
 import { Rng } from '../src-main/ml/rng.ts';
@@ -143,7 +144,8 @@ const TIMED_STEPS = `
   let steps = 0; const t0 = performance.now(); let sec = 0;
   while (steps < 3 || sec < arg.seconds) { await e.trainStep(x, y, B, T, o); steps++; sec = (performance.now() - t0) / 1000; }
   const one = I([1]); const lat = [];
-  for (let i = 0; i < 21; i++) { const t = performance.now(); await e.logits(one, 1, 1); lat.push(performance.now() - t); }
+  const state = new Float32Array(arg.stateFloats);
+  for (let i = 0; i < 21; i++) { const t = performance.now(); await e.step(state, one); lat.push(performance.now() - t); }
   lat.sort((a, b) => a - b);
   return { charsPerSec: steps * B * T / sec, dispatches: e.dispatchesPerStep(B, T), latencyMs: lat[10] };
 `;
@@ -172,10 +174,15 @@ for (const p of presets) {
       sec = (performance.now() - t0) / 1000;
     }
     const cpuSpeed = (steps * B * T) / sec;
+    // A suggestion's cost per character: one step of the state and the next-token logits, as
+    // LstmRunner does it on the kernel, against the WebGPU engine's step().
+    const runner = new LstmRunner(s, w, kernel);
+    const state = runner.zeroState();
     const lat: number[] = [];
     for (let i = 0; i < 21; i++) {
       const t = performance.now();
-      await cpu.logits(Int32Array.of(1), 1, 1);
+      runner.step(state, 1);
+      runner.logits(state);
       lat.push(performance.now() - t);
     }
     lat.sort((a, b) => a - b);
@@ -187,6 +194,7 @@ for (const p of presets) {
       x,
       y,
       seconds,
+      stateFloats: 2 * s.units.reduce((a, h) => a + h, 0),
     });
     const row = `| ${p} (${s.units.length}×${s.units[0]}) | ${B} × ${T} | ${Math.round(cpuSpeed).toLocaleString('en-US')} | ${Math.round(g.charsPerSec).toLocaleString('en-US')} | **${(g.charsPerSec / cpuSpeed).toFixed(2)}×** | ${g.dispatches} | ${lat[10].toFixed(2)} ms | ${g.latencyMs.toFixed(2)} ms |`;
     rows.push(row);
@@ -194,7 +202,7 @@ for (const p of presets) {
   }
 }
 console.log(
-  '\n| preset | batch × seq | CPU kernel chars/s | WebGPU chars/s | WebGPU / CPU | dispatches/step | 1-char forward, CPU | 1-char forward, WebGPU |\n|---|---|---|---|---|---|---|---|',
+  '\n| preset | batch × seq | CPU kernel chars/s | WebGPU chars/s | WebGPU / CPU | dispatches/step | 1-char step, CPU | 1-char step, WebGPU |\n|---|---|---|---|---|---|---|---|',
 );
 for (const r of rows) console.log(r);
 

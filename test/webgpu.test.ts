@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { CHROMIUM, openWebGpuPage, type WebGpuPage } from '../bench/webgpu-page.ts';
+import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
 import { NativeEngine } from '../src-main/ml/native-engine.ts';
 import { loadNativeKernel, type NativeKernel } from '../src-main/ml/native-kernel.ts';
 import { Rng } from '../src-main/ml/rng.ts';
@@ -95,10 +96,87 @@ describe('WebGPU engine (WGSL on SwiftShader) against the float64 reference', { 
     });
   }
 
-  test('a step is one submission of 10 + 7 dispatches per layer', async () => {
+  test(
+    "dropout between layers draws the native kernel's masks: loss and every gradient match it at dropout 0.3",
+    { skip: kernel ? false : 'native kernel unavailable' },
+    async () => {
+      const s = spec(10, 5, [9, 7]);
+      const w = initWeights(s, 21);
+      const B = 3;
+      const T = 6;
+      const { x, y } = batch(10, B, T, 77);
+      const native = new NativeEngine(kernel as NativeKernel, s, w);
+      for (const seed of [1, 0xdeadbeef]) {
+        const ref = native.gradients(x, y, B, T, 0.3, seed);
+        const plain = native.gradients(x, y, B, T, 0, 0);
+        const got = await inPage<{ loss: number; grads: number[][] }>(
+          s,
+          w,
+          `const r = await e.gradients(I(arg.x), I(arg.y), arg.B, arg.T, 0.3, arg.seed);
+           return { loss: r.loss, grads: r.grads.map((g) => Array.from(g.data)) };`,
+          { x: Array.from(x), y: Array.from(y), B, T, seed },
+        );
+        // The masks did something (the loss moved from the undropped one), and the same thing.
+        assert.ok(Math.abs(ref.loss - plain.loss) > 1e-4, 'dropout changed the native loss');
+        assert.ok(Math.abs(got.loss - ref.loss) / ref.loss < 1e-5, `seed ${seed}: loss ${got.loss} vs ${ref.loss}`);
+        got.grads.forEach((g, i) => {
+          const e = relError(g, ref.grads[i].data);
+          assert.ok(e < 1e-4, `seed ${seed}, ${w[i].name}: relative error ${e.toExponential(2)}`);
+        });
+      }
+    },
+  );
+
+  test('single-step inference for several states at once matches LstmRunner, state and logits', async () => {
+    for (const hard of [false, true]) {
+      const s = spec(9, 4, [6, 5], hard);
+      const w = initWeights(s, 8);
+      const runner = new LstmRunner(s, w, null);
+      // Three candidates, each stepped through its own three tokens.
+      const seqs = [
+        [1, 4, 0],
+        [8, 8, 2],
+        [3, 7, 5],
+      ];
+      const refStates = seqs.map(() => runner.zeroState());
+      const refLogits: number[][][] = [];
+      for (let t = 0; t < 3; t++) {
+        refLogits.push(
+          seqs.map((q, k) => {
+            runner.step(refStates[k], q[t]);
+            return Array.from(runner.logits(refStates[k]));
+          }),
+        );
+      }
+      const got = await inPage<{ logits: number[][]; states: number[]; dispatches: number }>(
+        s,
+        w,
+        `const K = arg.seqs.length;
+         const states = new Float32Array(K * arg.stride);
+         const logits = [];
+         for (let t = 0; t < 3; t++) logits.push(Array.from(await e.step(states, I(arg.seqs.map((q) => q[t])))));
+         return { logits, states: Array.from(states), dispatches: e.dispatchesPerInferenceStep(K) };`,
+        { seqs, stride: 2 * (6 + 5) },
+      );
+      assert.equal(got.dispatches, 3, 'one per layer and the dense layer');
+      for (let t = 0; t < 3; t++) {
+        const e = relError(got.logits[t], refLogits[t].flat());
+        assert.ok(e < 1e-5, `${hard ? 'hard ' : ''}step ${t + 1}: logits relative error ${e.toExponential(2)}`);
+      }
+      const refFlat = refStates.flatMap((st) => Array.from(st.flat));
+      assert.ok(relError(got.states, refFlat) < 1e-5, 'the states it leaves');
+    }
+  });
+
+  test('a step is one submission of 10 + 7 dispatches per layer (9 with dropout)', async () => {
     const s = spec(9, 4, [6, 5, 4]);
-    const n = await inPage<number>(s, initWeights(s, 1), `return e.dispatchesPerStep(4, 8);`);
-    assert.equal(n, 10 + 7 * 3);
+    const n = await inPage<number[]>(
+      s,
+      initWeights(s, 1),
+      `return [e.dispatchesPerStep(4, 8), e.dispatchesPerStep(4, 8, 0.2)];`,
+    );
+    // Dropout adds a mask per layer forward and a masked gradient per layer backward.
+    assert.deepEqual(n, [10 + 7 * 3, 10 + 9 * 3]);
   });
 
   test(

@@ -368,3 +368,103 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   }
   if (lid.x == 0u) { dst[0] = sh[0] / f32(u.n); }
 }`;
+
+/**
+ * Dropout between layers, as native/src/lstm.c draws it: the mask of element i of layer l's output
+ * (time-major, i = r·H + j) is 1/keep where hash(seed, l, i) < keep, else 0, the same hash as the
+ * kernel's, so both engines drop the same units for the same seed. Writes the mask (for the
+ * backward pass) and the masked copy the next layer, or the dense layer, reads.
+ */
+export const DROPOUT = /* wgsl */ `
+struct P { n: u32, layer: u32, seed: u32, p0: u32, keep: f32, inv: f32, q0: f32, q1: f32 }
+@group(0) @binding(0) var<uniform> u: P;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> mask: array<f32>;
+@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
+fn hash_uniform(seed: u32, layer: u32, idx: u32) -> f32 {
+  var x = seed ^ (layer * 0x9E3779B9u) ^ (idx * 0x85EBCA6Bu);
+  x ^= x >> 16u;
+  x *= 0x7feb352du;
+  x ^= x >> 15u;
+  x *= 0x846ca68bu;
+  x ^= x >> 16u;
+  return f32(x >> 8u) * (1.0 / 16777216.0);
+}
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.y * nwg.x * 256u + gid.x;
+  if (i >= u.n) { return; }
+  let m = select(0.0, u.inv, hash_uniform(u.seed, u.layer, i) < u.keep);
+  mask[i] = m;
+  Y[i] = X[i] * m;
+}`;
+
+/** Y[i] ← Y[i] · mask[i]: the gradient through dropout. */
+export const MASK_MUL = /* wgsl */ `
+struct P { n: u32, p0: u32, p1: u32, p2: u32 }
+@group(0) @binding(0) var<uniform> u: P;
+@group(0) @binding(1) var<storage, read> mask: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.y * nwg.x * 256u + gid.x;
+  if (i >= u.n) { return; }
+  Y[i] *= mask[i];
+}`;
+
+/**
+ * One step of one LSTM layer for K independent states (a suggestion's candidates), in place:
+ * workgroup k reads its input (layer 0: the embedding row of tok[k]; above: the new h of the layer
+ * below) and its h, c into workgroup memory, then thread j computes unit j's gates and writes the
+ * new h and c. State layout per k: for each layer h (H floats) then c, as LstmRunner's flat state.
+ */
+export const LSTM_STEP = /* wgsl */ `
+${ACT}
+override MAXH: u32 = ${MAX_UNITS}u;
+override MAXIN: u32 = ${MAX_UNITS}u;
+struct P { K: u32, H: u32, inDim: u32, stride: u32, offState: u32, offIn: u32, layer0: u32, offW: u32,
+           offU: u32, offB: u32, offE: u32, hard: u32 }
+@group(0) @binding(0) var<uniform> u: P;
+@group(0) @binding(1) var<storage, read> W: array<f32>;
+@group(0) @binding(2) var<storage, read> tok: array<u32>;
+@group(0) @binding(3) var<storage, read_write> S: array<f32>;
+var<workgroup> xsh: array<f32, MAXIN>;
+var<workgroup> hsh: array<f32, MAXH>;
+@compute @workgroup_size(${SEQ_THREADS})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let k = wid.x;
+  let H = u.H;
+  let H4 = 4u * H;
+  let base = k * u.stride + u.offState;
+  for (var i = lid.x; i < u.inDim; i += ${SEQ_THREADS}u) {
+    if (u.layer0 == 1u) { xsh[i] = W[u.offE + tok[k] * u.inDim + i]; }
+    else { xsh[i] = S[k * u.stride + u.offIn + i]; }
+  }
+  for (var j = lid.x; j < H; j += ${SEQ_THREADS}u) { hsh[j] = S[base + j]; }
+  workgroupBarrier();
+  for (var j = lid.x; j < H; j += ${SEQ_THREADS}u) {
+    var zi = W[u.offB + j];
+    var zf = W[u.offB + H + j];
+    var zg = W[u.offB + 2u * H + j];
+    var zo = W[u.offB + 3u * H + j];
+    for (var i = 0u; i < u.inDim; i++) {
+      let xi = xsh[i];
+      let w = u.offW + i * H4 + j;
+      zi += xi * W[w];
+      zf += xi * W[w + H];
+      zg += xi * W[w + 2u * H];
+      zo += xi * W[w + 3u * H];
+    }
+    for (var i = 0u; i < H; i++) {
+      let hi = hsh[i];
+      let w = u.offU + i * H4 + j;
+      zi += hi * W[w];
+      zf += hi * W[w + H];
+      zg += hi * W[w + 2u * H];
+      zo += hi * W[w + 3u * H];
+    }
+    let c = sigm(zf, u.hard) * S[base + H + j] + sigm(zi, u.hard) * tanh_s(zg);
+    S[base + H + j] = c;
+    S[base + j] = sigm(zo, u.hard) * tanh_s(c);
+  }
+}`;

@@ -13,10 +13,13 @@ import {
   ADAM_STEP,
   COLUMN_SUM,
   CROSS_ENTROPY,
+  DROPOUT,
   EMBEDDING_GRAD,
   GATHER,
   LSTM_BACKWARD,
   LSTM_FORWARD,
+  LSTM_STEP,
+  MASK_MUL,
   MATMUL,
   MAX_UNITS,
   MEAN,
@@ -31,19 +34,51 @@ interface Dispatch {
   workgroups: [number, number, number];
 }
 
+interface LayerBuffers {
+  H: number;
+  inDim: number;
+  Z: GpuBuffer;
+  G: GpuBuffer;
+  C: GpuBuffer;
+  Hs: GpuBuffer;
+  dH: GpuBuffer;
+  dZ: GpuBuffer;
+}
+
 /** Everything a batch shape (B, T) needs: activation buffers and the dispatches of each phase. */
 interface Plan {
   B: number;
   T: number;
   tokX: GpuBuffer;
   tokY: GpuBuffer;
+  X0: GpuBuffer;
+  dX0: GpuBuffer;
+  layers: LayerBuffers[];
   logits: GpuBuffer;
   lossOut: GpuBuffer;
-  forward: Dispatch[];
+  /** Forward and backward without dropout (evaluation, logits, training at dropout 0). */
+  plain: { forward: Dispatch[]; backward: Dispatch[] };
+  /** With dropout between layers, built at the first such step; `uniforms` carry each step's seed. */
+  dropout: { forward: Dispatch[]; backward: Dispatch[]; uniforms: GpuBuffer[] } | null;
   lossGrad: Dispatch[];
   lossOnly: Dispatch[];
-  backward: Dispatch[];
   buffers: GpuBuffer[];
+}
+
+/** Buffers and dispatches of single-step inference for K states. */
+interface StepPlan {
+  stride: number;
+  tokens: GpuBuffer;
+  states: GpuBuffer;
+  logits: GpuBuffer;
+  dispatches: Dispatch[];
+}
+
+/** Workgroups of 256 threads covering n elements, folded into two dimensions past the limit. */
+function flat(n: number): number[] {
+  const groups = Math.max(1, Math.ceil(n / 256));
+  const x = Math.min(groups, 65535);
+  return [x, Math.ceil(groups / x)];
 }
 
 const F32 = 4;
@@ -73,6 +108,7 @@ export class WebGpuEngine implements TrainEngine {
   private readonly optimizer: Dispatch[];
   private readonly pipelines = new Map<string, GpuComputePipeline>();
   private readonly plans = new Map<string, Plan>();
+  private readonly stepPlans = new Map<number, StepPlan>();
   private t = 0;
   /** CPU copies of weights and moments, current after `sync()` until the next step. */
   private mirror: { params: Float32Array; m: Float32Array; v: Float32Array } | null = null;
@@ -85,8 +121,8 @@ export class WebGpuEngine implements TrainEngine {
     adapterName = 'WebGPU',
   ) {
     checkWeights(spec, weights);
-    if (spec.units.some((h) => h > MAX_UNITS))
-      throw new Error(`the WebGPU engine runs LSTM layers of at most ${MAX_UNITS} units`);
+    if (spec.units.some((h) => h > MAX_UNITS) || spec.embedding > MAX_UNITS)
+      throw new Error(`the WebGPU engine runs LSTM layers and embeddings of at most ${MAX_UNITS} units`);
     const { slots, size } = flatLayout(spec);
     this.layout = slots;
     this.n = size;
@@ -100,10 +136,9 @@ export class WebGpuEngine implements TrainEngine {
     const adamGroups = Math.ceil(this.n / 256);
     const wgX = Math.min(adamGroups, 65535);
     this.optimizer = [
-      this.dispatch(SQUARED_NORM, 'main', [this.uniform([this.n, 0, 0, 0]), this.grads, this.partials], [NORM_PARTS]),
+      this.dispatch(SQUARED_NORM, [this.uniform([this.n, 0, 0, 0]), this.grads, this.partials], [NORM_PARTS]),
       this.dispatch(
         ADAM_STEP,
-        'main',
         [this.adamUniform, this.grads, this.partials, this.params, this.m, this.v],
         [wgX, Math.ceil(adamGroups / wgX)],
       ),
@@ -121,14 +156,15 @@ export class WebGpuEngine implements TrainEngine {
   }
 
   /** Dispatches in one training step for a batch of B sequences of T characters. */
-  dispatchesPerStep(B: number, T: number): number {
+  dispatchesPerStep(B: number, T: number, dropout = 0): number {
     const p = this.plan(B, T);
-    return p.forward.length + p.lossGrad.length + p.backward.length + this.optimizer.length;
+    const ph = dropout > 0 ? this.dropoutPhases(p) : p.plain;
+    return ph.forward.length + p.lossGrad.length + ph.backward.length + this.optimizer.length;
   }
 
   async trainStep(x: Int32Array, y: Int32Array, B: number, T: number, o: StepOptions): Promise<number> {
-    if (o.dropout > 0) throw new Error('the WebGPU engine does not apply dropout yet: train with dropout 0');
     const p = this.load(x, y, B, T);
+    const ph = this.phasesFor(p, o.dropout, o.seed);
     this.t += 1;
     const c1 = 1 - Math.pow(ADAM.beta1, this.t);
     const c2 = 1 - Math.pow(ADAM.beta2, this.t);
@@ -137,24 +173,32 @@ export class WebGpuEngine implements TrainEngine {
     new Float32Array(u, 16, 8).set([o.lr / c1, 1 / c2, ADAM.beta1, ADAM.beta2, ADAM.epsilon, o.clipNorm, 0, 0]);
     this.device.queue.writeBuffer(this.adamUniform, 0, u);
     this.mirror = null;
-    return this.run([...p.forward, ...p.lossGrad, ...p.backward, ...this.optimizer], p.lossOut);
+    return this.run([...ph.forward, ...p.lossGrad, ...ph.backward, ...this.optimizer], p.lossOut);
   }
 
   /** Loss and gradients without an update (for checking the kernels against references). */
-  async gradients(x: Int32Array, y: Int32Array, B: number, T: number): Promise<{ loss: number; grads: Weights }> {
+  async gradients(
+    x: Int32Array,
+    y: Int32Array,
+    B: number,
+    T: number,
+    dropout = 0,
+    seed = 0,
+  ): Promise<{ loss: number; grads: Weights }> {
     const p = this.load(x, y, B, T);
-    const loss = await this.run([...p.forward, ...p.lossGrad, ...p.backward], p.lossOut);
+    const ph = this.phasesFor(p, dropout, seed);
+    const loss = await this.run([...ph.forward, ...p.lossGrad, ...ph.backward], p.lossOut);
     return { loss, grads: this.view(await this.read(this.grads, this.n)) };
   }
 
   async evaluate(x: Int32Array, y: Int32Array, B: number, T: number): Promise<number> {
     const p = this.load(x, y, B, T);
-    return this.run([...p.forward, ...p.lossOnly], p.lossOut);
+    return this.run([...p.plain.forward, ...p.lossOnly], p.lossOut);
   }
 
   async logits(x: Int32Array, B: number, T: number): Promise<Float32Array> {
     const p = this.load(x, null, B, T);
-    await this.run(p.forward, null);
+    await this.run(p.plain.forward, null);
     // Time-major rows back to the interface's batch-major order.
     const V = this.spec.vocab.length;
     const tm = await this.read(p.logits, B * T * V);
@@ -162,6 +206,86 @@ export class WebGpuEngine implements TrainEngine {
     for (let t = 0; t < T; t++)
       for (let b = 0; b < B; b++) out.set(tm.subarray((t * B + b) * V, (t * B + b + 1) * V), (b * T + t) * V);
     return out;
+  }
+
+  /**
+   * One step of single-character inference for K states at once (a suggestion's candidates):
+   * `states` holds K of LstmRunner's flat states (per layer h then c) and is advanced in place by
+   * `tokens`; resolves to the next-token logits, K × vocabulary. L + 1 dispatches, one submission.
+   */
+  async step(states: Float32Array, tokens: Int32Array): Promise<Float32Array> {
+    const K = tokens.length;
+    const sp = this.stepPlan(K);
+    if (states.length !== K * sp.stride)
+      throw new Error(`step: ${K} states of ${sp.stride} floats expected, got ${states.length} floats`);
+    const V = this.spec.vocab.length;
+    if (this.lost) throw new EngineFailure(this.lost);
+    for (const t of tokens)
+      if (!(t >= 0 && t < V)) throw new Error(`token ${t} is outside the vocabulary (0–${V - 1})`);
+    this.device.queue.writeBuffer(sp.tokens, 0, Uint32Array.from(tokens));
+    this.device.queue.writeBuffer(sp.states, 0, states);
+    await this.run(sp.dispatches, null);
+    states.set(await this.read(sp.states, K * sp.stride));
+    return this.read(sp.logits, K * V);
+  }
+
+  /** Dispatches in one inference step. */
+  dispatchesPerInferenceStep(K = 1): number {
+    return this.stepPlan(K).dispatches.length;
+  }
+
+  private stepPlan(K: number): StepPlan {
+    let sp = this.stepPlans.get(K);
+    if (sp) return sp;
+    const { spec } = this;
+    const V = spec.vocab.length;
+    const L = spec.units.length;
+    const hard = spec.recurrentActivation === 'hardSigmoid' ? 1 : 0;
+    const off = (i: number) => this.layout[i].offset;
+    const at: number[] = [];
+    let stride = 0;
+    for (const H of spec.units) {
+      at.push(stride);
+      stride += 2 * H;
+    }
+    const storage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+    const tokens = this.buffer(K, storage, 'step tokens');
+    const states = this.buffer(K * stride, storage, 'step states');
+    const logits = this.buffer(K * V, storage, 'step logits');
+    const dispatches = spec.units.map((H, l) => {
+      const inDim = l === 0 ? spec.embedding : spec.units[l - 1];
+      const u = this.uniform([
+        K,
+        H,
+        inDim,
+        stride,
+        at[l],
+        l === 0 ? 0 : at[l - 1],
+        l === 0 ? 1 : 0,
+        off(1 + 3 * l),
+        off(2 + 3 * l),
+        off(3 + 3 * l),
+        off(0),
+        hard,
+      ]);
+      return this.dispatch(LSTM_STEP, [u, this.params, tokens, states], [K], { MAXH: H, MAXIN: inDim });
+    });
+    dispatches.push(
+      this.matmul(states, this.params, this.params, logits, {
+        M: K,
+        N: V,
+        K: spec.units[L - 1],
+        lda: stride,
+        ldb: V,
+        ldc: V,
+        offA: at[L - 1],
+        offB: off(1 + 3 * L),
+        offBias: off(2 + 3 * L),
+      }),
+    );
+    sp = { stride, tokens, states, logits, dispatches };
+    this.stepPlans.set(K, sp);
+    return sp;
   }
 
   /** Reads weights and Adam's moments back from the GPU, for getWeights() and getOptimizerState(). */
@@ -204,10 +328,32 @@ export class WebGpuEngine implements TrainEngine {
   dispose(): void {
     for (const p of this.plans.values()) for (const b of p.buffers) b.destroy();
     this.plans.clear();
+    for (const sp of this.stepPlans.values()) for (const b of [sp.tokens, sp.states, sp.logits]) b.destroy();
+    this.stepPlans.clear();
     for (const b of [this.params, this.grads, this.m, this.v, this.partials, this.adamUniform]) b.destroy();
   }
 
   // ---- internals ----------------------------------------------------------------------------
+
+  /**
+   * The dispatches of a step at this dropout rate; with dropout, this step's seed and rate go to
+   * the mask kernels. The keep probability is rounded to float32 as the native kernel rounds it,
+   * so both draw the same masks.
+   */
+  private phasesFor(p: Plan, dropout: number, seed: number): { forward: Dispatch[]; backward: Dispatch[] } {
+    if (!(dropout > 0)) return p.plain;
+    if (!(dropout < 1)) throw new Error(`dropout must be below 1, got ${dropout}`);
+    const d = this.dropoutPhases(p);
+    const keep = Math.fround(1 - Math.fround(dropout));
+    const inv = Math.fround(1 / keep);
+    p.layers.forEach((ly, l) => {
+      const u = new ArrayBuffer(32);
+      new Uint32Array(u, 0, 4).set([p.B * p.T * ly.H, l, seed >>> 0, 0]);
+      new Float32Array(u, 16, 4).set([keep, inv, 0, 0]);
+      this.device.queue.writeBuffer(d.uniforms[l], 0, u);
+    });
+    return d;
+  }
 
   private synced(): NonNullable<WebGpuEngine['mirror']> {
     if (!this.mirror) throw new Error('WebGpuEngine: await sync() after training steps, before reading weights');
@@ -251,7 +397,6 @@ export class WebGpuEngine implements TrainEngine {
 
   private dispatch(
     code: string,
-    _entry: 'main',
     buffers: GpuBuffer[],
     workgroups: number[],
     constants?: Record<string, number>,
@@ -304,7 +449,7 @@ export class WebGpuEngine implements TrainEngine {
       0,
       0,
     ]);
-    return this.dispatch(MATMUL, 'main', [u, A, Bm, bias ?? Bm, C], [Math.ceil(s.N / 16), Math.ceil(s.M / 16)]);
+    return this.dispatch(MATMUL, [u, A, Bm, bias ?? Bm, C], [Math.ceil(s.N / 16), Math.ceil(s.M / 16)]);
   }
 
   /** The buffers and dispatches for batches of B × T, built once per shape. */
@@ -317,49 +462,104 @@ export class WebGpuEngine implements TrainEngine {
     const { spec } = this;
     const V = spec.vocab.length;
     const E = spec.embedding;
-    const L = spec.units.length;
     const R = B * T;
-    const hard = spec.recurrentActivation === 'hardSigmoid' ? 1 : 0;
-    const off = (i: number) => this.layout[i].offset;
     const buffers: GpuBuffer[] = [];
     const act = (floats: number, label: string) => {
       const b = this.buffer(floats, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, label);
       buffers.push(b);
       return b;
     };
-    const tokX = act(R, 'tokens x');
-    const tokY = act(R, 'tokens y');
-    const X0 = act(R * E, 'embedded');
-    const dX0 = act(R * E, 'd embedded');
-    const layers = spec.units.map((H, l) => ({
-      H,
-      inDim: l === 0 ? E : spec.units[l - 1],
-      Z: act(R * 4 * H, `z ${l}`),
-      G: act(R * 4 * H, `gates ${l}`),
-      C: act(R * H, `c ${l}`),
-      Hs: act(R * H, `h ${l}`),
-      dH: act(R * H, `d h ${l}`),
-      dZ: act(R * 4 * H, `d z ${l}`),
-    }));
     const logits = act(R * V, 'logits');
     const lossRows = act(R, 'loss rows');
     const lossOut = act(1, 'loss');
+    const ce = (grad: boolean) =>
+      this.dispatch(
+        CROSS_ENTROPY,
+        [this.uniform([R, V, grad ? 1 : 0, 0], [1 / R, 0, 0, 0]), plan.tokY, logits, lossRows],
+        [Math.ceil(R / 64)],
+      );
+    const plan: Plan = {
+      B,
+      T,
+      tokX: act(R, 'tokens x'),
+      tokY: act(R, 'tokens y'),
+      X0: act(R * E, 'embedded'),
+      dX0: act(R * E, 'd embedded'),
+      layers: spec.units.map((H, l) => ({
+        H,
+        inDim: l === 0 ? E : spec.units[l - 1],
+        Z: act(R * 4 * H, `z ${l}`),
+        G: act(R * 4 * H, `gates ${l}`),
+        C: act(R * H, `c ${l}`),
+        Hs: act(R * H, `h ${l}`),
+        dH: act(R * H, `d h ${l}`),
+        dZ: act(R * 4 * H, `d z ${l}`),
+      })),
+      logits,
+      lossOut,
+      plain: { forward: [], backward: [] },
+      dropout: null,
+      lossGrad: [],
+      lossOnly: [],
+      buffers,
+    };
+    const mean = this.dispatch(MEAN, [this.uniform([R, 0, 0, 0]), lossRows, lossOut], [1]);
+    plan.lossGrad = [ce(true), mean];
+    plan.lossOnly = [ce(false), mean];
+    plan.plain = this.phases(plan, null);
+    this.plans.set(key, plan);
+    return plan;
+  }
+
+  /** The plan's dropout variant (training with dropout > 0): masks and masked copies, built once. */
+  private dropoutPhases(p: Plan): NonNullable<Plan['dropout']> {
+    if (!p.dropout) {
+      const R = p.B * p.T;
+      const drop = {
+        Hd: p.layers.map((ly, l) => this.buffer(R * ly.H, BufferUsage.STORAGE, `h ${l} after dropout`)),
+        mask: p.layers.map((ly, l) => this.buffer(R * ly.H, BufferUsage.STORAGE, `dropout mask ${l}`)),
+        uniforms: p.layers.map(() =>
+          this.device.createBuffer({ size: 32, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST }),
+        ),
+      };
+      p.buffers.push(...drop.Hd, ...drop.mask, ...drop.uniforms);
+      p.dropout = { ...this.phases(p, drop), uniforms: drop.uniforms };
+    }
+    return p.dropout;
+  }
+
+  /**
+   * The forward and backward dispatches over a plan's buffers. With `drop`, each layer's output
+   * is masked (DROPOUT) before the layer above or the dense layer reads it, and the gradient
+   * flowing back into it is masked the same way (MASK_MUL); the recurrence itself sees no dropout.
+   */
+  private phases(
+    p: Plan,
+    drop: { Hd: GpuBuffer[]; mask: GpuBuffer[]; uniforms: GpuBuffer[] } | null,
+  ): { forward: Dispatch[]; backward: Dispatch[] } {
+    const { spec } = this;
+    const { B, T, layers } = p;
+    const V = spec.vocab.length;
+    const E = spec.embedding;
+    const L = layers.length;
+    const R = B * T;
+    const hard = spec.recurrentActivation === 'hardSigmoid' ? 1 : 0;
+    const off = (i: number) => this.layout[i].offset;
+    /** What the layer above (or the dense layer) reads of layer l's output. */
+    const out = (l: number) => (drop ? drop.Hd[l] : layers[l].Hs);
+    const input = (l: number) => (l === 0 ? p.X0 : out(l - 1));
+    const maskGrad = (l: number, dH: GpuBuffer) =>
+      this.dispatch(MASK_MUL, [this.uniform([R * layers[l].H, 0, 0, 0]), drop!.mask[l], dH], flat(R * layers[l].H));
     const top = layers[L - 1];
     const offWd = off(1 + 3 * L);
     const offBd = off(2 + 3 * L);
 
     const forward: Dispatch[] = [
-      this.dispatch(
-        GATHER,
-        'main',
-        [this.uniform([R, E, off(0), 0]), tokX, this.params, X0],
-        [Math.ceil((R * E) / 256)],
-      ),
+      this.dispatch(GATHER, [this.uniform([R, E, off(0), 0]), p.tokX, this.params, p.X0], [Math.ceil((R * E) / 256)]),
     ];
     layers.forEach((ly, l) => {
-      const input = l === 0 ? X0 : layers[l - 1].Hs;
       forward.push(
-        this.matmul(input, this.params, this.params, ly.Z, {
+        this.matmul(input(l), this.params, this.params, ly.Z, {
           M: R,
           N: 4 * ly.H,
           K: ly.inDim,
@@ -371,15 +571,16 @@ export class WebGpuEngine implements TrainEngine {
         }),
         this.dispatch(
           LSTM_FORWARD,
-          'main',
           [this.uniform([B, T, ly.H, off(2 + 3 * l), hard, 0, 0, 0]), this.params, ly.Z, ly.G, ly.C, ly.Hs],
           [B],
           { MAXH: ly.H },
         ),
       );
+      if (drop)
+        forward.push(this.dispatch(DROPOUT, [drop.uniforms[l], ly.Hs, drop.mask[l], drop.Hd[l]], flat(R * ly.H)));
     });
     forward.push(
-      this.matmul(top.Hs, this.params, this.params, logits, {
+      this.matmul(out(L - 1), this.params, this.params, p.logits, {
         M: R,
         N: V,
         K: top.H,
@@ -390,18 +591,10 @@ export class WebGpuEngine implements TrainEngine {
         offBias: offBd,
       }),
     );
-    const ce = (grad: boolean) =>
-      this.dispatch(
-        CROSS_ENTROPY,
-        'main',
-        [this.uniform([R, V, grad ? 1 : 0, 0], [1 / R, 0, 0, 0]), tokY, logits, lossRows],
-        [Math.ceil(R / 64)],
-      );
-    const mean = this.dispatch(MEAN, 'main', [this.uniform([R, 0, 0, 0]), lossRows, lossOut], [1]);
 
     const backward: Dispatch[] = [
       // dense: ∂Wd = Hᵀ·dlogits, ∂bd = Σ dlogits, ∂H = dlogits·Wdᵀ
-      this.matmul(top.Hs, logits, null, this.grads, {
+      this.matmul(out(L - 1), p.logits, null, this.grads, {
         M: top.H,
         N: V,
         K: R,
@@ -411,8 +604,8 @@ export class WebGpuEngine implements TrainEngine {
         ldc: V,
         offC: offWd,
       }),
-      this.dispatch(COLUMN_SUM, 'main', [this.uniform([R, V, 0, offBd]), logits, this.grads], [Math.ceil(V / 64)]),
-      this.matmul(logits, this.params, null, top.dH, {
+      this.dispatch(COLUMN_SUM, [this.uniform([R, V, 0, offBd]), p.logits, this.grads], [Math.ceil(V / 64)]),
+      this.matmul(p.logits, this.params, null, top.dH, {
         M: R,
         N: top.H,
         K: V,
@@ -423,21 +616,20 @@ export class WebGpuEngine implements TrainEngine {
         offB: offWd,
       }),
     ];
+    if (drop) backward.push(maskGrad(L - 1, top.dH));
     for (let l = L - 1; l >= 0; l--) {
       const ly = layers[l];
       const H4 = 4 * ly.H;
-      const input = l === 0 ? X0 : layers[l - 1].Hs;
-      const dInput = l === 0 ? dX0 : layers[l - 1].dH;
+      const dInput = l === 0 ? p.dX0 : layers[l - 1].dH;
       backward.push(
         this.dispatch(
           LSTM_BACKWARD,
-          'main',
           [this.uniform([B, T, ly.H, off(2 + 3 * l), hard, 0, 0, 0]), this.params, ly.G, ly.C, ly.dH, ly.dZ],
           [B],
           { MAXH: ly.H },
         ),
         // ∂W = inputᵀ·dZ
-        this.matmul(input, ly.dZ, null, this.grads, {
+        this.matmul(input(l), ly.dZ, null, this.grads, {
           M: ly.inDim,
           N: H4,
           K: R,
@@ -459,12 +651,7 @@ export class WebGpuEngine implements TrainEngine {
           offB: B * H4,
           offC: off(2 + 3 * l),
         }),
-        this.dispatch(
-          COLUMN_SUM,
-          'main',
-          [this.uniform([R, H4, 0, off(3 + 3 * l)]), ly.dZ, this.grads],
-          [Math.ceil(H4 / 64)],
-        ),
+        this.dispatch(COLUMN_SUM, [this.uniform([R, H4, 0, off(3 + 3 * l)]), ly.dZ, this.grads], [Math.ceil(H4 / 64)]),
         // ∂input = dZ·Wᵀ
         this.matmul(ly.dZ, this.params, null, dInput, {
           M: R,
@@ -477,30 +664,16 @@ export class WebGpuEngine implements TrainEngine {
           offB: off(1 + 3 * l),
         }),
       );
+      if (drop && l > 0) backward.push(maskGrad(l - 1, dInput));
     }
     backward.push(
       this.dispatch(
         EMBEDDING_GRAD,
-        'main',
-        [this.uniform([R, E, V, off(0)]), tokX, dX0, this.grads],
+        [this.uniform([R, E, V, off(0)]), p.tokX, p.dX0, this.grads],
         [Math.ceil((V * E) / 64)],
       ),
     );
-    const plan: Plan = {
-      B,
-      T,
-      tokX,
-      tokY,
-      logits,
-      lossOut,
-      forward,
-      lossGrad: [ce(true), mean],
-      lossOnly: [ce(false), mean],
-      backward,
-      buffers,
-    };
-    this.plans.set(key, plan);
-    return plan;
+    return { forward, backward };
   }
 
   /** Uploads a batch (batch-major, as the interface takes it) as time-major token rows. */
