@@ -27,7 +27,7 @@ import { initialTrainerState, runTraining } from '../src-main/ml/train-loop.ts';
 import { SHARED_UNK, SHARED_VOCAB } from '../src-main/ml/vocab.ts';
 import { initWeights, type Weights } from '../src-main/ml/weights.ts';
 import { WebGpuEngine } from '../src-main/ml/webgpu/webgpu-engine.ts';
-import type { GpuDevice } from '../src-main/ml/webgpu/gpu.ts';
+import { nodeWebGpu, openNodeDevice } from '../src-main/ml/webgpu/node-device.ts';
 import { ROOT } from './common.ts';
 import { openWebGpuPage } from './webgpu-page.ts';
 
@@ -62,42 +62,24 @@ interface Gpu {
   close(): Promise<void>;
 }
 
+/** Dawn for Node, opened as the training service opens it (probe first, a device per engine). */
 async function nodeGpu(): Promise<Gpu | string> {
-  const pkg = 'webgpu';
-  let mod: { create(flags: string[]): { requestAdapter(o?: object): Promise<unknown> }; globals: object };
-  try {
-    mod = (await import(pkg)) as typeof mod;
-  } catch {
-    return 'the optional webgpu package (Dawn for Node) is not installed';
-  }
-  Object.assign(globalThis, mod.globals);
-  const gpu = mod.create([]);
-  const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as {
-    info?: { vendor: string; architecture: string; description: string };
-    limits: Record<string, number>;
-    requestDevice(o?: object): Promise<GpuDevice>;
-  } | null;
-  if (!adapter) return 'Dawn found no WebGPU adapter (no Vulkan driver for a GPU here)';
-  const name =
-    `${adapter.info?.vendor ?? ''} ${adapter.info?.architecture ?? ''} ${adapter.info?.description ?? ''}`.trim();
+  if (software) process.env.NIB_WEBGPU_SOFTWARE = '1';
+  const found = await nodeWebGpu();
+  if ('why' in found) return found.why;
   return {
     name: 'node (Dawn)',
-    adapter: name,
+    adapter: found.adapter,
     async run<T>(s: ModelSpec, w: Weights, body: string, arg: unknown = null): Promise<T> {
-      const device = await adapter.requestDevice({
-        requiredLimits: {
-          maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-          maxBufferSize: adapter.limits.maxBufferSize,
-        },
-      });
-      const e = new WebGpuEngine(device, s, w, name);
+      const d = await openNodeDevice();
+      if ('why' in d) throw new Error(d.why);
+      const e = new WebGpuEngine(d.device, s, w, d.adapter, true);
       const I = (a: number[]) => Int32Array.from(a);
       const nib = { initialTrainerState, runTraining };
       try {
         return (await new Function('e', 'arg', 'I', 'nib', `return (async () => { ${body} })();`)(e, arg, I, nib)) as T;
       } finally {
         e.dispose();
-        device.destroy();
       }
     },
     close: async () => {},

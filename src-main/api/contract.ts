@@ -65,7 +65,19 @@ export interface TrainCheckpointEvent {
   step: number;
 }
 
-export type TrainEvent = TrainStartEvent | TrainProgressEvent | TrainCheckpointEvent | TrainMeasuringEvent;
+/**
+ * The GPU engine failed mid-run (device lost, out of memory): training goes on on a CPU engine
+ * from the last checkpoint, `fromStep`, as a resume would.
+ */
+export interface TrainFallbackEvent {
+  type: 'fallback';
+  why: string;
+  fromStep: number;
+  engine: string;
+}
+
+export type TrainEvent =
+  TrainStartEvent | TrainProgressEvent | TrainCheckpointEvent | TrainMeasuringEvent | TrainFallbackEvent;
 
 export interface TrainResult {
   model: string;

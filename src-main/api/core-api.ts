@@ -86,12 +86,21 @@ export function presetParameters(name: PresetName): number {
 export const BACKENDS = [
   { id: 'auto', label: 'Automatic (fastest available)' },
   { id: 'kernel', label: 'Nib kernel (CPU)' },
+  { id: 'webgpu', label: 'WebGPU (GPU; the CPU if it cannot)' },
   { id: 'gpu', label: 'TensorFlow GPU' },
   { id: 'node', label: 'TensorFlow CPU' },
   { id: 'wasm', label: 'WebAssembly' },
   { id: 'cpu', label: 'JavaScript' },
 ] as const;
-const BACKEND_IDS = BACKENDS.map((b) => b.id) as unknown as readonly ['auto', 'kernel', 'gpu', 'node', 'wasm', 'cpu'];
+const BACKEND_IDS = BACKENDS.map((b) => b.id) as unknown as readonly [
+  'auto',
+  'kernel',
+  'webgpu',
+  'gpu',
+  'node',
+  'wasm',
+  'cpu',
+];
 
 /** Ranges of the settings, for validation here and for the Settings form's inputs. */
 export const LIMITS = {
@@ -184,7 +193,15 @@ export interface AppInfo {
 }
 
 export type TrainStatus =
-  { running: false } | { running: true; model: string; last: TrainEvent | null; sample: string | null };
+  | { running: false }
+  | {
+      running: true;
+      model: string;
+      last: TrainEvent | null;
+      sample: string | null;
+      /** The engine training now and why it was chosen (or why it changed). */
+      engine: { name: string; why: string } | null;
+    };
 
 export type CoreSuggestResult = SuggestResult & { model: string };
 

@@ -525,7 +525,9 @@ const COMMANDS: Record<string, Command> = {
                 gpu.adapter.limits,
               )
                 .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
-                .join(', ')})`
+                .join(
+                  ', ',
+                )})${gpu.adapter.software ? '; a software adapter, not used for training unless NIB_WEBGPU_SOFTWARE=1' : ''}`
             : gpu.why
         }`,
         `Data folder: ${c.dataDir}`,
@@ -615,6 +617,11 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
     return;
   }
   if (e.type === 'checkpoint') return;
+  if (e.type === 'fallback') {
+    out.status('');
+    out.err(`The GPU stopped: ${e.why}. Training goes on on ${e.engine} from the checkpoint at step ${e.fromStep}.`);
+    return;
+  }
   if (e.type === 'measuring') {
     out.status('');
     out.err('Measuring which suggests best on held-out text: the model, the corpus n-gram or both mixed…');

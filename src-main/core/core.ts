@@ -74,6 +74,8 @@ export class Core {
     callId: number;
     last: TrainEvent | null;
     sample: string | null;
+    /** The engine training now, and why (from the start event; a fallback changes it). */
+    engine: { name: string; why: string } | null;
     stop: 'pause' | 'cancel' | null;
   } | null = null;
   private readonly methods: CoreHandlers;
@@ -165,7 +167,13 @@ export class Core {
       },
       'train.status': () =>
         this.training
-          ? { running: true, model: this.training.model, last: this.training.last, sample: this.training.sample }
+          ? {
+              running: true,
+              model: this.training.model,
+              last: this.training.last,
+              sample: this.training.sample,
+              engine: this.training.engine,
+            }
           : { running: false },
       'learn.now': (p) => this.learn(true, p.seconds ?? undefined),
       'drafts.list': () => listDrafts(this.db),
@@ -400,13 +408,17 @@ export class Core {
     await h.ready;
     const call = h.call('train', p, (e) => {
       if (this.training) {
-        this.training.last = e as TrainEvent;
+        const ev = e as TrainEvent;
+        this.training.last = ev;
         const sample = (e as { sample?: string }).sample;
         if (sample) this.training.sample = sample;
+        if (ev.type === 'start') this.training.engine = { name: ev.engine, why: ev.engineWhy ?? '' };
+        if (ev.type === 'fallback')
+          this.training.engine = { name: ev.engine, why: `the GPU stopped (${ev.why}); on from step ${ev.fromStep}` };
       }
       this.emit({ type: 'train', model: p.model, event: e as TrainEvent });
     });
-    this.training = { model: p.model, callId: call.id, last: null, sample: null, stop: null };
+    this.training = { model: p.model, callId: call.id, last: null, sample: null, engine: null, stop: null };
     call.result.then(
       (result) => {
         const stopped = this.training?.stop ?? null;

@@ -5,8 +5,12 @@ import { loadNativeKernel } from './native-kernel.ts';
 
 const require = createRequire(import.meta.url);
 
-/** tfjs engines in the order Nib prefers them. */
-export const BACKENDS = ['gpu', 'node', 'kernel', 'wasm', 'cpu'] as const;
+/**
+ * tfjs engines in the order Nib prefers them, and 'webgpu': never picked by this order (the first
+ * training run of each model size times it against the others, services/engine-choice.ts), but
+ * NIB_BACKEND=webgpu forces it for training, with the CPU engines below it for the rest.
+ */
+export const BACKENDS = ['gpu', 'node', 'kernel', 'wasm', 'cpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const BACKEND_LABELS: Record<BackendName, string> = {
@@ -15,6 +19,7 @@ export const BACKEND_LABELS: Record<BackendName, string> = {
   kernel: "Nib's fused LSTM kernel (native, CPU)",
   wasm: 'tfjs-backend-wasm (WebAssembly SIMD, CPU)',
   cpu: 'tfjs cpu (pure JavaScript)',
+  webgpu: 'WebGPU (training on the GPU through Dawn)',
 };
 
 export interface BackendReport {
@@ -27,6 +32,8 @@ export interface BackendReport {
   status: Record<BackendName, string>;
   versions: Record<string, string>;
   forcedBy: string | null;
+  /** With name 'webgpu': the engine that does everything but WebGPU's training (and trains when it cannot). */
+  under?: BackendName;
 }
 
 let current: BackendReport | null = null;
@@ -61,11 +68,18 @@ export async function initBackend(prefer: string | undefined = process.env.NIB_B
   const status = Object.fromEntries(BACKENDS.map((b) => [b, ''])) as Record<BackendName, string>;
   let chosen: BackendName | null = null;
   for (const name of BACKENDS) {
+    if (name === 'webgpu') {
+      status.webgpu =
+        forced === 'webgpu'
+          ? 'forced for training (NIB_BACKEND=webgpu); if it cannot train, the CPU engine trains and says why'
+          : 'timed against the CPU engines at the first training run of each model size, where an adapter exists';
+      continue;
+    }
     if (chosen) {
       status[name] = `available as a fallback; ${BACKEND_LABELS[chosen]} is preferred`;
       continue;
     }
-    if (forced && name !== forced) {
+    if (forced && forced !== 'webgpu' && name !== forced) {
       status[name] = `skipped: NIB_BACKEND=${forced}`;
       continue;
     }
@@ -74,9 +88,9 @@ export async function initBackend(prefer: string | undefined = process.env.NIB_B
     else status[name] = why;
   }
   if (!chosen) throw new Error(`backend ${forced} could not start: ${status[forced as BackendName]}`);
-  status[chosen] = 'in use';
+  status[chosen] = forced === 'webgpu' ? 'in use beside WebGPU (inference, evaluation, export)' : 'in use';
   const versions: Record<string, string> = { '@tensorflow/tfjs': tf.version.tfjs };
-  for (const p of ['@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu']) {
+  for (const p of ['@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu']) {
     const v = packageVersion(p);
     if (v) versions[p] = v;
   }
@@ -85,12 +99,13 @@ export async function initBackend(prefer: string | undefined = process.env.NIB_B
       ? `${BACKEND_LABELS.kernel.slice(0, -1)}, ${loadNativeKernel().why.replace(/^loaded \((.*)\)$/, '$1')})`
       : BACKEND_LABELS[chosen];
   current = {
-    name: chosen,
-    label,
+    name: forced === 'webgpu' ? 'webgpu' : chosen,
+    label: forced === 'webgpu' ? `${BACKEND_LABELS.webgpu}; ${label} for the rest` : label,
     tfBackend: tf.getBackend(),
     status,
     versions,
     forcedBy: forced ? 'NIB_BACKEND' : null,
+    ...(forced === 'webgpu' && { under: chosen }),
   };
   return current;
 }
@@ -121,6 +136,8 @@ async function tryBackend(name: BackendName): Promise<string | null> {
         return startWasm();
       case 'cpu':
         return (await tf.setBackend('cpu')) ? null : 'failed to initialise';
+      case 'webgpu':
+        return 'trains only (services/engine-choice.ts)';
     }
   } catch (e) {
     return `failed: ${(e as Error).message}`;

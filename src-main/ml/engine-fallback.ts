@@ -31,9 +31,12 @@ export async function trainWithFallback(
   const keeping = (engine: TrainEngine): TrainHooks => ({
     ...hooks,
     async onCheckpoint(s) {
-      await hooks.onCheckpoint(s);
+      // Read back first: if the device fails here, neither this copy nor the hooks' saved one
+      // moves past the previous checkpoint, so the fallback resumes where the saved run stands.
       await engine.sync?.();
-      last = { state: { ...s }, weights: engine.getWeights(), optimizer: engine.getOptimizerState() };
+      const next = { state: { ...s }, weights: engine.getWeights(), optimizer: engine.getOptimizerState() };
+      await hooks.onCheckpoint(s);
+      last = next;
     },
   });
   try {

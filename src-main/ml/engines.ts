@@ -7,10 +7,16 @@ import { TfjsEngine } from './tfjs-engine.ts';
 import type { Weights } from './weights.ts';
 
 /**
- * The training engine for the backend in use: the fused native kernel where it was chosen (the
- * default on CPU when tfjs-node is absent), tfjs ops on every other backend.
+ * The CPU-side engine for the backend in use: the fused native kernel where it was chosen (the
+ * default on CPU when tfjs-node is absent), tfjs ops on every other backend. With WebGPU forced,
+ * the engine under it (evaluation, and training where WebGPU cannot).
  */
-export function createEngine(spec: ModelSpec, weights: Weights, backend: Pick<BackendReport, 'name'>): TrainEngine {
-  const kernel = backend.name === 'kernel' ? loadNativeKernel().kernel : null;
+export function createEngine(
+  spec: ModelSpec,
+  weights: Weights,
+  backend: Pick<BackendReport, 'name' | 'under'>,
+): TrainEngine {
+  const name = backend.name === 'webgpu' ? backend.under : backend.name;
+  const kernel = name === 'kernel' ? loadNativeKernel().kernel : null;
   return kernel ? new NativeEngine(kernel, spec, weights) : new TfjsEngine(spec, weights);
 }

@@ -166,7 +166,8 @@ export class LstmRunner {
 
 function defaultKernel(): NativeKernel | null {
   const forced = process.env.NIB_BACKEND;
-  return forced && forced !== 'auto' && forced !== 'kernel' ? null : loadNativeKernel().kernel;
+  // WebGPU trains; suggestions stay on the kernel (a GPU round trip per character costs more).
+  return forced && !['auto', 'kernel', 'webgpu'].includes(forced) ? null : loadNativeKernel().kernel;
 }
 
 /** out[j] += Σ_k x[k] · M[k*n + j] — row-major M, inner loop contiguous. */

@@ -9,6 +9,7 @@ import type { SourceChoice } from '../ml/source-choice.ts';
 import { paramCount, PRESETS, type ModelSpec } from '../ml/spec.ts';
 import { buildVocab, CharTokenizer } from '../ml/tokenizer.ts';
 import { engineFor } from './engine-choice.ts';
+import { trainWithFallback } from '../ml/engine-fallback.ts';
 import { DEFAULT_FINETUNE, DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
 import { DataError, splitCorpus, type TrainData } from '../ml/train-data.ts';
 import {
@@ -302,7 +303,8 @@ export function recordRun(
   modelId: number,
   runId: number,
   run: PreparedRun,
-  engine: TrainEngine,
+  /** The engine training now (a GPU run that fell back to the CPU changes it mid-run). */
+  engineNow: () => TrainEngine,
   ctx: RunContext,
 ): TrainHooks & { flush(): void } {
   const metrics: MetricPoint[] = [];
@@ -328,6 +330,7 @@ export function recordRun(
       }
     },
     async onEval(ev) {
+      const engine = engineNow();
       await engine.sync?.();
       metrics.push({
         step: ev.step,
@@ -369,6 +372,7 @@ export function recordRun(
       ctx.emit({ type: 'eval', ...ev, sample });
     },
     async onCheckpoint(s) {
+      const engine = engineNow();
       await engine.sync?.();
       flush();
       saveCheckpoints(
@@ -428,7 +432,8 @@ export async function train(db: Db, backend: BackendReport, p: TrainParams, ctx:
   const run = prepareRun(db, p);
   const { row, runId } = claimRun(db, p, run, backend);
   const notice = run.corpusChanged ? await remeasureBest(db, row.id, run, backend) : undefined;
-  const { engine, why } = await engineFor(db, run.spec, run.weights, run.config, backend);
+  const chosen = await engineFor(db, run.spec, run.weights, run.config, backend);
+  let engine = chosen.engine;
   if (run.optimizer) engine.setOptimizerState(run.optimizer);
   ctx.emit({
     ...(notice && { notice }),
@@ -442,14 +447,28 @@ export async function train(db: Db, backend: BackendReport, p: TrainParams, ctx:
     valChars: run.data.val.length,
     backend: backend.label,
     engine: engine.name,
-    engineWhy: why,
+    engineWhy: chosen.why,
     config: run.config,
   });
-  const hooks = recordRun(db, row.id, runId, run, engine, ctx);
+  const hooks = recordRun(db, row.id, runId, run, () => engine, ctx);
   const startStep = run.trainer.step;
   const runStart = performance.now();
   try {
-    const { reason, state } = await runTraining(engine, run.data, run.config, run.trainer, hooks);
+    const { reason, state } = chosen.fallback
+      ? await trainWithFallback(
+          engine,
+          chosen.fallback,
+          (why, fromStep, cpu) => {
+            engine = cpu;
+            ctx.emit({ type: 'fallback', why, fromStep, engine: cpu.name });
+          },
+          run.data,
+          run.config,
+          run.trainer,
+          hooks,
+          { weights: run.weights, optimizer: run.optimizer },
+        )
+      : await runTraining(engine, run.data, run.config, run.trainer, hooks);
     hooks.flush();
     endRun(db, runId, reason === 'cancelled' ? 'cancelled' : 'completed', reason);
     setModelStatus(db, row.id, reason === 'cancelled' ? 'interrupted' : 'ready');

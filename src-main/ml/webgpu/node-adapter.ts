@@ -10,6 +10,8 @@ export type WebGpuProbe =
         architecture: string;
         description: string;
         limits: Record<string, number>;
+        /** A CPU emulation (SwiftShader, lavapipe): far slower than Nib's kernel, not used unless asked. */
+        software: boolean;
       };
     }
   | { why: string };
@@ -23,18 +25,31 @@ const ROOT = path.resolve(
   ...(import.meta.url.endsWith('.ts') ? ['..'] : []),
 );
 
-const PROBE = `
-let out;
-try {
+// The probe, as a script for a child process (probeInProcess below is the same for the desktop
+// app's ML host, a utility process that cannot start a plain Node child: keep the two in step).
+const PROBE_BODY = `
   const m = await import('webgpu');
-  Object.assign(globalThis, m.globals);
   const a = await m.create([]).requestAdapter({ powerPreference: 'high-performance' });
-  out = a
+  return a
     ? { adapter: { vendor: a.info?.vendor ?? '', architecture: a.info?.architecture ?? '', description: a.info?.description ?? '',
+        software: !!a.info?.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test((a.info?.architecture ?? '') + ' ' + (a.info?.description ?? '')),
         limits: { maxStorageBufferBindingSize: a.limits.maxStorageBufferBindingSize, maxBufferSize: a.limits.maxBufferSize,
           maxComputeWorkgroupStorageSize: a.limits.maxComputeWorkgroupStorageSize,
           maxComputeInvocationsPerWorkgroup: a.limits.maxComputeInvocationsPerWorkgroup } } }
     : { why: 'no WebGPU adapter: no GPU with a Vulkan, Metal or Direct3D 12 driver was found' };
+`;
+
+const notLoaded = (e: { code?: string; message?: string }): WebGpuProbe => ({
+  why:
+    e?.code === 'ERR_MODULE_NOT_FOUND'
+      ? 'not installed (the optional webgpu package, Dawn for Node, provides WebGPU outside a browser)'
+      : 'failed to load: ' + String(e?.message ?? e).split('\n')[0],
+});
+
+const PROBE = `
+let out;
+try {
+  out = await (async () => { ${PROBE_BODY} })();
 } catch (e) {
   out = { why: e?.code === 'ERR_MODULE_NOT_FOUND'
     ? 'not installed (the optional webgpu package, Dawn for Node, provides WebGPU outside a browser)'
@@ -46,6 +61,43 @@ process.exit(0);
 
 let probed: Promise<WebGpuProbe> | null = null;
 
+interface DawnAdapterInfo {
+  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+  limits: Record<string, number>;
+}
+
+/** PROBE_BODY's work in this process (the desktop app's ML host): the same answer, in TypeScript. */
+async function probeInProcess(): Promise<WebGpuProbe> {
+  try {
+    const pkg = 'webgpu'; // a variable: the bundle leaves the optional native package to run time
+    const m = (await import(pkg)) as {
+      create(flags: string[]): { requestAdapter(o: object): Promise<DawnAdapterInfo | null> };
+    };
+    const a = await m.create([]).requestAdapter({ powerPreference: 'high-performance' });
+    if (!a) return { why: 'no WebGPU adapter: no GPU with a Vulkan, Metal or Direct3D 12 driver was found' };
+    const info = a.info ?? {};
+    const l = a.limits;
+    return {
+      adapter: {
+        vendor: info.vendor ?? '',
+        architecture: info.architecture ?? '',
+        description: info.description ?? '',
+        software:
+          !!info.isFallbackAdapter ||
+          /swiftshader|llvmpipe|lavapipe/i.test(`${info.architecture ?? ''} ${info.description ?? ''}`),
+        limits: {
+          maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+          maxBufferSize: l.maxBufferSize,
+          maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+          maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+        },
+      },
+    };
+  } catch (e) {
+    return notLoaded(e as { code?: string });
+  }
+}
+
 /**
  * Looks for a WebGPU adapter through Dawn for Node, in a child process of its own: the native
  * library prints driver warnings on stderr and may take a while, and neither belongs in the
@@ -55,8 +107,14 @@ export function probeNodeWebGpu(): Promise<WebGpuProbe> {
   // In the desktop app the ML host is Electron's utility process, whose binary (fuses: no
   // RunAsNode) would start the app again rather than run a script; there WebGPU belongs to the
   // app's windows, which this does not probe yet.
-  if (process.versions.electron)
-    return Promise.resolve({ why: 'not probed in the desktop app yet (its WebGPU lives in its windows)' });
+  if (process.versions.electron) {
+    // The app's main process keeps no GPU driver in it; its ML host (a utility process, already
+    // apart from the window) loads Dawn itself when a training run asks.
+    if ((process as { type?: string }).type !== 'utility')
+      return Promise.resolve({ why: 'looked for by the ML host when a training run starts (see the run’s engine)' });
+    probed ??= probeInProcess();
+    return probed;
+  }
   probed ??= new Promise((resolve) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', PROBE], {
       cwd: ROOT,

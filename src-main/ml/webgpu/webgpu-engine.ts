@@ -119,6 +119,8 @@ export class WebGpuEngine implements TrainEngine {
     private readonly spec: ModelSpec,
     weights: Weights,
     adapterName = 'WebGPU',
+    /** Destroy the device on dispose (a device opened for this engine alone). */
+    private readonly ownsDevice = false,
   ) {
     checkWeights(spec, weights);
     if (spec.units.some((h) => h > MAX_UNITS) || spec.embedding > MAX_UNITS)
@@ -290,6 +292,7 @@ export class WebGpuEngine implements TrainEngine {
 
   /** Reads weights and Adam's moments back from the GPU, for getWeights() and getOptimizerState(). */
   async sync(): Promise<void> {
+    if (this.mirror) return; // nothing has changed on the GPU since the last read
     this.mirror = {
       params: await this.read(this.params, this.n),
       m: await this.read(this.m, this.n),
@@ -331,6 +334,7 @@ export class WebGpuEngine implements TrainEngine {
     for (const sp of this.stepPlans.values()) for (const b of [sp.tokens, sp.states, sp.logits]) b.destroy();
     this.stepPlans.clear();
     for (const b of [this.params, this.grads, this.m, this.v, this.partials, this.adamUniform]) b.destroy();
+    if (this.ownsDevice) this.device.destroy();
   }
 
   // ---- internals ----------------------------------------------------------------------------
