@@ -65,10 +65,11 @@ const SOFTWARE_GPU = { VK_ICD_FILENAMES: ICD, NIB_WEBGPU_SOFTWARE: '1' };
 /** Vulkan's loader finds no usable driver: Dawn offers no adapter (lavapipe here lacks a feature it needs). */
 const NO_GPU = { VK_ICD_FILENAMES: '/nonexistent/icd.json' };
 
+/** The --json events; every line of stdout must be one (a driver's noise there would break readers). */
 function events(out: string): { type: string; [k: string]: unknown }[] {
   return out
     .split('\n')
-    .filter((l) => l.startsWith('{'))
+    .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as { type: string });
 }
 
@@ -200,6 +201,19 @@ describe('WebGPU in the training process (Dawn for Node on SwiftShader)', { skip
     assert.equal(fb.fromStep, checkpointsBefore.at(-1)?.step ?? 0, 'from the last checkpoint written before the loss');
     assert.equal(latest('lost').step, 30);
     assert.equal(latest('lost').status, 'ready');
+    // It went on from that checkpoint's weights and Adam moments, not from scratch or from the
+    // start: the same run on the kernel alone ends at the same validation loss.
+    const cpu = nib(
+      { NIB_BACKEND: 'kernel' },
+      ...['train', '--corpus', 'c', '--model', 'lost-cpu', ...TINY, '--max-steps', '30', '--json'],
+    );
+    assert.equal(cpu.code, 0, cpu.err);
+    const val = (evs: { type: string; [k: string]: unknown }[]) =>
+      evs.filter((e) => e.type === 'eval').at(-1)!.valLoss as number;
+    assert.ok(
+      Math.abs(val(ev) - val(events(cpu.out))) < 2e-3,
+      `after the fallback ${val(ev)} vs kernel ${val(events(cpu.out))}`,
+    );
     // The human-readable form says it too.
     const text = nib(
       { ...SOFTWARE_GPU, NIB_BACKEND: 'webgpu', NIB_WEBGPU_LOSE_AFTER: '6' },

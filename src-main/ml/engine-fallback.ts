@@ -14,8 +14,10 @@ interface Checkpoint {
  * The training loop with a way out: it trains on `primary` (the WebGPU engine), keeping the last
  * checkpoint it wrote in memory as well (the hooks still save it wherever they save it); if the
  * primary engine fails (EngineFailure), `fallback` makes an engine (the CPU kernel) from that
- * checkpoint's weights and Adam moments, `onFallback` hears why, and training goes on from that
- * checkpoint's step, as a resume would. Before the first checkpoint, from the starting weights.
+ * checkpoint's weights and Adam moments, `onFallback` hears why (and takes the new engine: the
+ * caller disposes it; the primary is disposed here), and training goes on from that checkpoint's
+ * step, as a resume would, for what is left of the time limit. Before the first checkpoint, from
+ * the starting weights.
  */
 export async function trainWithFallback(
   primary: TrainEngine,
@@ -39,14 +41,24 @@ export async function trainWithFallback(
       last = next;
     },
   });
+  const t0 = performance.now();
   try {
     return { ...(await runTraining(primary, data, config, state, keeping(primary))), engine: primary };
   } catch (e) {
     if (!(e instanceof EngineFailure)) throw e;
     primary.dispose();
     const engine = await fallback(last.weights, last.optimizer);
-    if (last.optimizer) engine.setOptimizerState(last.optimizer);
+    try {
+      if (last.optimizer) engine.setOptimizerState(last.optimizer);
+    } catch (err) {
+      engine.dispose();
+      throw err;
+    }
+    // From here the caller owns the new engine (and disposes it, as it would have the primary).
     onFallback(e.message, last.state.step, engine);
-    return { ...(await runTraining(engine, data, config, { ...last.state }, hooks)), engine };
+    // The time goal counts the whole run: the CPU has what the GPU left of it.
+    const spent = (performance.now() - t0) / 1000;
+    const rest = config.maxTimeSec > 0 ? { ...config, maxTimeSec: Math.max(1, config.maxTimeSec - spent) } : config;
+    return { ...(await runTraining(engine, data, rest, { ...last.state }, hooks)), engine };
   }
 }

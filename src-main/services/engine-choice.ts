@@ -31,7 +31,12 @@ async function webgpuOption(): Promise<EngineOption | { why: string }> {
     async create(spec, weights) {
       const d = await openNodeDevice();
       if ('why' in d) throw new Error(d.why);
-      return new WebGpuEngine(d.device, spec, weights, d.adapter, true);
+      try {
+        return new WebGpuEngine(d.device, spec, weights, d.adapter, true);
+      } catch (e) {
+        d.device.destroy();
+        throw e;
+      }
     },
   };
 }

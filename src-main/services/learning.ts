@@ -2,7 +2,9 @@ import type { BackendReport } from '../ml/backend.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_FINETUNE, type TrainConfig } from '../ml/train-config.ts';
 import { splitTexts } from '../ml/train-data.ts';
-import { evaluate, initialTrainerState, runTraining } from '../ml/train-loop.ts';
+import { EngineFailure } from '../ml/engine.ts';
+import { trainWithFallback } from '../ml/engine-fallback.ts';
+import { evaluate, initialTrainerState, runTraining, type TrainHooks } from '../ml/train-loop.ts';
 import { isSharedVocab } from '../ml/vocab.ts';
 import { encodeArrays, type Weights } from '../ml/weights.ts';
 import { corpusTexts, getCorpus } from '../store/corpora.ts';
@@ -108,13 +110,23 @@ export async function learnFromDrafts(
   };
   if (data.val.length < config.seqLen + 2 || data.train.length < config.seqLen + 2)
     return skip('too little writing in the drafts yet');
-  const { engine } = await engineFor(db, spec, weights, config, backend);
+  const chosen = await engineFor(db, spec, weights, config, backend);
+  let engine = chosen.engine;
   try {
-    const before = await evaluate(engine, data.val, config);
+    let before: number;
+    try {
+      before = await evaluate(engine, data.val, config);
+    } catch (e) {
+      // The GPU failed before training began: the CPU engine does the attempt.
+      if (!(e instanceof EngineFailure) || !chosen.fallback) throw e;
+      engine.dispose();
+      engine = chosen.fallback(weights);
+      before = await evaluate(engine, data.val, config);
+    }
     const state = initialTrainerState(config);
     state.bestValLoss = before; // an evaluation counts as better only if it beats the weights in use
     let best: { weights: Weights; valLoss: number } | null = null;
-    const { state: end } = await runTraining(engine, data, config, state, {
+    const hooks: TrainHooks = {
       onProgress() {},
       async onEval(ev) {
         if (!ev.improved) return;
@@ -123,7 +135,20 @@ export async function learnFromDrafts(
       },
       onCheckpoint() {},
       shouldStop: () => (isCancelled() ? 'cancelled' : null),
-    });
+    };
+    const { state: end } =
+      chosen.fallback && engine === chosen.engine
+        ? await trainWithFallback(
+            engine,
+            chosen.fallback,
+            (_why, _step, cpu) => (engine = cpu),
+            data,
+            config,
+            state,
+            hooks,
+            { weights, optimizer: null },
+          )
+        : await runTraining(engine, data, config, state, hooks);
     const found = best as { weights: Weights; valLoss: number } | null;
     const adopted = found !== null && found.valLoss < before - config.minDelta;
     const seconds = (performance.now() - t0) / 1000;

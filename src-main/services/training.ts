@@ -36,7 +36,15 @@ import {
   type ModelRow,
 } from '../store/models.ts';
 import { corpusDigest } from '../store/ngrams.ts';
-import { addMetrics, endRun, liveRun, markAbandonedRuns, startRun, type MetricPoint } from '../store/runs.ts';
+import {
+  addMetrics,
+  dropMetricsAfter,
+  endRun,
+  liveRun,
+  markAbandonedRuns,
+  startRun,
+  type MetricPoint,
+} from '../store/runs.ts';
 import type { TrainEvent, TrainParams, TrainResult } from '../api/contract.ts';
 import { NibError, noModel } from '../api/errors.ts';
 import { loadWeightsFor } from './model-weights.ts';
@@ -306,14 +314,19 @@ export function recordRun(
   /** The engine training now (a GPU run that fell back to the CPU changes it mid-run). */
   engineNow: () => TrainEngine,
   ctx: RunContext,
-): TrainHooks & { flush(): void } {
-  const metrics: MetricPoint[] = [];
+): TrainHooks & { flush(): void; rewind(step: number): void } {
+  let metrics: MetricPoint[] = [];
   const flush = () => {
     if (metrics.length) addMetrics(db, runId, metrics.splice(0));
   };
   let lastEmit = 0;
   return {
     flush,
+    /** Training goes on from the checkpoint at `step` (a GPU fallback): the points past it will be redone. */
+    rewind(step) {
+      metrics = metrics.filter((m) => m.step <= step);
+      dropMetricsAfter(db, runId, step);
+    },
     onProgress(pr) {
       metrics.push({
         step: pr.step,
@@ -460,6 +473,7 @@ export async function train(db: Db, backend: BackendReport, p: TrainParams, ctx:
           chosen.fallback,
           (why, fromStep, cpu) => {
             engine = cpu;
+            hooks.rewind(fromStep);
             ctx.emit({ type: 'fallback', why, fromStep, engine: cpu.name });
           },
           run.data,

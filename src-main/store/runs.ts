@@ -91,6 +91,11 @@ export function addMetrics(db: Db, runId: number, points: MetricPoint[]): void {
   })();
 }
 
+/** Forgets a run's points past `step`: training went back to that checkpoint (a GPU fallback) and redoes them. */
+export function dropMetricsAfter(db: Db, runId: number, step: number): void {
+  db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step);
+}
+
 export function listRuns(db: Db, modelId: number): RunRow[] {
   return db.prepare('SELECT * FROM training_runs WHERE model_id = ? ORDER BY id').all(modelId) as RunRow[];
 }

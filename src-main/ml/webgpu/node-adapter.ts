@@ -112,7 +112,13 @@ export function probeNodeWebGpu(): Promise<WebGpuProbe> {
     // apart from the window) loads Dawn itself when a training run asks.
     if ((process as { type?: string }).type !== 'utility')
       return Promise.resolve({ why: 'looked for by the ML host when a training run starts (see the run’s engine)' });
-    probed ??= probeInProcess();
+    // At most 20 seconds, as for the child: a hung driver must not hold up training.
+    probed ??= Promise.race([
+      probeInProcess(),
+      new Promise<WebGpuProbe>((resolve) =>
+        setTimeout(() => resolve({ why: 'the WebGPU driver did not answer within 20 s' }), 20_000).unref(),
+      ),
+    ]);
     return probed;
   }
   probed ??= new Promise((resolve) => {

@@ -123,8 +123,8 @@ export class WebGpuEngine implements TrainEngine {
     private readonly ownsDevice = false,
   ) {
     checkWeights(spec, weights);
-    if (spec.units.some((h) => h > MAX_UNITS) || spec.embedding > MAX_UNITS)
-      throw new Error(`the WebGPU engine runs LSTM layers and embeddings of at most ${MAX_UNITS} units`);
+    if (spec.units.some((h) => h > MAX_UNITS))
+      throw new Error(`the WebGPU engine runs LSTM layers of at most ${MAX_UNITS} units`);
     const { slots, size } = flatLayout(spec);
     this.layout = slots;
     this.n = size;
@@ -240,6 +240,8 @@ export class WebGpuEngine implements TrainEngine {
     let sp = this.stepPlans.get(K);
     if (sp) return sp;
     const { spec } = this;
+    // The step kernel holds a layer's input in workgroup memory.
+    if (spec.embedding > MAX_UNITS) throw new Error(`the WebGPU step runs embeddings of at most ${MAX_UNITS} units`);
     const V = spec.vocab.length;
     const L = spec.units.length;
     const hard = spec.recurrentActivation === 'hardSigmoid' ? 1 : 0;
