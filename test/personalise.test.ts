@@ -191,6 +191,17 @@ describe('personalising: fine-tuning the base is how nib train starts a model', 
       fixed.rows.map((x) => x.threshold),
       [0.45, 0.45, 0.45],
     );
+    // As the app suggests, the text's own words revise every source (the document cache);
+    // --no-cache measures without it, and the held-out text then scores differently.
+    const plain = json(
+      nib('eval', '--model', 'mine', '--corpus', 'shakes', '--max-chars', '2000', '--no-cache', '--json'),
+    ) as { documentCache: boolean; rows: { bitsPerChar: number }[] };
+    assert.equal((ev as unknown as { documentCache: boolean }).documentCache, true);
+    assert.equal(plain.documentCache, false);
+    assert.notEqual(
+      plain.rows[0].bitsPerChar,
+      (ev as unknown as { rows: { bitsPerChar: number }[] }).rows[0].bitsPerChar,
+    );
   });
 
   test('--from scratch (or a size option) trains a new architecture; size options with --from base are refused', () => {

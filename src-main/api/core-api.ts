@@ -328,6 +328,8 @@ export const CoreApi = {
       corpus: opt(Name),
       file: opt(text(4096, true)),
       maxChars: opt(range(1000, 1_000_000_000, true)),
+      /** Revise suggestions by the text's own words so far, as the app does (default true). */
+      documentCache: opt(flag),
       suggest: opt(
         v.partial(
           params({

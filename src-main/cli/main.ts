@@ -381,7 +381,7 @@ const COMMANDS: Record<string, Command> = {
   eval: {
     summary: 'cross-entropy and keystroke savings on held-out text, next to an n-gram baseline',
     usage:
-      'nib eval --model NAME (--corpus NAME | --file PATH) [--max-chars 100000 --threshold BAR --max-words 4 --max-chars-suggestion 48]',
+      'nib eval --model NAME (--corpus NAME | --file PATH) [--max-chars 100000 --threshold BAR --max-words 4 --max-chars-suggestion 48 --no-cache]',
     options: {
       model: { type: 'string' },
       corpus: { type: 'string' },
@@ -390,6 +390,7 @@ const COMMANDS: Record<string, Command> = {
       threshold: { type: 'string' },
       'max-words': { type: 'string' },
       'max-chars-suggestion': { type: 'string' },
+      'no-cache': { type: 'boolean' },
     },
     fields: { 'suggest.maxChars': '--max-chars-suggestion' },
     async run(c) {
@@ -406,13 +407,14 @@ const COMMANDS: Record<string, Command> = {
         corpus: c.str('corpus'),
         file: c.str('file') === undefined ? undefined : path.resolve(c.str('file')!),
         maxChars: c.num('max-chars'),
+        ...(c.values['no-cache'] === true && { documentCache: false }),
         suggest: Object.fromEntries(Object.entries(suggest).filter(([, v]) => v !== undefined)),
       });
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       c.out.result(
         r,
         [
-          `Held-out text: ${r.source}; ${r.sampling}. Suggestions: up to ${r.suggest.maxWords} words / ${r.suggest.maxChars} chars, each source at ${c.str('threshold') !== undefined ? 'the given' : 'its measured'} confidence bar ("bar"). ${formatDuration(r.seconds)}.`,
+          `Held-out text: ${r.source}; ${r.sampling}. Suggestions: up to ${r.suggest.maxWords} words / ${r.suggest.maxChars} chars, each source at ${c.str('threshold') !== undefined ? 'the given' : 'its measured'} confidence bar ("bar"), ${r.documentCache ? 'with' : 'without'} the document cache. ${formatDuration(r.seconds)}.`,
           table(
             [
               'model',

@@ -1,4 +1,5 @@
 import type { LstmRunner, LstmState } from './lstm-runner.ts';
+import { commonPrefix } from './document-cache.ts';
 import type { CharTokenizer } from './tokenizer.ts';
 
 interface Snapshot {
@@ -81,15 +82,6 @@ export class DocumentState {
     this.origin = contextStart(text, this.maxContext);
     this.read = text.slice(0, this.origin);
   }
-}
-
-function commonPrefix(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  // Never split a surrogate pair.
-  if (i > 0 && i < n && a.charCodeAt(i - 1) >= 0xd800 && a.charCodeAt(i - 1) <= 0xdbff) i--;
-  return i;
 }
 
 /** Where to start reading a long text: at most `max` characters back, at a line start if one is near. */

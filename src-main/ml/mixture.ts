@@ -1,4 +1,4 @@
-import type { StepModel } from './suggest.ts';
+import { observe, type StepModel } from './suggest.ts';
 
 /**
  * Linear interpolation of two models over the same vocabulary: p = λ·p_a + (1 − λ)·p_b. An LSTM
@@ -23,6 +23,11 @@ export class MixtureModel<A, B> implements StepModel<{ a: A; b: B }> {
   step(s: { a: A; b: B }, token: number): void {
     this.ma.step(s.a, token);
     this.mb.step(s.b, token);
+  }
+
+  observe(s: { a: A; b: B }, token: number): void {
+    observe(this.ma, s.a, token);
+    observe(this.mb, s.b, token);
   }
 
   clone(s: { a: A; b: B }): { a: A; b: B } {

@@ -5,6 +5,17 @@ export interface StepModel<S> {
   probs(state: S): Float32Array;
   step(state: S, token: number): void;
   clone(state: S): S;
+  /**
+   * The writer typed `token` (text that stays, not a suggestion being looked ahead). Models that
+   * learn from the document so far (ml/document-cache.ts) record it; for others it is `step`.
+   */
+  observe?(state: S, token: number): void;
+}
+
+/** Reads a typed token into `state`: `observe` where the model has it, else `step`. */
+export function observe<S>(model: StepModel<S>, state: S, token: number): void {
+  if (model.observe) model.observe(state, token);
+  else model.step(state, token);
 }
 
 export interface SuggestOptions {

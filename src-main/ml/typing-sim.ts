@@ -1,4 +1,4 @@
-import { suggest, type StepModel, type SuggestOptions } from './suggest.ts';
+import { observe, suggest, type StepModel, type SuggestOptions } from './suggest.ts';
 import type { CharTokenizer } from './tokenizer.ts';
 
 export interface TypingResult {
@@ -57,7 +57,7 @@ export function simulateTyping<S>(
       if (id < 0) continue;
       logLoss -= Math.log(Math.max(model.probs(state)[id], 1e-30));
       r.scored++;
-      model.step(state, id);
+      observe(model, state, id);
     }
     i = upTo;
   };

@@ -38,7 +38,15 @@ export interface BaseCard {
    * The confidence bar it suggests with before any personalisation, calibrated on its own held-out
    * text (scripts/train-base.ts), with what that measured.
    */
-  suggest?: { threshold: number; ksr: number; precision: number; bitsPerChar: number; chars: number };
+  suggest?: {
+    threshold: number;
+    ksr: number;
+    precision: number;
+    bitsPerChar: number;
+    chars: number;
+    /** The lowest bar that holds ≥ 50% precision on each source of its training text (the shipped bar is the highest). */
+    bySource?: Record<string, number>;
+  };
 }
 
 /** The base model's suggestion source as stored with the model: the model alone, at its measured bar. */

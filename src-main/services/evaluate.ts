@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import { LstmRunner } from '../ml/lstm-runner.ts';
+import { CachedModel } from '../ml/document-cache.ts';
 import { fitLambda, MixtureModel } from '../ml/mixture.ts';
 import { thresholdOf, type SourceChoice, type SourceKind } from '../ml/source-choice.ts';
-import { DEFAULT_SUGGEST, type StepModel, type SuggestOptions } from '../ml/suggest.ts';
+import { DEFAULT_SUGGEST, observe, type StepModel, type SuggestOptions } from '../ml/suggest.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
 import { splitTexts } from '../ml/train-data.ts';
@@ -24,6 +25,8 @@ export interface EvalParams {
   suggest?: Partial<SuggestOptions>;
   /** Also evaluate the n-gram baseline and the interpolated model (default true). */
   baselines?: boolean;
+  /** Revise suggestions by the text's own words so far (ml/document-cache.ts), as the app does (default true). */
+  documentCache?: boolean;
 }
 
 export interface EvalRow {
@@ -47,6 +50,8 @@ export interface EvalResult {
   heldOutChars: number;
   sampling: string;
   suggest: SuggestOptions;
+  /** Whether suggestions were revised by the text's own words so far (the app's document cache). */
+  documentCache: boolean;
   rows: EvalRow[];
   seconds: number;
 }
@@ -90,6 +95,26 @@ export function pickSegments(
   };
 }
 
+/** One segment typed by the simulated writer, after its context has been read. */
+function typeSegment<S, M extends StepModel<S>>(
+  model: M,
+  zero: (m: M) => S,
+  tok: CharTokenizer,
+  seg: { context: string; text: string },
+  o: SuggestOptions,
+): TypingResult {
+  const start = zero(model);
+  for (const ch of seg.context) {
+    const id = tok.id(ch);
+    if (id >= 0) observe(model, start, id);
+  }
+  return simulateTyping(model, tok, start, seg.text, o, seg.context);
+}
+
+/**
+ * Simulated typing of each segment after its context, as the app suggests: with the document cache
+ * (ml/document-cache.ts) of that segment's own text so far, unless `documentCache` is false.
+ */
 export function evaluateWith<S>(
   name: string,
   model: StepModel<S>,
@@ -97,6 +122,7 @@ export function evaluateWith<S>(
   zero: () => S,
   segments: { context: string; text: string }[],
   o: SuggestOptions,
+  documentCache = true,
 ): EvalRow {
   const total: TypingResult = {
     chars: 0,
@@ -111,12 +137,9 @@ export function evaluateWith<S>(
   };
   let logLoss = 0;
   for (const seg of segments) {
-    const start = zero();
-    for (const ch of seg.context) {
-      const id = tok.id(ch);
-      if (id >= 0) model.step(start, id);
-    }
-    const r = simulateTyping(model, tok, start, seg.text, o, seg.context);
+    const r = documentCache
+      ? typeSegment(new CachedModel(model), (m) => m.wrap(zero()), tok, seg, o)
+      : typeSegment(model, zero, tok, seg, o);
     total.chars += r.chars;
     total.scored += r.scored;
     logLoss += r.nats * r.scored;
@@ -191,6 +214,7 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
     threshold: p.suggest?.threshold ?? (choice ? thresholdOf(choice, source) : undefined) ?? DEFAULT_SUGGEST.threshold,
   });
   const { segments, sampling } = pickSegments(heldOut, maxChars);
+  const cache = p.documentCache !== false;
   const tok = CharTokenizer.fromSpec(spec);
   const runner = new LstmRunner(spec, weights);
   const rows = [
@@ -201,6 +225,7 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
       () => runner.zeroState(),
       segments,
       at('lstm'),
+      cache,
     ),
   ];
   if (baselineCorpus && p.baselines !== false) {
@@ -213,6 +238,7 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
         () => [] as number[],
         segments,
         at('ngram'),
+        cache,
       ),
     );
     // The two interpolated, with the weight that fits the first 5,000 evaluated characters best.
@@ -232,6 +258,7 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
         () => ({ a: runner.zeroState(), b: [] as number[] }),
         segments,
         at('mix'),
+        cache,
       ),
     );
   }
@@ -241,6 +268,7 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
     heldOutChars: Array.from(heldOut).length,
     sampling,
     suggest: o,
+    documentCache: cache,
     rows,
     seconds: (performance.now() - t0) / 1000,
   };

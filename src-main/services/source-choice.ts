@@ -16,7 +16,7 @@ import { buildNgramFor } from './ngram.ts';
 
 /**
  * Measures the LSTM, the corpus's n-gram and their mixture on the model's held-out text (up to
- * `maxChars`, in evenly spaced chunks), each at the confidence bar that saves the most keystrokes
+ * `maxChars`, in evenly spaced chunks), each revised by the document cache as the app suggests, each at the confidence bar that saves the most keystrokes
  * at ≥ 50% precision (ml/calibrate.ts), stores the winner and its bar with the model and returns it. The n-gram is built on the model's own training split, so neither
  * model has trained on the text it is measured on; the mixture's weight λ is fitted on the first
  * 3,000 of the measured characters (a small optimism, stated in the README).
@@ -24,7 +24,7 @@ import { buildNgramFor } from './ngram.ts';
 export function chooseSource(
   db: Db,
   row: ModelRow,
-  maxChars = 12_000,
+  maxChars = 20_000,
   o: SuggestOptions = DEFAULT_SUGGEST,
 ): SourceChoice | null {
   const corpus = row.corpus_id !== null ? getCorpusById(db, row.corpus_id) : undefined;
@@ -37,7 +37,10 @@ export function chooseSource(
   const texts = corpusTexts(db, corpus.id);
   const heldOut = splitTexts(texts, config.valFraction).val;
   if (Array.from(heldOut).length < 1000) return null;
-  const { segments } = pickSegments(heldOut, maxChars, 4000);
+  // Chunks as long as a document being written, so the document cache (ml/document-cache.ts)
+  // measures as it suggests; 20,000 characters place a bar to about ±1 point of precision, where
+  // 12,000 left ±2–3 (bench/README.md).
+  const { segments } = pickSegments(heldOut, maxChars, 10_000);
   const tok = CharTokenizer.fromSpec(spec as ModelSpec);
   const runner = new LstmRunner(spec, weights);
   const { model: ngram } = buildNgramFor(texts, config.valFraction, spec.vocab);

@@ -135,6 +135,8 @@ export const MlHostApi = {
       suggest: v.optional(obj(SuggestFields)),
       /** Also evaluate the n-gram baseline and the interpolated model (default true). */
       baselines: v.optional(flag),
+      /** Revise suggestions by the text's own words so far, as the app does (default true). */
+      documentCache: v.optional(flag),
     }),
     result: returns<EvalResult>(),
     event: none,

@@ -14,12 +14,13 @@ import { learnFromDrafts } from '../services/learning.ts';
 import { train } from '../services/training.ts';
 import type { SuggestParams, SuggestResult } from '../api/contract.ts';
 import type { BackendReport } from '../ml/backend.ts';
+import { CachedModel, DocumentCacheTracker } from '../ml/document-cache.ts';
 import { DocumentState } from '../ml/document-state.ts';
 import { createEngine } from '../ml/engines.ts';
 import { LstmRunner } from '../ml/lstm-runner.ts';
 import { generate } from '../ml/sample.ts';
 import { paramCount, PRESETS, type ModelSpec } from '../ml/spec.ts';
-import { DEFAULT_SUGGEST, suggestAlternatives, type Suggestion } from '../ml/suggest.ts';
+import { DEFAULT_SUGGEST, suggestAlternatives, type StepModel, type Suggestion } from '../ml/suggest.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_FINETUNE } from '../ml/train-config.ts';
 import { initWeights } from '../ml/weights.ts';
@@ -38,7 +39,8 @@ interface LoadedModel {
   spec: ModelSpec;
   tok: CharTokenizer;
   runner: LstmRunner;
-  docs: Map<string, DocumentState>;
+  /** Per open document: the LSTM state along its text, and the cache of its own words. */
+  docs: Map<string, { state: DocumentState; cache: DocumentCacheTracker }>;
   source: SourceChoice | null;
   corpusId: number | null;
 }
@@ -115,30 +117,41 @@ export function openService(dataDir: string, backend: BackendReport) {
     const m = model(p.model!);
     let doc = p.docKey ? m.docs.get(p.docKey) : undefined;
     if (!doc) {
-      doc = new DocumentState(m.runner, m.tok);
+      // Without a key (a one-off `nib suggest`) the cache reads at most the text's last 20,000 characters.
+      const encode = (t: string) => m.tok.encode(t);
+      doc = {
+        state: new DocumentState(m.runner, m.tok),
+        cache: new DocumentCacheTracker(encode, p.docKey ? undefined : 20_000),
+      };
       if (p.docKey) m.docs.set(p.docKey, doc);
     }
-    const { fed } = doc.update(p.text);
+    const { fed } = doc.state.update(p.text);
+    doc.cache.update(p.text);
+    // Every source is revised by the document's own words so far (ml/document-cache.ts), as measured.
+    const recent = m.tok.encode(p.text.slice(-64));
+    const cached = <S>(inner: StepModel<S>, s: S) => {
+      const cm = new CachedModel(inner, doc.cache.cache);
+      return { cm, state: cm.wrap(s, recent) };
+    };
     // The source measured for this model when its training ended (ml/source-choice.ts).
     const choice = m.source;
     const ng = choice && choice.source !== 'lstm' && m.corpusId !== null ? ngramOf(m.corpusId) : null;
     if (ng && isSameVocab(ng.model.vocab, m.spec.vocab)) {
       const ctx = ngramContext(ng.model, m.tok, p.text);
       const opts = optsFor(thresholdOf(choice!, choice!.source));
-      if (choice!.source === 'ngram')
-        return answer(suggestAlternatives(ng.model, m.tok, ctx, opts, n, before), fed, 'ngram');
-      const mix = new MixtureModel(m.runner, ng.model, choice!.lambda);
-      return answer(suggestAlternatives(mix, m.tok, { a: doc.current, b: ctx }, opts, n, before), fed, 'mix');
+      if (choice!.source === 'ngram') {
+        const { cm, state } = cached(ng.model, ctx);
+        return answer(suggestAlternatives(cm, m.tok, state, opts, n, before), fed, 'ngram');
+      }
+      const { cm, state } = cached(new MixtureModel(m.runner, ng.model, choice!.lambda), {
+        a: doc.state.current,
+        b: ctx,
+      });
+      return answer(suggestAlternatives(cm, m.tok, state, opts, n, before), fed, 'mix');
     }
+    const { cm, state } = cached(m.runner, doc.state.current);
     return answer(
-      suggestAlternatives(
-        m.runner,
-        m.tok,
-        doc.current,
-        optsFor(choice ? thresholdOf(choice, 'lstm') : undefined),
-        n,
-        before,
-      ),
+      suggestAlternatives(cm, m.tok, state, optsFor(choice ? thresholdOf(choice, 'lstm') : undefined), n, before),
       fed,
       'lstm',
     );
