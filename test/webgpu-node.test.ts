@@ -225,12 +225,21 @@ describe('WebGPU in the training process (Dawn for Node on SwiftShader)', { skip
       ...TINY,
       '--max-steps',
       '12',
+      '--checkpoint-every',
+      '0.001',
     );
     assert.equal(text.code, 0, text.err);
     assert.match(
       text.err,
-      /The GPU stopped: the GPU device was lost .*Training goes on on nib-kernel .* from the checkpoint at step \d+\./,
+      /The GPU stopped: the GPU device was lost .*Training goes on on nib-kernel .* from the checkpoint at step [1-9]\d*\./,
     );
+    // Lost before any checkpoint: it starts the run over on the CPU, and says so.
+    const early = nib(
+      { ...SOFTWARE_GPU, NIB_BACKEND: 'webgpu', NIB_WEBGPU_LOSE_AFTER: '1' },
+      ...['train', '--corpus', 'c', '--model', 'lost3', ...TINY, '--max-steps', '6'],
+    );
+    assert.equal(early.code, 0, early.err);
+    assert.match(early.err, /Training goes on on nib-kernel .* from the start of this run\./);
   });
 
   test('automatic choice times WebGPU beside the CPU engines and keeps the fastest (the kernel, against an emulated GPU)', () => {

@@ -621,7 +621,8 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
   if (e.type === 'checkpoint') return;
   if (e.type === 'fallback') {
     out.status('');
-    out.err(`The GPU stopped: ${e.why}. Training goes on on ${e.engine} from the checkpoint at step ${e.fromStep}.`);
+    const from = e.fromStep > 0 ? `the checkpoint at step ${e.fromStep}` : 'the start of this run';
+    out.err(`The GPU stopped: ${e.why}. Training goes on on ${e.engine} from ${from}.`);
     return;
   }
   if (e.type === 'measuring') {
