@@ -92,6 +92,7 @@ export interface CachedState<S> {
  * document gets a new CachedModel.
  */
 export class CachedModel<S> implements StepModel<CachedState<S>> {
+  /** Replaceable: a benchmark reuses one model over several documents, each with a new cache. */
   cache: DocumentCache;
 
   constructor(
@@ -107,10 +108,6 @@ export class CachedModel<S> implements StepModel<CachedState<S>> {
     return { inner, context: Array.from(context).slice(-this.cache.maxOrder) };
   }
 
-  /** Forgets the document: the next text read starts a new cache. */
-  reset(): void {
-    this.cache = new DocumentCache(this.cache.minOrder, this.cache.maxOrder);
-  }
 
   probs(s: CachedState<S>): Float32Array {
     return this.cache.revise(Float32Array.from(this.inner.probs(s.inner)), s.context, this.beta);
