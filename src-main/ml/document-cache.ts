@@ -108,7 +108,6 @@ export class CachedModel<S> implements StepModel<CachedState<S>> {
     return { inner, context: Array.from(context).slice(-this.cache.maxOrder) };
   }
 
-
   probs(s: CachedState<S>): Float32Array {
     return this.cache.revise(Float32Array.from(this.inner.probs(s.inner)), s.context, this.beta);
   }
