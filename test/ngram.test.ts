@@ -8,7 +8,8 @@ import { SHAKESPEARE } from './helpers.ts';
 import { Rng } from '../src-main/ml/rng.ts';
 import type { StepModel } from '../src-main/ml/suggest.ts';
 import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
-import { simulateTyping, suggestionWords } from '../src-main/ml/typing-sim.ts';
+import { suggestionWords } from '../src-main/ml/suggest.ts';
+import { simulateTyping } from '../src-main/ml/typing-sim.ts';
 
 const train = 'the cat sat on the mat. the dog sat on the log. a cat and a dog met on a mat.\n'.repeat(3);
 const val = 'the cat met the dog on the log.';

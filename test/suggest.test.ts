@@ -3,7 +3,13 @@ import { describe, test } from 'node:test';
 import { DocumentState } from '../src-main/ml/document-state.ts';
 import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
 import type { ModelSpec } from '../src-main/ml/spec.ts';
-import { effectiveThreshold, suggest, type StepModel, type SuggestOptions } from '../src-main/ml/suggest.ts';
+import {
+  effectiveThreshold,
+  expectedSaving,
+  suggest,
+  type StepModel,
+  type SuggestOptions,
+} from '../src-main/ml/suggest.ts';
 import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
 import { initWeights } from '../src-main/ml/weights.ts';
 
@@ -82,6 +88,24 @@ function scripted(
   return { model, tok: t };
 }
 
+/** A scripted model with a probability per position: after `n` characters script[n] has qs[n] (default 1). */
+function scriptedAt(script: string, qs: number[]): { model: StepModel<{ n: number }>; tok: CharTokenizer } {
+  const v = [...new Set([...script, '~'])];
+  const model: StepModel<{ n: number }> = {
+    probs(s) {
+      const q = qs[s.n] ?? 1;
+      const p = new Float32Array(v.length).fill((1 - q) / (v.length - 1));
+      p[v.indexOf(script[s.n] ?? '~')] = q;
+      return p;
+    },
+    step(s) {
+      s.n++;
+    },
+    clone: (s) => ({ ...s }),
+  };
+  return { model, tok: new CharTokenizer(v, null) };
+}
+
 describe('suggestion policy', () => {
   const run = (script: string, o: Partial<SuggestOptions>, q = 1, before = '') => {
     const { model, tok: t } = scripted(script, q);
@@ -104,12 +128,44 @@ describe('suggestion policy', () => {
   });
 
   test('creativity moves the confidence bar: bolder shows more, safer shows less', () => {
-    // Each character 0.8: "xyz" and its space cost 0.8^4 = 0.41, "xyz abc " 0.8^8 = 0.17.
-    const at = (creativity: number) => run('xyz abc def', { threshold: 0.3, creativity }, 0.8).text;
-    assert.equal(at(0.5), 'xyz', 'balanced: the threshold itself');
-    assert.equal(at(1), 'xyz abc', 'bold: a quarter of the threshold');
-    assert.equal(at(0), '', 'safe: four times the threshold');
+    // Each character 0.8: "xyz" and its space cost 0.8^4 = 0.41, "abcdefg" and its space 0.8^8 = 0.17.
+    const at = (script: string, creativity: number) => run(script, { threshold: 0.3, creativity }, 0.8).text;
+    assert.equal(at('xyz abc', 0.5), 'xyz', 'balanced: the threshold itself');
+    assert.equal(at('abcdefg hij', 0.5), '');
+    assert.equal(at('abcdefg hij', 1), 'abcdefg', 'bold: a quarter of the threshold');
+    assert.equal(at('xyz abc', 0), '', 'safe: four times the threshold');
     assert.equal(effectiveThreshold({ maxChars: 1, maxWords: 1, threshold: 0.3 }), 0.3);
+  });
+
+  test('a suggestion runs on as far as it saves the most keystrokes on average', () => {
+    // "the " 0.9; "the cat " 0.6; "the cat sat." 0.06 or 0.3 (its last character decides).
+    const q = (last: number) => [0.9, 1, 1, 1, 1, 1, 1, 2 / 3, 1, 1, 1, last];
+    const at = (last: number) => {
+      const { model, tok: t } = scriptedAt('the cat sat. And', q(last));
+      return suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 }).text;
+    };
+    // Saved on average: "the" 0.9 × 2 = 1.8; "the cat" 0.6 × 6 + 0.3 × 2 = 4.2; "the cat sat." with
+    // 0.06: 0.06 × 11 + 0.3 × 2 + 0.54 × 5 = 3.96, with 0.3: 0.3 × 11 + 0.3 × 2 + 0.3 × 5 = 5.4.
+    assert.equal(at(0.1), 'the cat', 'the third word is right too rarely to pay for a wasted Ctrl+→');
+    assert.equal(at(0.5), 'the cat sat.');
+    // A second word is free when wrong (Ctrl+→ takes the first for one key, as Tab would), so even
+    // an unlikely one is shown: the bar applies to the first word only.
+    const { model, tok: t } = scriptedAt('the cat ', [0.9, 1, 1, 1, 0.2, 1, 1, 1]);
+    assert.equal(suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 }).text, 'the cat');
+  });
+
+  test('expected keystrokes saved, against a hand count', () => {
+    const prefixes = [
+      { text: '', probability: 1 },
+      { text: 'ing', probability: 0.6 },
+      { text: 'ing the', probability: 0.3 },
+      { text: 'ing the day.', probability: 0.1 },
+    ];
+    const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} vs ${b}`);
+    near(expectedSaving(prefixes, 1), 0.6 * 2);
+    near(expectedSaving(prefixes, 2), 0.3 * 6 + 0.3 * 2);
+    // All right: 12 characters for Tab; the first two only: 7 for two Ctrl+→; the first only: 3 for one.
+    near(expectedSaving(prefixes, 3), 0.1 * 11 + 0.2 * (7 - 2) + 0.3 * (3 - 1));
   });
 
   test('completes the word and runs on to a natural boundary', () => {

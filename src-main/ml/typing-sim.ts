@@ -1,4 +1,4 @@
-import { observe, suggest, type StepModel, type SuggestOptions } from './suggest.ts';
+import { observe, suggest, suggestionWords, type StepModel, type SuggestOptions } from './suggest.ts';
 import type { CharTokenizer } from './tokenizer.ts';
 
 export interface TypingResult {
@@ -14,11 +14,6 @@ export interface TypingResult {
   accepted: number;
   acceptedChars: number;
   latencies: number[];
-}
-
-/** A suggestion's words with their leading white space, as Ctrl+→ accepts them: "ing the" → ["ing", " the"]. */
-export function suggestionWords(s: string): string[] {
-  return s.match(/\s*\S+/g) ?? [];
 }
 
 /**
