@@ -148,6 +148,10 @@ describe('suggestion policy', () => {
     // 0.06: 0.06 × 11 + 0.3 × 2 + 0.54 × 5 = 3.96, with 0.3: 0.3 × 11 + 0.3 × 2 + 0.3 × 5 = 5.4.
     assert.equal(at(0.1), 'the cat', 'the third word is right too rarely to pay for a wasted Ctrl+→');
     assert.equal(at(0.5), 'the cat sat.');
+    // The rule before (bench:length compares them): every boundary above the bar, the last kept.
+    const { model: m2, tok: t2 } = scriptedAt('the cat sat. And', q(0.5));
+    const o = { maxChars: 48, maxWords: 4, threshold: 0.5, length: 'bar' as const };
+    assert.equal(suggest(m2, t2, { n: 0 }, o).text, 'the cat');
     // A second word is free when wrong (Ctrl+→ takes the first for one key, as Tab would), so even
     // an unlikely one is shown: the bar applies to the first word only.
     const { model, tok: t } = scriptedAt('the cat ', [0.9, 1, 1, 1, 0.2, 1, 1, 1]);

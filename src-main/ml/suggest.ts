@@ -23,14 +23,20 @@ export interface SuggestOptions {
   maxChars: number;
   /** Most words in a suggestion, counting the completion of the word under the cursor. */
   maxWords: number;
-  /** Smallest probability (under the model) that the writer types the whole suggestion. */
+  /** Smallest probability (under the model) that the writer types the suggestion's first word: the confidence bar. */
   threshold: number;
   /**
    * Creativity, 0–1 (default 0.5): how bold suggestions are. It moves the confidence bar: at 0.5 it
    * is `threshold`, at 0 four times higher (fewer, safer suggestions), at 1 four times lower (more
-   * and longer ones, more often wrong).
+   * suggestions, more often wrong). A suggestion's length is chosen by `expectedSaving` at any bar.
    */
   creativity?: number;
+  /**
+   * How far a shown suggestion runs on: to the boundary that saves the most keystrokes on average
+   * ('saving', the default), or — the rule before it, kept for `npm run bench:length` — as far as
+   * its whole probability stays above the bar ('bar').
+   */
+  length?: 'saving' | 'bar';
 }
 
 /** The confidence bar a suggestion must clear at the options' creativity. */
@@ -171,6 +177,7 @@ function decode<S>(
 ): Suggestion {
   const s = runner.clone(state);
   const threshold = effectiveThreshold(o);
+  const byBar = o.length === 'bar';
   // Does the cursor stand inside a word? Then the first word of the suggestion completes it.
   const inWord = /[\p{L}\p{N}'’-]$/u.test(before);
   const context = lastWords(before, 3);
@@ -204,7 +211,7 @@ function decode<S>(
     p *= probs[id];
     // Until the first boundary the bar decides whether anything is shown; past it, decoding goes on
     // while a longer suggestion could still pay.
-    if (p < (kept.length > 1 ? kept[1].probability * LOOK_AHEAD : threshold)) break;
+    if (p < (kept.length > 1 && !byBar ? kept[1].probability * LOOK_AHEAD : threshold)) break;
     if (ch === '\n' || ch === '\r') {
       // A line end completes the word before it, but a suggestion never runs onto the next line.
       if (out.trim() !== '' && !/\s$/.test(out)) boundary();
@@ -225,6 +232,7 @@ function decode<S>(
     runner.step(s, id);
   }
   if (best.text === '') return { text: '', probability: 0 };
+  if (byBar) return best;
   // Of the boundaries up to the last one kept (a repeat cuts it back), the one that saves the most.
   const last = kept.indexOf(best);
   let pick = 1;
