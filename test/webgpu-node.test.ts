@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import type { CoreResult } from '../src-main/api/core-api.ts';
+import { Core } from '../src-main/core/core.ts';
 import { DB_FILE } from '../src-main/store/db.ts';
 import { ROOT, SHAKESPEARE, tempDir } from './helpers.ts';
 
@@ -240,6 +242,34 @@ describe('WebGPU in the training process (Dawn for Node on SwiftShader)', { skip
     );
     assert.equal(early.code, 0, early.err);
     assert.match(early.err, /Training goes on on nib-kernel .* from the start of this run\./);
+  });
+
+  test("the Train view's time estimate is timed on the engine the run would train on: WebGPU when Settings force it", async () => {
+    // The app's path: a Core whose ML hosts inherit this process's environment, Settings → Compute engine.
+    const saved = { ...process.env };
+    Object.assign(process.env, SOFTWARE_GPU);
+    const core = new Core(dataDir, { idleLearning: false });
+    try {
+      const estimate = async () =>
+        (await core.call('train.estimate', {
+          corpus: 'c',
+          from: 'scratch',
+          preset: 'small',
+          steps: 100,
+        })) as CoreResult<'train.estimate'>;
+      await core.call('settings.set', { backend: 'webgpu' });
+      const gpu = await estimate();
+      assert.match(gpu.engine, /^webgpu \(google swiftshader/);
+      assert.ok(gpu.secondsPerStep > 0 && Math.abs(gpu.totalSec - 100 * gpu.secondsPerStep) < 1e-9);
+      await core.call('settings.set', { backend: 'kernel' });
+      const cpu = await estimate();
+      assert.match(cpu.engine, /^nib-kernel/);
+      assert.equal(cpu.params, gpu.params);
+    } finally {
+      await core.close();
+      for (const k of Object.keys(SOFTWARE_GPU)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
   });
 
   test('automatic choice times WebGPU beside the CPU engines and keeps the fastest (the kernel, against an emulated GPU)', () => {

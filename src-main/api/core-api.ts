@@ -266,7 +266,7 @@ export const CoreApi = {
       preset: opt(oneOf(PRESET_NAMES)),
       steps: range(1, 10_000_000, true),
     }),
-    result: returns<{ params: number; secondsPerStep: number; totalSec: number }>(),
+    result: returns<{ params: number; secondsPerStep: number; totalSec: number; engine: string }>(),
   },
   'train.history': { params: params({ model: Name }), result: returns<MetricPoint[]>() },
   'train.status': { params: params({}), result: returns<TrainStatus>() },

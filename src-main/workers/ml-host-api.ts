@@ -73,7 +73,7 @@ export const MlHostApi = {
       preset: v.optional(preset),
       steps: int,
     }),
-    result: returns<{ params: number; secondsPerStep: number; totalSec: number }>(),
+    result: returns<{ params: number; secondsPerStep: number; totalSec: number; engine: string }>(),
     event: none,
   },
   'ngram.refresh': { params: obj({ corpus: str }), result: returns<NgramSummary | null>(), event: none },

@@ -16,7 +16,7 @@ import type { SuggestParams, SuggestResult } from '../api/contract.ts';
 import type { BackendReport } from '../ml/backend.ts';
 import { CachedModel, DocumentCacheTracker } from '../ml/document-cache.ts';
 import { DocumentState } from '../ml/document-state.ts';
-import { createEngine } from '../ml/engines.ts';
+import { engineFor } from '../services/engine-choice.ts';
 import { LstmRunner } from '../ml/lstm-runner.ts';
 import { generate } from '../ml/sample.ts';
 import { paramCount, PRESETS, type ModelSpec } from '../ml/spec.ts';
@@ -227,13 +227,14 @@ export function openService(dataDir: string, backend: BackendReport) {
 
 /**
  * How long training would take here: a few real steps of the preset's model on random windows,
- * timed on this machine's engine, extrapolated. Also the parameter count for the corpus's vocabulary.
+ * timed on the engine the run would train on (services/engine-choice.ts: the measured or forced
+ * choice, a GPU included), extrapolated. Also the parameter count for the corpus's vocabulary.
  */
 async function estimate(
   db: Db,
   backend: BackendReport,
   p: MlParsed<'estimate'>,
-): Promise<{ params: number; secondsPerStep: number; totalSec: number }> {
+): Promise<{ params: number; secondsPerStep: number; totalSec: number; engine: string }> {
   const corpus = getCorpus(db, p.corpus);
   if (!corpus) throw noCorpus(p.corpus);
   const base = p.from !== 'scratch' ? getBaseModel(db) : undefined;
@@ -248,7 +249,8 @@ async function estimate(
         units: Array(pr.layers).fill(pr.units),
         recurrentActivation: 'sigmoid',
       };
-  const engine = createEngine(spec, initWeights(spec, 1), backend);
+  const shape = { batch: pr.batch, seqLen: pr.seqLen };
+  const { engine } = await engineFor(db, spec, initWeights(spec, 1), shape, backend);
   try {
     const n = pr.batch * pr.seqLen;
     const x = Int32Array.from({ length: n }, (_, i) => (i * 7) % spec.vocab.length);
@@ -259,7 +261,7 @@ async function estimate(
     const reps = 3;
     for (let i = 0; i < reps; i++) await engine.trainStep(x, y, pr.batch, pr.seqLen, opts);
     const secondsPerStep = (performance.now() - t0) / 1000 / reps;
-    return { params: paramCount(spec), secondsPerStep, totalSec: secondsPerStep * p.steps };
+    return { params: paramCount(spec), secondsPerStep, totalSec: secondsPerStep * p.steps, engine: engine.name };
   } finally {
     engine.dispose();
   }
