@@ -75,7 +75,7 @@ function wsStatus(query: string, origin: string | undefined): Promise<string> {
 }
 
 describe('first launch', { skip }, () => {
-  test('a writer who has imported nothing types a paragraph, sees ghost text from the base model and accepts some with Tab', async () => {
+  test('a writer who has imported nothing types a paragraph, sees ghost text from the base model and accepts some with Tab and Ctrl+→', async () => {
     // A fresh data folder: nothing imported, nothing trained, default settings.
     const fresh = new Core(path.join(dir, 'fresh'));
     const web = await startWebServer(fresh, { staticDir: STATIC });
@@ -110,18 +110,23 @@ describe('first launch', { skip }, () => {
       let keys = 0;
       let accepted = 0;
       let acceptedChars = 0;
+      let words = 0;
       const seen = new Set<string>();
       // Type at a human pace: ~60 ms a key, and a pause after each word as writers make, long enough
-      // for a suggestion (the default 150 ms pause). A ghost that matches what comes next is taken with Tab.
+      // for a suggestion (the default 150 ms pause). A ghost that matches what comes next is taken
+      // with Tab; one whose first words match, a word at a time with Ctrl+→ (the rest stays shown).
       while (i < paragraph.length) {
         const shown = (await ghost.count()) ? ((await ghost.textContent()) ?? '') : '';
         if (shown) seen.add(`${i}:${shown}`);
-        if (shown && paragraph.startsWith(shown, i)) {
-          await page.keyboard.press('Tab');
+        const word = /^\s*\S+/.exec(shown)?.[0] ?? '';
+        const take = paragraph.startsWith(shown, i) ? shown : paragraph.startsWith(word, i) ? word : '';
+        if (take) {
+          await page.keyboard.press(take === shown ? 'Tab' : 'Control+ArrowRight');
           keys++;
           accepted++;
-          acceptedChars += shown.length;
-          i += shown.length;
+          if (take !== shown) words++;
+          acceptedChars += take.length;
+          i += take.length;
           await page.waitForTimeout(60);
           continue;
         }
@@ -135,7 +140,7 @@ describe('first launch', { skip }, () => {
       assert.equal(await editor.textContent(), paragraph);
       const ksr = 1 - keys / paragraph.length;
       console.log(
-        `first launch: ${seen.size} suggestions seen, ${accepted} accepted, ${acceptedChars} of ${paragraph.length} characters; ${keys} keystrokes, KSR ${(100 * ksr).toFixed(1)}%`,
+        `first launch: ${seen.size} suggestions seen, ${accepted} taken (${accepted - words} with Tab, ${words} words with Ctrl+→), ${acceptedChars} of ${paragraph.length} characters; ${keys} keystrokes, KSR ${(100 * ksr).toFixed(1)}%`,
       );
       await page.screenshot({ path: path.join(ARTIFACTS, 'first-launch-write.png') });
       assert.ok(accepted > 0 && ksr > 0, 'the base model saved some keystrokes');

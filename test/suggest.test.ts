@@ -189,11 +189,12 @@ describe('suggestion policy', () => {
   });
 
   test('shows nothing below the confidence threshold, and cuts back to the last confident boundary', () => {
-    // Each character has probability 0.5: "xyz" then a space costs 0.5^4 = 0.0625.
+    // Each character has probability 0.5, the other 7 symbols 0.5/7 each. "xyz" is the writer's word
+    // if it ends there, before a space (0.5) or "~" (0.5/7), not a letter: 0.5^3 × (0.5 + 0.5/7).
     assert.equal(run('xyz abc', { threshold: 0.2 }, 0.5).text, '');
     const s = run('xyz abc', { threshold: 0.05 }, 0.5);
     assert.equal(s.text, 'xyz');
-    assert.ok(Math.abs(s.probability - 0.0625) < 1e-6);
+    assert.ok(Math.abs(s.probability - 0.125 * (0.5 + 0.5 / 7)) < 1e-6, String(s.probability));
     assert.equal(run('xyz abcd', { threshold: 0.001 }, 0.5).text, 'xyz', 'the unfinished word abcd is dropped');
   });
 

@@ -94,6 +94,25 @@ export function expectedSaving(prefixes: readonly Suggestion[], end: number): nu
   return saved;
 }
 
+const WORD_CHAR = /[\p{L}\p{N}'’-]/u;
+const enders = new WeakMap<CharTokenizer, number[]>();
+
+/** The vocabulary's ids that end a word when they follow one: anything but a letter, digit, apostrophe or hyphen (nor the unknown symbol). */
+function wordEnders(tok: CharTokenizer): number[] {
+  let ids = enders.get(tok);
+  if (!ids) {
+    ids = tok.vocab.flatMap((ch, id) => (id !== tok.unk && !WORD_CHAR.test(ch) ? [id] : []));
+    enders.set(tok, ids);
+  }
+  return ids;
+}
+
+function sumAt(probs: Float32Array, ids: readonly number[]): number {
+  let s = 0;
+  for (const id of ids) s += probs[id];
+  return s;
+}
+
 const SENTENCE_END = new Set(['.', '!', '?']);
 const PHRASE_END = new Set([',', ';', ':', ')', '"', '”', '’']);
 
@@ -189,8 +208,8 @@ function decode<S>(
   /** Every boundary kept so far, so a repeat can be cut back to where it began. */
   const kept: Suggestion[] = [best];
   let words = 0;
-  /** A word boundary: keep `out` as the best so far, unless it ends in a repeat (then cut it off). */
-  const boundary = (): boolean => {
+  /** A word boundary: keep `out` (with probability q) as the best so far, unless it ends in a repeat (then cut it off). */
+  const boundary = (q: number): boolean => {
     const r = repeats([...context, ...lastWords(partial + out, 8)].slice(-6));
     if (r > 0) {
       // The repeat's first half is already kept as the latest boundaries: drop it as well.
@@ -198,35 +217,36 @@ function decode<S>(
       return false;
     }
     // A phrase mark and the space after it are one boundary ("of," then " "), kept once.
-    if (kept[kept.length - 1].text !== out) kept.push({ text: out, probability: p });
+    if (kept[kept.length - 1].text !== out) kept.push({ text: out, probability: q });
     best = kept[kept.length - 1];
     return true;
   };
+  const ends = byBar ? null : wordEnders(tok);
   for (let i = 0; i < o.maxChars; i++) {
     const probs = runner.probs(s);
     let id = -1;
     if (i === 0 && forcedFirst !== null) id = forcedFirst;
     else for (let k = 0; k < probs.length; k++) if (k !== tok.unk && (id < 0 || probs[k] > probs[id])) id = k;
     const ch = tok.vocab[id];
-    p *= probs[id];
     // Until the first boundary the bar decides whether anything is shown; past it, decoding goes on
     // while a longer suggestion could still pay.
-    if (p < (kept.length > 1 && !byBar ? kept[1].probability * LOOK_AHEAD : threshold)) break;
-    if (ch === '\n' || ch === '\r') {
+    const floor = kept.length > 1 && !byBar ? kept[1].probability * LOOK_AHEAD : threshold;
+    const lineEnd = ch === '\n' || ch === '\r';
+    if ((lineEnd || ch === ' ' || ch === '\t') && out.trim() !== '' && !/\s$/.test(out)) {
+      // The word before ends here. The writer's word is right whatever follows it that is not a
+      // letter ("cat" before a space, a comma or a full stop), so it counts with the probability
+      // that the word ends, not that this space follows.
+      const q = p * (ends ? sumAt(probs, ends) : probs[id]);
+      if (q < floor || !boundary(q)) break;
+      words++;
       // A line end completes the word before it, but a suggestion never runs onto the next line.
-      if (out.trim() !== '' && !/\s$/.test(out)) boundary();
-      break;
-    }
-    if (ch === ' ' || ch === '\t') {
-      if (out.trim() !== '' && !/\s$/.test(out)) {
-        if (!boundary()) break;
-        words++;
-        if (words >= o.maxWords) break;
-      }
-    }
+      if (lineEnd || words >= o.maxWords) break;
+    } else if (lineEnd) break;
+    p *= probs[id];
+    if (p < (kept.length > 1 && !byBar ? kept[1].probability * LOOK_AHEAD : threshold)) break;
     out += ch;
     if (SENTENCE_END.has(ch) || PHRASE_END.has(ch)) {
-      if (!boundary()) break;
+      if (!boundary(p)) break;
       if (SENTENCE_END.has(ch)) break;
     }
     runner.step(s, id);
