@@ -88,14 +88,22 @@ function scripted(
   return { model, tok: t };
 }
 
-/** A scripted model with a probability per position: after `n` characters script[n] has qs[n] (default 1). */
-function scriptedAt(script: string, qs: number[]): { model: StepModel<{ n: number }>; tok: CharTokenizer } {
-  const v = [...new Set([...script, '~'])];
+/**
+ * A scripted model with a probability per position: after `n` characters script[n] has qs[n]
+ * (default 1), and the rest is shared by the symbols of `rest` (by default nine letters: they end no word).
+ */
+function scriptedAt(
+  script: string,
+  qs: number[],
+  rest = 'øœßþðæåçñ',
+): { model: StepModel<{ n: number }>; tok: CharTokenizer } {
+  const v = [...new Set([...script, '~', ...rest])];
   const model: StepModel<{ n: number }> = {
     probs(s) {
       const q = qs[s.n] ?? 1;
-      const p = new Float32Array(v.length).fill((1 - q) / (v.length - 1));
-      p[v.indexOf(script[s.n] ?? '~')] = q;
+      const p = new Float32Array(v.length);
+      for (const ch of rest) p[v.indexOf(ch)] = (1 - q) / rest.length;
+      p[v.indexOf(script[s.n] ?? '~')] += q;
       return p;
     },
     step(s) {
@@ -138,24 +146,46 @@ describe('suggestion policy', () => {
   });
 
   test('a suggestion runs on as far as it saves the most keystrokes on average', () => {
-    // "the " 0.9; "the cat " 0.6; "the cat sat." 0.06 or 0.3 (its last character decides).
-    const q = (last: number) => [0.9, 1, 1, 1, 1, 1, 1, 2 / 3, 1, 1, 1, last];
-    const at = (last: number) => {
-      const { model, tok: t } = scriptedAt('the cat sat. And', q(last));
+    // "the " 0.9; "the cat " 0.6; "the cat sat." 0.6·a (its "s" has probability a; the rest of each
+    // position's probability goes to nine other letters, so greedy decoding still follows the script).
+    const q = (a: number) => [0.9, 1, 1, 1, 1, 1, 1, 2 / 3, a];
+    const at = (a: number) => {
+      const { model, tok: t } = scriptedAt('the cat sat. And', q(a));
       return suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 }).text;
     };
-    // Saved on average: "the" 0.9 × 2 = 1.8; "the cat" 0.6 × 6 + 0.3 × 2 = 4.2; "the cat sat." with
-    // 0.06: 0.06 × 11 + 0.3 × 2 + 0.54 × 5 = 3.96, with 0.3: 0.3 × 11 + 0.3 × 2 + 0.3 × 5 = 5.4.
-    assert.equal(at(0.1), 'the cat', 'the third word is right too rarely to pay for a wasted Ctrl+→');
-    assert.equal(at(0.5), 'the cat sat.');
+    // Saved on average: "the" 0.9 × 2 = 1.8; "the cat" 0.6 × 6 + 0.3 × 2 = 4.2; "the cat sat."
+    // 0.6a × 11 + 0.3 × 2 + (0.6 − 0.6a) × 5 = 3.6 + 3.6a: 4.03 at a = 0.12, 5.04 at a = 0.4.
+    assert.equal(at(0.12), 'the cat', 'the third word is right too rarely to pay for a wasted Ctrl+→');
+    assert.equal(at(0.4), 'the cat sat.');
     // The rule before (bench:length compares them): every boundary above the bar, the last kept.
-    const { model: m2, tok: t2 } = scriptedAt('the cat sat. And', q(0.5));
+    const { model: m2, tok: t2 } = scriptedAt('the cat sat. And', q(0.4));
     const o = { maxChars: 48, maxWords: 4, threshold: 0.5, length: 'bar' as const };
     assert.equal(suggest(m2, t2, { n: 0 }, o).text, 'the cat');
     // A second word is free when wrong (Ctrl+→ takes the first for one key, as Tab would), so even
     // an unlikely one is shown: the bar applies to the first word only.
     const { model, tok: t } = scriptedAt('the cat ', [0.9, 1, 1, 1, 0.2, 1, 1, 1]);
     assert.equal(suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 }).text, 'the cat');
+  });
+
+  test('the bar is for the first word, whatever marks come before its end', () => {
+    // An opening quote is likely (0.9), the word after it not (0.3): "xyz is below the bar.
+    const { model, tok: t } = scriptedAt('"xyz ', [0.9, 0.3]);
+    const s = suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 });
+    assert.notEqual(s.text, '"xyz');
+    assert.ok(s.probability >= 0.5, String(s.probability));
+  });
+
+  test('a word is right whatever non-letter follows it: "cat" is offered as well as "cat,"', () => {
+    // After "cat" a comma (0.5) or a full stop (0.5): "cat" ends there for sure, "cat," half the time.
+    const { model, tok: t } = scriptedAt('cat, the', [1, 1, 1, 0.5], '.');
+    const one = { maxChars: 48, maxWords: 1, threshold: 0.3 };
+    assert.equal(suggest(model, t, { n: 0 }, one).text, 'cat');
+    assert.ok(Math.abs(suggest(model, t, { n: 0 }, one).probability - 1) < 1e-6);
+    assert.equal(suggest(model, t, { n: 0 }, { ...one, length: 'bar' }).text, 'cat,', 'the rule before');
+  });
+
+  test('a repeat is cut back to before its second half, even past a mid-word apostrophe', () => {
+    assert.equal(run('don’t know don’t know ', { maxWords: 6 }, 1, 'so ').text, 'don’t know');
   });
 
   test('expected keystrokes saved, against a hand count', () => {

@@ -49,14 +49,18 @@ export const DEFAULT_SUGGEST: SuggestOptions = { maxChars: 48, maxWords: 4, thre
 
 export interface Suggestion {
   text: string;
-  /** The model's probability of exactly this continuation. */
+  /**
+   * The model's probability that the writer types this: its text, and where it ends in a word, that
+   * the word ends there (any non-letter next).
+   */
   probability: number;
 }
 
 /**
  * How far decoding looks past the first word: while the continuation keeps this share of the first
- * word's probability. Below it a longer suggestion cannot pay (it would be right too rarely); 0.005
- * and 0.02 chose the same suggestions on the benchmark's text.
+ * word's probability. A heuristic bound on the work per keystroke: words that unlikely rarely pay
+ * for the Ctrl+→ their being wrong costs; 0.005 and 0.02 gave the same keystroke savings on the
+ * benchmark's text.
  */
 const LOOK_AHEAD = 0.02;
 
@@ -208,12 +212,18 @@ function decode<S>(
   /** Every boundary kept so far, so a repeat can be cut back to where it began. */
   const kept: Suggestion[] = [best];
   let words = 0;
+  /** The probability of the first word, once it has ended (at the first white space). */
+  let first = 0;
   /** A word boundary: keep `out` (with probability q) as the best so far, unless it ends in a repeat (then cut it off). */
   const boundary = (q: number): boolean => {
     const r = repeats([...context, ...lastWords(partial + out, 8)].slice(-6));
     if (r > 0) {
-      // The repeat's first half is already kept as the latest boundaries: drop it as well.
-      best = kept[Math.max(0, kept.length - r)];
+      // Cut back to before the repeat's second half ("the" of "the the", "of the" of "of the of the").
+      const ms = [...(partial + out).matchAll(WORD)];
+      const start = ms.length >= r ? ms[ms.length - r].index - partial.length : -1;
+      let k = kept.length - 1;
+      while (k > 0 && kept[k].text.length > start) k--;
+      best = kept[k];
       return false;
     }
     // A phrase mark and the space after it are one boundary ("of," then " "), kept once.
@@ -222,30 +232,34 @@ function decode<S>(
     return true;
   };
   const ends = byBar ? null : wordEnders(tok);
+  // Until the first word has ended the bar decides whether anything is shown (so every candidate's
+  // first word clears it); past it, decoding goes on while a longer suggestion could still pay.
+  const floor = () => (words > 0 && !byBar ? first * LOOK_AHEAD : threshold);
   for (let i = 0; i < o.maxChars; i++) {
     const probs = runner.probs(s);
     let id = -1;
     if (i === 0 && forcedFirst !== null) id = forcedFirst;
     else for (let k = 0; k < probs.length; k++) if (k !== tok.unk && (id < 0 || probs[k] > probs[id])) id = k;
     const ch = tok.vocab[id];
-    // Until the first boundary the bar decides whether anything is shown; past it, decoding goes on
-    // while a longer suggestion could still pay.
-    const floor = kept.length > 1 && !byBar ? kept[1].probability * LOOK_AHEAD : threshold;
     const lineEnd = ch === '\n' || ch === '\r';
+    const afterWord = /[\p{L}\p{N}]$/u.test(out);
+    // The writer's word is right whatever follows it that is not a letter ("cat" before a space, a
+    // comma or a full stop), so a word counts with the probability that it ends, not that the
+    // greedy next character follows.
+    const q = ends ? p * sumAt(probs, ends) : p * probs[id];
     if ((lineEnd || ch === ' ' || ch === '\t') && out.trim() !== '' && !/\s$/.test(out)) {
-      // The word before ends here. The writer's word is right whatever follows it that is not a
-      // letter ("cat" before a space, a comma or a full stop), so it counts with the probability
-      // that the word ends, not that this space follows.
-      const q = p * (ends ? sumAt(probs, ends) : probs[id]);
-      if (q < floor || !boundary(q)) break;
-      words++;
+      if (q < floor() || !boundary(q)) break;
+      if (words++ === 0) first = q;
       // A line end completes the word before it, but a suggestion never runs onto the next line.
       if (lineEnd || words >= o.maxWords) break;
     } else if (lineEnd) break;
+    const mark = SENTENCE_END.has(ch) || PHRASE_END.has(ch);
+    // Before a mark the bare word is a suggestion too ("cat" as well as "cat,").
+    if (ends && mark && afterWord && q >= floor() && !boundary(q)) break;
     p *= probs[id];
-    if (p < (kept.length > 1 && !byBar ? kept[1].probability * LOOK_AHEAD : threshold)) break;
+    if (p < floor()) break;
     out += ch;
-    if (SENTENCE_END.has(ch) || PHRASE_END.has(ch)) {
+    if (mark) {
       if (!boundary(p)) break;
       if (SENTENCE_END.has(ch)) break;
     }
