@@ -54,6 +54,10 @@ await page.evaluate(`
   }).observe(document.querySelector('.cm-content'), { childList: true, subtree: true, characterData: true });
 `);
 const text = fs.readFileSync(DATA, 'utf8').slice(1_010_000, 1_010_000 + keys + 200);
+if (text.length < 200)
+  throw new Error(
+    `${DATA} has no text at 1,010,000 characters: give the whole tiny-shakespeare with NIB_BENCH_DATA=PATH (bench/common.ts)`,
+  );
 for (const ch of text.slice(0, 200 - keys)) await page.keyboard.type(ch); // context first
 let learning: Promise<unknown> | null = null;
 if (duringLearning) {
