@@ -184,6 +184,11 @@ describe('suggestion policy', () => {
     assert.equal(suggest(model, t, { n: 0 }, { ...one, length: 'bar' }).text, 'cat,', 'the rule before');
   });
 
+  test('a no-break space ends a word as a space does (the words Ctrl+→ takes)', () => {
+    assert.equal(run('oui\u00a0! non', { maxWords: 1 }).text, 'oui');
+    assert.equal(run('oui\u00a0! non', { maxWords: 2 }).text, 'oui\u00a0!');
+  });
+
   test('a repeat is cut back to before its second half, even past a mid-word apostrophe', () => {
     assert.equal(run('don’t know don’t know ', { maxWords: 6 }, 1, 'so ').text, 'don’t know');
   });

@@ -246,8 +246,9 @@ function decode<S>(
     // The writer's word is right whatever follows it that is not a letter ("cat" before a space, a
     // comma or a full stop), so a word counts with the probability that it ends, not that the
     // greedy next character follows.
-    const q = ends ? p * sumAt(probs, ends) : p * probs[id];
-    if ((lineEnd || ch === ' ' || ch === '\t') && out.trim() !== '' && !/\s$/.test(out)) {
+    const q = ends ? p * Math.min(1, sumAt(probs, ends)) : p * probs[id];
+    // Any white space ends a word, as for Ctrl+→ (suggestionWords): a no-break space too ("oui !").
+    if ((lineEnd || /\s/.test(ch)) && out.trim() !== '' && !/\s$/.test(out)) {
       if (q < floor() || !boundary(q)) break;
       if (words++ === 0) first = q;
       // A line end completes the word before it, but a suggestion never runs onto the next line.
