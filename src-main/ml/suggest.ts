@@ -255,8 +255,11 @@ function decode<S>(
       if (lineEnd || words >= o.maxWords) break;
     } else if (lineEnd) break;
     const mark = SENTENCE_END.has(ch) || PHRASE_END.has(ch);
-    // Before a mark the bare word is a suggestion too ("cat" as well as "cat,").
-    if (ends && mark && afterWord && q >= floor() && !boundary(q)) break;
+    // Where a word may end, it is a suggestion too, whatever greedy decoding goes on with: before a
+    // mark ("cat" as well as "cat,"), and anywhere in the first word ("ca" of America as well as
+    // "can" of American), the one the bar is for. (Past the first word, a word ending where greedy
+    // decoding does not end it is too unlikely to be worth showing.)
+    if (ends && afterWord && !/\s/.test(ch) && (mark || words === 0) && q >= floor() && !boundary(q)) break;
     p *= probs[id];
     if (p < floor()) break;
     out += ch;
