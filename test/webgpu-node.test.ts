@@ -266,6 +266,8 @@ describe('WebGPU in the training process (Dawn for Node on SwiftShader)', { skip
       assert.match(cpu.engine, /^nib-kernel/);
       assert.equal(cpu.params, gpu.params);
     } finally {
+      // Settings live in the data folder: the tests after this one choose their own engine.
+      await core.call('settings.set', { backend: 'auto' });
       await core.close();
       for (const k of Object.keys(SOFTWARE_GPU)) if (!(k in saved)) delete process.env[k];
       Object.assign(process.env, saved);
