@@ -98,7 +98,9 @@ export function expectedSaving(prefixes: readonly Suggestion[], end: number): nu
   return saved;
 }
 
+/** What a word is made of: letters, digits, apostrophes and hyphens ("don’t", "well-known"). */
 const WORD_CHAR = /[\p{L}\p{N}'’-]/u;
+const WORD = /[\p{L}\p{N}'’-]+/gu;
 const enders = new WeakMap<CharTokenizer, number[]>();
 
 /** The vocabulary's ids that end a word when they follow one: anything but a letter, digit, apostrophe or hyphen (nor the unknown symbol). */
@@ -132,10 +134,9 @@ const PHRASE_END = new Set([',', ';', ':', ')', '"', '”', '’']);
  *
  * Measured against the earlier rule (every word above the bar too), at the same precision: 13.2% →
  * 17.6% of keystrokes saved on the fiction benchmark, 17.7% → 21.8% on speeches; "Suggestion
- * length" in bench/README.md. A best-first
- * search over word boundaries (the likeliest *word* rather than the likeliest next character) was
- * measured against greedy decoding and did not do better at the same precision; see "Search over
- * word boundaries" there.
+ * length" in bench/README.md. A best-first search over word boundaries (the likeliest *word* rather
+ * than the likeliest next character) was measured against greedy decoding and did not do better at
+ * the same precision; see "Search over word boundaries" there.
  */
 export function suggest<S>(
   runner: StepModel<S>,
@@ -177,8 +178,6 @@ export function suggestAlternatives<S>(
   return (best.text ? [best, ...others] : others).slice(0, n);
 }
 
-const WORD = /[\p{L}\p{N}'’-]+/gu;
-
 /** The last `n` words of a text, lower-cased. */
 function lastWords(text: string, n: number): string[] {
   return (text.slice(-80).toLowerCase().match(WORD) ?? []).slice(-n);
@@ -203,10 +202,10 @@ function decode<S>(
   const threshold = effectiveThreshold(o);
   const byBar = o.length === 'bar';
   // Does the cursor stand inside a word? Then the first word of the suggestion completes it.
-  const inWord = /[\p{L}\p{N}'’-]$/u.test(before);
+  const inWord = WORD_CHAR.test(before.slice(-1));
   const context = lastWords(before, 3);
   if (inWord) context.pop();
-  const partial = inWord ? (before.match(/[\p{L}\p{N}'’-]+$/u)?.[0] ?? '') : '';
+  const partial = inWord ? ([...before.slice(-80).matchAll(WORD)].pop()?.[0] ?? '') : '';
   let out = '';
   let p = 1;
   let best: Suggestion = { text: '', probability: 1 };
@@ -247,11 +246,12 @@ function decode<S>(
     // The writer's word is right whatever follows it that is not a letter ("cat" before a space, a
     // comma or a full stop), so a word counts with the probability that it ends, not that the
     // greedy next character follows.
-    const q = ends ? p * Math.min(1, sumAt(probs, ends)) : p * probs[id];
+    const q = () => (ends ? p * Math.min(1, sumAt(probs, ends)) : p * probs[id]);
     // Any white space ends a word, as for Ctrl+→ (suggestionWords): a no-break space too ("oui !").
     if ((lineEnd || /\s/.test(ch)) && out.trim() !== '' && !/\s$/.test(out)) {
-      if (q < floor() || !boundary(q)) break;
-      if (words++ === 0) first = q;
+      const qw = q();
+      if (qw < floor() || !boundary(qw)) break;
+      if (words++ === 0) first = qw;
       // A line end completes the word before it, but a suggestion never runs onto the next line.
       if (lineEnd || words >= o.maxWords) break;
     } else if (lineEnd) break;
@@ -260,7 +260,10 @@ function decode<S>(
     // mark ("cat" as well as "cat,"), and anywhere in the first word ("ca" of America as well as
     // "can" of American), the one the bar is for. (Past the first word, a word ending where greedy
     // decoding does not end it is too unlikely to be worth showing.)
-    if (ends && afterWord && !/\s/.test(ch) && (mark || words === 0) && q >= floor() && !boundary(q)) break;
+    if (ends && afterWord && !/\s/.test(ch) && (mark || words === 0)) {
+      const qw = q();
+      if (qw >= floor() && !boundary(qw)) break;
+    }
     p *= probs[id];
     if (p < floor()) break;
     out += ch;
