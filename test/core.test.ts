@@ -33,6 +33,35 @@ test('before any personal model exists, the base model suggests (with up to thre
   assert.deepEqual(one.alternatives, s.alternatives.slice(0, 1));
 });
 
+test('a suggestion carries the space after its last word unless Settings turn that off', async () => {
+  await core.call('settings.set', { confidenceBar: null });
+  const prompts = ['Thank you for your lett', 'as soon as poss', 'at the end of the mon', 'The United States of Ameri'];
+  const ask = async () =>
+    Promise.all(
+      prompts.map(
+        async (text) => ((await core.call('suggest', { text, alternatives: 1 })) as { suggestion: string }).suggestion,
+      ),
+    );
+  assert.equal(((await core.call('settings.get', {})) as { spaceAfterSuggestion: boolean }).spaceAfterSuggestion, true);
+  const on = await ask();
+  assert.ok(
+    on.some((s) => /\S $/.test(s)),
+    JSON.stringify(on),
+  );
+  await core.call('settings.set', { spaceAfterSuggestion: false });
+  const off = await ask();
+  assert.ok(
+    off.every((s) => !/\s$/.test(s)),
+    JSON.stringify(off),
+  );
+  // The bar decides whether a suggestion is shown, the same either way.
+  assert.deepEqual(
+    off.map((s) => s !== ''),
+    on.map((s) => s !== ''),
+  );
+  await core.call('settings.set', { spaceAfterSuggestion: true });
+});
+
 test('a crashed ML host is reported and replaced on the next request, without taking the core down', async () => {
   const events: CoreEvent[] = [];
   const off = core.on((e) => events.push(e));

@@ -101,10 +101,25 @@ describe('keystroke savings by simulated typing', () => {
   });
 
   test('a suggestion that matches entirely costs one keystroke (Tab)', () => {
-    const { model, tok: t } = scripted('the cat sat. ');
+    const { model, tok: t } = scripted('the cat sat.\n');
     const r = simulateTyping(model, t, { n: 0 }, 'the cat sat.', { maxChars: 48, maxWords: 4, threshold: 0.2 });
     assert.equal(r.keystrokes, 1);
     assert.equal(r.acceptedChars, 12);
+  });
+
+  test('the trailing space of a suggestion: Tab takes it when the writer goes on with a word, Ctrl+→ takes the words when not', () => {
+    // The model believes "the cat " (a space after "cat"); the suggestion carries it.
+    const o = { maxChars: 48, maxWords: 2, threshold: 0.2 };
+    const { model, tok: t } = scripted('the cat sat');
+    const onWord = simulateTyping(model, t, { n: 0 }, 'the cat sat', o);
+    //  pos 0 shown "the cat " → all of it (Tab): 8 chars for 1 key; pos 8 shown "sat" → Tab.
+    assert.equal(onWord.keystrokes, 2);
+    assert.equal(onWord.acceptedChars, 11);
+    const { model: m2, tok: t2 } = scripted('the cat ,');
+    const onMark = simulateTyping(m2, t2, { n: 0 }, 'the cat,', o);
+    //  pos 0 shown "the cat " → "the", " cat" (2 × Ctrl+→); pos 7 "," typed.
+    assert.equal(onMark.keystrokes, 3);
+    assert.equal(onMark.acceptedChars, 7);
   });
 });
 

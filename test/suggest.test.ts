@@ -122,10 +122,14 @@ describe('suggestion policy', () => {
 
   test('never repeats the word before it, nor a pair of words ("the the", "of the of the")', () => {
     assert.equal(run('the cat', {}, 1, 'I saw the ').text, '', 'the only boundary would make "the the"');
-    assert.equal(run('e cat sat ', {}, 1, 'I saw th').text, 'e cat sat', 'completing "th" to "the" is no repeat');
+    assert.equal(run('e cat sat ', {}, 1, 'I saw th').text, 'e cat sat ', 'completing "th" to "the" is no repeat');
     assert.equal(run('cat sat on the mat.', { maxWords: 6 }, 1, 'the ').text, 'cat sat on the mat.');
-    assert.equal(run('of the of the day', { maxWords: 6 }, 1, 'most ').text, 'of the', 'stops before the pair repeats');
-    assert.equal(run('ing the the end', {}, 1, 'walk').text, 'ing the', 'stops before an internal repeat');
+    assert.equal(
+      run('of the of the day', { maxWords: 6 }, 1, 'most ').text,
+      'of the ',
+      'stops before the pair repeats',
+    );
+    assert.equal(run('ing the the end', {}, 1, 'walk').text, 'ing the ', 'stops before an internal repeat');
   });
 
   test('never suggests the unknown symbol, though the model finds it likeliest', () => {
@@ -138,9 +142,9 @@ describe('suggestion policy', () => {
   test('creativity moves the confidence bar: bolder shows more, safer shows less', () => {
     // Each character 0.8: "xyz" and its space cost 0.8^4 = 0.41, "abcdefg" and its space 0.8^8 = 0.17.
     const at = (script: string, creativity: number) => run(script, { threshold: 0.3, creativity }, 0.8).text;
-    assert.equal(at('xyz abc', 0.5), 'xyz', 'balanced: the threshold itself');
+    assert.equal(at('xyz abc', 0.5), 'xyz ', 'balanced: the threshold itself');
     assert.equal(at('abcdefg hij', 0.5), '');
-    assert.equal(at('abcdefg hij', 1), 'abcdefg', 'bold: a quarter of the threshold');
+    assert.equal(at('abcdefg hij', 1), 'abcdefg ', 'bold: a quarter of the threshold');
     assert.equal(at('xyz abc', 0), '', 'safe: four times the threshold');
     assert.equal(effectiveThreshold({ maxChars: 1, maxWords: 1, threshold: 0.3 }), 0.3);
   });
@@ -153,10 +157,11 @@ describe('suggestion policy', () => {
       const { model, tok: t } = scriptedAt('the cat sat. And', q(a));
       return suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 }).text;
     };
-    // Saved on average: "the" 0.9 × 2 = 1.8; "the cat" 0.6 × 6 + 0.3 × 2 = 4.2; "the cat sat."
-    // 0.6a × 11 + 0.3 × 2 + (0.6 − 0.6a) × 5 = 3.6 + 3.6a: 4.03 at a = 0.12, 5.04 at a = 0.4.
-    assert.equal(at(0.12), 'the cat', 'the third word is right too rarely to pay for a wasted Ctrl+→');
-    assert.equal(at(0.4), 'the cat sat.');
+    // Saved on average (a trailing space is one more part, free when wrong): "the" 0.9 × 2 = 1.8;
+    // "the " 0.9 × 3 = 2.7; "the cat" 0.6 × 6 + 0.3 × 2 = 4.2; "the cat " 0.6 × 7 + 0.3 × 2 = 4.8;
+    // "the cat sat. " 0.6a × 12 + 0.3 × 2 + (0.6 − 0.6a) × 5 = 3.6 + 4.2a: 4.10 at a = 0.12, 5.28 at a = 0.4.
+    assert.equal(at(0.12), 'the cat ', 'the third word is right too rarely to pay for a wasted Ctrl+→');
+    assert.equal(at(0.4), 'the cat sat. ');
     // The rule before (bench:length compares them): every boundary above the bar, the last kept.
     const { model: m2, tok: t2 } = scriptedAt('the cat sat. And', q(0.4));
     const o = { maxChars: 48, maxWords: 4, threshold: 0.5, length: 'bar' as const };
@@ -164,7 +169,7 @@ describe('suggestion policy', () => {
     // A second word is free when wrong (Ctrl+→ takes the first for one key, as Tab would), so even
     // an unlikely one is shown: the bar applies to the first word only.
     const { model, tok: t } = scriptedAt('the cat ', [0.9, 1, 1, 1, 0.2, 1, 1, 1]);
-    assert.equal(suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 }).text, 'the cat');
+    assert.equal(suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 }).text, 'the cat ');
   });
 
   test('the bar is for the first word, whatever marks come before its end', () => {
@@ -197,11 +202,23 @@ describe('suggestion policy', () => {
 
   test('a no-break space ends a word as a space does (the words Ctrl+→ takes)', () => {
     assert.equal(run('oui\u00a0! non', { maxWords: 1 }).text, 'oui');
-    assert.equal(run('oui\u00a0! non', { maxWords: 2 }).text, 'oui\u00a0!');
+    assert.equal(run('oui\u00a0! non', { maxWords: 2 }).text, 'oui\u00a0! ');
   });
 
   test('a repeat is cut back to before its second half, even past a mid-word apostrophe', () => {
-    assert.equal(run('don’t know don’t know ', { maxWords: 6 }, 1, 'so ').text, 'don’t know');
+    assert.equal(run('don’t know don’t know ', { maxWords: 6 }, 1, 'so ').text, 'don’t know ');
+  });
+
+  test('a word a space likely follows carries the space, so Tab leaves the cursor at the next word', () => {
+    assert.equal(run('cat sat', { maxWords: 1 }).text, 'cat ');
+    assert.equal(run('cat sat', { maxWords: 1, trailingSpace: false }).text, 'cat', 'off: Tab ends at the word');
+    assert.equal(run('cat. Then', { maxWords: 1 }).text, 'cat. ', 'after a sentence, the space that follows it');
+    assert.equal(run('cat.\nThen', { maxWords: 1 }).text, 'cat.', 'never a space the model does not expect');
+    assert.equal(run('cat sat', { maxWords: 1, length: 'bar' }).text, 'cat', 'not with the rule before');
+    // After "cat" a space (0.3) or a comma (0.7, then a newline): "cat," (0.7 × 3 keys saved) or
+    // "cat" (1 × 2), never "cat " after greedy decoding chose the comma.
+    const { model, tok: t } = scriptedAt('cat,\n', [1, 1, 1, 0.7], ' ');
+    assert.equal(suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 1, threshold: 0.5 }).text, 'cat,');
   });
 
   test('expected keystrokes saved, against a hand count', () => {
@@ -216,11 +233,18 @@ describe('suggestion policy', () => {
     near(expectedSaving(prefixes, 2), 0.3 * 6 + 0.3 * 2);
     // All right: 12 characters for Tab; the first two only: 7 for two Ctrl+→; the first only: 3 for one.
     near(expectedSaving(prefixes, 3), 0.1 * 11 + 0.2 * (7 - 2) + 0.3 * (3 - 1));
+    // A trailing space: all right, 4 characters for Tab; the word only, 3 for Ctrl+→.
+    const spaced = [
+      { text: '', probability: 1 },
+      { text: 'cat', probability: 0.6 },
+      { text: 'cat ', probability: 0.5 },
+    ];
+    near(expectedSaving(spaced, 2), 0.5 * 3 + 0.1 * (3 - 1));
   });
 
   test('completes the word and runs on to a natural boundary', () => {
-    assert.equal(run('ing the day. Then', {}).text, 'ing the day.');
-    assert.equal(run('ing, said he', { maxWords: 1 }).text, 'ing,');
+    assert.equal(run('ing the day. Then', {}).text, 'ing the day. ');
+    assert.equal(run('ing, said he', { maxWords: 1 }).text, 'ing, ');
   });
 
   test('never suggests across a line break', () => {
@@ -230,18 +254,19 @@ describe('suggestion policy', () => {
 
   test('never goes past the configured maximum length or word count', () => {
     const long = run('aa bb cc dd ee ff gg', { maxChars: 10, maxWords: 10 });
-    assert.equal(long.text, 'aa bb cc');
-    assert.equal(run('aa bb cc dd ee ff gg', { maxWords: 2 }).text, 'aa bb');
+    assert.equal(long.text, 'aa bb cc ');
+    assert.equal(run('aa bb. cc', { maxChars: 6 }).text, 'aa bb.', 'no room for the space');
+    assert.equal(run('aa bb cc dd ee ff gg', { maxWords: 2 }).text, 'aa bb ');
   });
 
   test('shows nothing below the confidence threshold, and cuts back to the last confident boundary', () => {
     // Each character has probability 0.5, the other 7 symbols 0.5/7 each. "xyz" is the writer's word
     // if it ends there, before a space (0.5) or another non-letter (none here): 0.5^3 × 0.5.
     assert.equal(run('xyz abc', { threshold: 0.2 }, 0.5).text, '');
-    const s = run('xyz abc', { threshold: 0.05 }, 0.5);
+    const s = run('xyz abc', { threshold: 0.05, trailingSpace: false }, 0.5);
     assert.equal(s.text, 'xyz');
     assert.ok(Math.abs(s.probability - 0.0625) < 1e-6, String(s.probability));
-    assert.equal(run('xyz abcd', { threshold: 0.001 }, 0.5).text, 'xyz', 'the unfinished word abcd is dropped');
+    assert.equal(run('xyz abcd', { threshold: 0.001 }, 0.5).text, 'xyz ', 'the unfinished word abcd is dropped');
   });
 
   test('a word cut by the maximum length is dropped, not shown half-finished', () => {

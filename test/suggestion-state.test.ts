@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
+import { EditorState } from '@codemirror/state';
+import { acceptAllSpec, acceptWordSpec, ghostState, setGhost } from '../src-renderer/lib/ghost-state.ts';
 import {
   acceptAll,
   acceptWord,
@@ -7,6 +9,7 @@ import {
   cycle,
   ghostOf,
   shown,
+  takesSpaceBack,
   wantsSuggestion,
 } from '../src-renderer/lib/suggestion.ts';
 
@@ -56,4 +59,60 @@ test('cancel on edit: any other character, position or edit removes it', () => {
   assert.equal(afterInsert(g, 9, 'i'), null);
   assert.equal(afterInsert(g, 10, ''), null, 'a deletion');
   assert.equal(afterInsert(null, 10, 'i'), null);
+});
+
+test('a suggestion that ends with a space: Tab takes it, Ctrl+→ and typing through never leave it shown alone', () => {
+  const spaced = ghostOf(4, ['cat '])!;
+  assert.deepEqual(acceptAll(spaced), { at: 4, insert: 'cat ' });
+  assert.deepEqual(
+    acceptWord(spaced),
+    { at: 4, insert: 'cat', rest: null },
+    'the word, not an invisible space after it',
+  );
+  assert.equal(afterInsert(spaced, 4, 'cat'), null, 'typed the word: the space is not shown as a ghost of its own');
+  assert.equal(ghostOf(0, [' ', '\u00a0']), null);
+  const two = acceptWord(ghostOf(0, ['the cat '])!);
+  assert.deepEqual(two.rest, { pos: 3, alts: [' cat '], index: 0 });
+});
+
+test('the space a suggestion ended with is taken back before a closing mark or a line break, kept otherwise', () => {
+  for (const mark of [',', '.', ';', ':', '!', '?', ')', ']', '”', '’', '…', '\n'])
+    assert.equal(takesSpaceBack(mark), true, mark);
+  for (const key of ['a', 'T', '“', '(', '"', '-', '—', ' ', '']) assert.equal(takesSpaceBack(key), false, key);
+});
+
+describe('the editor state (CodeMirror, no view): Tab, then a closing mark', () => {
+  /** "the " with the suggestion `ghost` shown at its end. */
+  const showing = (ghost: string) => {
+    const s = EditorState.create({ doc: 'the ', selection: { anchor: 4 }, extensions: ghostState });
+    return s.update({ effects: setGhost.of(ghostOf(4, [ghost])) }).state;
+  };
+  const typeAt = (s: EditorState, text: string, userEvent = 'input.type') => {
+    const at = s.selection.main.head;
+    return s.update({ changes: { from: at, insert: text }, selection: { anchor: at + text.length }, userEvent }).state;
+  };
+
+  test('Tab takes the word and its space; a comma or a line break typed next takes the space back', () => {
+    const tabbed = showing('cat ').update(acceptAllSpec(showing('cat '))!).state;
+    assert.equal(tabbed.doc.toString(), 'the cat ');
+    assert.equal(tabbed.selection.main.head, 8);
+    const comma = typeAt(tabbed, ',');
+    assert.equal(comma.doc.toString(), 'the cat,');
+    assert.equal(comma.selection.main.head, 8, 'the cursor after the comma');
+    assert.equal(typeAt(tabbed, '\n', 'input').doc.toString(), 'the cat\n');
+    assert.equal(typeAt(tabbed, 's').doc.toString(), 'the cat s', 'a word: the space stays');
+    assert.equal(typeAt(typeAt(tabbed, 's'), ',').doc.toString(), 'the cat s,', 'only the key right after Tab');
+  });
+
+  test('the space stays once the writer has moved, and Ctrl+→ never leaves one to take back', () => {
+    const tabbed = showing('cat ').update(acceptAllSpec(showing('cat '))!).state;
+    const moved = tabbed.update({ selection: { anchor: 2 } }).state.update({ selection: { anchor: 8 } }).state;
+    assert.equal(typeAt(moved, ',').doc.toString(), 'the cat ,');
+    const worded = showing('cat dog').update(acceptWordSpec(showing('cat dog'))!).state;
+    assert.equal(worded.doc.toString(), 'the cat');
+    assert.equal(typeAt(worded, ',').doc.toString(), 'the cat,');
+    const plain = showing('cat').update(acceptAllSpec(showing('cat'))!).state;
+    assert.equal(typeAt(plain, ',').doc.toString(), 'the cat,', 'no space to take back');
+    assert.equal(acceptAllSpec(EditorState.create({ doc: 'x', extensions: ghostState })), null, 'nothing shown');
+  });
 });

@@ -127,6 +127,8 @@ export interface SuggestParams {
   threshold?: number;
   /** 0–1: how bold suggestions are (see SuggestOptions.creativity). */
   creativity?: number;
+  /** A suggestion may end with the space after its last word (default true; SuggestOptions.trailingSpace). */
+  trailingSpace?: boolean;
   /** How many different suggestions to decode (1 on each keystroke; more for Alt+]). Default 3. */
   alternatives?: number;
 }

@@ -141,6 +141,11 @@ const SettingsEntries = {
   creativity: range(LIMITS.creativity.min, LIMITS.creativity.max),
   maxWords: range(LIMITS.maxWords.min, LIMITS.maxWords.max, true),
   maxChars: range(LIMITS.maxChars.min, LIMITS.maxChars.max, true),
+  /**
+   * Tab also takes the space after a suggestion's last word where one likely follows (the next
+   * key, if a closing mark, takes it back); off, Tab ends at the word (ml/suggest.ts `trailingSpace`).
+   */
+  spaceAfterSuggestion: flag,
   /** The model chosen in the Models view; null: the default (newest personal model, else the base). */
   activeModel: v.nullable(text(200)),
   backend: oneOf(BACKEND_IDS),
@@ -160,6 +165,7 @@ export const DEFAULT_SETTINGS: Settings = {
   creativity: 0.5,
   maxWords: 4,
   maxChars: 48,
+  spaceAfterSuggestion: true,
   activeModel: null,
   backend: 'auto',
   learnFromDrafts: false,
@@ -336,6 +342,7 @@ export const CoreApi = {
             threshold: range(LIMITS.confidenceBar.min, LIMITS.confidenceBar.max),
             maxWords: range(LIMITS.maxWords.min, LIMITS.maxWords.max, true),
             maxChars: range(LIMITS.maxChars.min, LIMITS.maxChars.max, true),
+            trailingSpace: flag,
           }),
         ),
       ),
@@ -355,6 +362,7 @@ export const CoreApi = {
       creativity: opt(range(LIMITS.creativity.min, LIMITS.creativity.max)),
       maxWords: opt(range(LIMITS.maxWords.min, LIMITS.maxWords.max, true)),
       maxChars: opt(range(LIMITS.maxChars.min, LIMITS.maxChars.max, true)),
+      trailingSpace: opt(flag),
     }),
     result: returns<SuggestResult & { model: string | null }>(),
   },

@@ -352,7 +352,7 @@ const COMMANDS: Record<string, Command> = {
   suggest: {
     summary: 'the suggestion the editor would show after TEXT',
     usage:
-      'nib suggest --text TEXT [--model NAME | --corpus NAME] [--threshold BAR --creativity 0.5 --max-words 4 --max-chars 48]',
+      'nib suggest --text TEXT [--model NAME | --corpus NAME] [--threshold BAR --creativity 0.5 --max-words 4 --max-chars 48 --no-trailing-space]',
     options: {
       model: { type: 'string' },
       corpus: { type: 'string' },
@@ -361,6 +361,7 @@ const COMMANDS: Record<string, Command> = {
       creativity: { type: 'string' },
       'max-words': { type: 'string' },
       'max-chars': { type: 'string' },
+      'no-trailing-space': { type: 'boolean' },
     },
     async run(c) {
       if (c.str('text') === undefined) throw invalid('nib suggest needs --text TEXT (the text before the cursor)');
@@ -374,6 +375,7 @@ const COMMANDS: Record<string, Command> = {
         creativity: c.num('creativity'),
         maxWords: c.num('max-words'),
         maxChars: c.num('max-chars'),
+        ...(c.values['no-trailing-space'] === true && { trailingSpace: false }),
       });
       c.out.result(r, r.suggestion);
     },
@@ -381,7 +383,7 @@ const COMMANDS: Record<string, Command> = {
   eval: {
     summary: 'cross-entropy and keystroke savings on held-out text, next to an n-gram baseline',
     usage:
-      'nib eval --model NAME (--corpus NAME | --file PATH) [--max-chars 100000 --threshold BAR --max-words 4 --max-chars-suggestion 48 --no-cache]',
+      'nib eval --model NAME (--corpus NAME | --file PATH) [--max-chars 100000 --threshold BAR --max-words 4 --max-chars-suggestion 48 --no-cache --no-trailing-space]',
     options: {
       model: { type: 'string' },
       corpus: { type: 'string' },
@@ -391,6 +393,7 @@ const COMMANDS: Record<string, Command> = {
       'max-words': { type: 'string' },
       'max-chars-suggestion': { type: 'string' },
       'no-cache': { type: 'boolean' },
+      'no-trailing-space': { type: 'boolean' },
     },
     fields: { 'suggest.maxChars': '--max-chars-suggestion' },
     async run(c) {
@@ -401,6 +404,7 @@ const COMMANDS: Record<string, Command> = {
         threshold: c.num('threshold'),
         maxWords: c.num('max-words'),
         maxChars: c.num('max-chars-suggestion'),
+        ...(c.values['no-trailing-space'] === true && { trailingSpace: false }),
       };
       const r = await c.call('eval', {
         model: c.str('model')!,

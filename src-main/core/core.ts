@@ -375,6 +375,7 @@ export class Core {
       maxWords: s.maxWords,
       maxChars: s.maxChars,
       creativity: s.creativity,
+      trailingSpace: s.spaceAfterSuggestion,
       alternatives,
     };
     // On the keystroke path: plain row lookups, not the model summaries (which also sweep runs).

@@ -37,6 +37,13 @@ export interface SuggestOptions {
    * its whole probability stays above the bar ('bar').
    */
   length?: 'saving' | 'bar';
+  /**
+   * Whether a suggestion that ends a word where a space likely follows carries the space too
+   * (default true), so Tab leaves the cursor ready for the next word, as a phone keyboard's word
+   * does; the editor takes the space back when a punctuation mark or a line break is typed next
+   * (src-renderer/lib/suggestion.ts). Off, Tab ends at the word. Not with `length: 'bar'`.
+   */
+  trailingSpace?: boolean;
 }
 
 /** The confidence bar a suggestion must clear at the options' creativity. */
@@ -75,10 +82,13 @@ export function suggestionWords(s: string): string[] {
  * (ml/typing-sim.ts). `prefixes` are the decoded boundaries in order, each with the probability
  * that the writer types it; the suggestion is `prefixes[end]`. If the first j of its m words are
  * right but not the next (probability P_j − P_{j+1}) it saves len_j − j; if all are, len_m − 1.
+ * A trailing space counts as one more word.
  */
 export function expectedSaving(prefixes: readonly Suggestion[], end: number): number {
   const text = prefixes[end].text;
-  const words = suggestionWords(text);
+  // Its words, and a trailing space as one more part: Tab takes it with the words, Ctrl+→ the
+  // words alone, so a space that is wrong costs nothing and one that is right saves a key.
+  const words = text.match(/\s*\S+|\s+$/g) ?? [];
   // P_j: the probability of the first j words, read off the shortest boundary that contains them.
   const prob = (j: number): number => {
     const head = words.slice(0, j).join('');
@@ -235,6 +245,13 @@ function decode<S>(
   // Until the first word has ended the bar decides whether anything is shown (so every candidate's
   // first word clears it); past it, decoding goes on while a longer suggestion could still pay.
   const floor = () => (words > 0 && !byBar ? first * LOOK_AHEAD : threshold);
+  const space = !byBar && o.trailingSpace !== false ? tok.id(' ') : -1;
+  /** A word or mark followed by a likely space: the suggestion with the space is a boundary too (`expectedSaving` weighs it). */
+  const withSpace = (q: number) => {
+    if (q < floor() || Array.from(out).length >= o.maxChars) return;
+    kept.push({ text: out + ' ', probability: q });
+    best = kept[kept.length - 1];
+  };
   for (let i = 0; i < o.maxChars; i++) {
     const probs = runner.probs(s);
     let id = -1;
@@ -252,6 +269,7 @@ function decode<S>(
       const qw = q();
       if (qw < floor() || !boundary(qw)) break;
       if (words++ === 0) first = qw;
+      if (space >= 0 && id === space) withSpace(p * probs[id]);
       // A line end completes the word before it, but a suggestion never runs onto the next line.
       if (lineEnd || words >= o.maxWords) break;
     } else if (lineEnd) break;
@@ -269,7 +287,14 @@ function decode<S>(
     out += ch;
     if (mark) {
       if (!boundary(p)) break;
-      if (SENTENCE_END.has(ch)) break;
+      if (SENTENCE_END.has(ch)) {
+        // The sentence's end is the suggestion's; one more step asks whether a space follows it.
+        if (space >= 0) {
+          runner.step(s, id);
+          withSpace(p * runner.probs(s)[space]);
+        }
+        break;
+      }
     }
     runner.step(s, id);
   }

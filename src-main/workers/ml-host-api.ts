@@ -56,6 +56,7 @@ const SuggestFields = {
   maxWords: v.optional(int),
   threshold: v.optional(num),
   creativity: v.optional(num),
+  trailingSpace: v.optional(flag),
 };
 
 export const MlHostApi = {

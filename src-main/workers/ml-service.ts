@@ -91,6 +91,7 @@ export function openService(dataDir: string, backend: BackendReport) {
       maxWords: p.maxWords ?? DEFAULT_SUGGEST.maxWords,
       threshold: p.threshold ?? threshold ?? DEFAULT_SUGGEST.threshold,
       creativity: p.creativity ?? 0.5,
+      trailingSpace: p.trailingSpace ?? true,
     });
     const n = p.alternatives ?? 3;
     const before = p.text.slice(-80);

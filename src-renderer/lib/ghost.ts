@@ -1,17 +1,7 @@
-import { Prec, StateEffect, StateField, type Extension } from '@codemirror/state';
+import { Prec, type Extension } from '@codemirror/state';
 import { Decoration, EditorView, keymap, WidgetType, type DecorationSet } from '@codemirror/view';
-import {
-  acceptAll,
-  acceptWord,
-  afterInsert,
-  cycle,
-  ghostOf,
-  shown,
-  wantsSuggestion,
-  type Ghost,
-} from './suggestion.ts';
-
-export const setGhost = StateEffect.define<Ghost | null>();
+import { acceptAllSpec, acceptWordSpec, ghostField, ghostState, setGhost } from './ghost-state.ts';
+import { cycle, ghostOf, shown, wantsSuggestion } from './suggestion.ts';
 
 class GhostWidget extends WidgetType {
   constructor(
@@ -45,41 +35,18 @@ class GhostWidget extends WidgetType {
   }
 }
 
-export const ghostField = StateField.define<Ghost | null>({
-  create: () => null,
-  update(g, tr) {
-    for (const e of tr.effects) if (e.is(setGhost)) return e.value;
-    if (!tr.docChanged) return g && tr.selection && tr.state.selection.main.head !== g.pos ? null : g;
-    // Typing what the suggestion predicted keeps the rest of it; any other edit cancels it.
-    let next: Ghost | null = null;
-    let changes = 0;
-    tr.changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
-      changes++;
-      next = fromA === toA ? afterInsert(g, fromA, inserted.toString()) : null;
-    });
-    return changes === 1 ? next : null;
-  },
-  provide: (f) =>
-    EditorView.decorations.from(f, (g): DecorationSet =>
-      g
-        ? Decoration.set([
-            Decoration.widget({
-              widget: new GhostWidget(shown(g), g.alts.length > 1 ? `${g.index + 1} of ${g.alts.length}` : ''),
-              side: 1,
-            }).range(g.pos),
-          ])
-        : Decoration.none,
-    ),
+/** The suggestion drawn as grey text after the cursor, with its place among the alternatives. */
+const ghostDrawn = EditorView.decorations.compute([ghostField], (state): DecorationSet => {
+  const g = state.field(ghostField);
+  return g
+    ? Decoration.set([
+        Decoration.widget({
+          widget: new GhostWidget(shown(g), g.alts.length > 1 ? `${g.index + 1} of ${g.alts.length}` : ''),
+          side: 1,
+        }).range(g.pos),
+      ])
+    : Decoration.none;
 });
-
-function insert(view: EditorView, at: number, text: string, rest: Ghost | null): void {
-  view.dispatch({
-    changes: { from: at, insert: text },
-    selection: { anchor: at + text.length },
-    effects: setGhost.of(rest),
-    userEvent: 'input.complete',
-  });
-}
 
 const ghostKeys = (source: SuggestSource) =>
   keymap.of([
@@ -89,21 +56,17 @@ const ghostKeys = (source: SuggestSource) =>
       // key would land elsewhere). Keyboard users leave the editor with Escape then Tab: CodeMirror
       // hands that Tab to the browser.
       run: (view) => {
-        const g = view.state.field(ghostField);
-        if (!g) return true;
-        const a = acceptAll(g);
-        insert(view, a.at, a.insert, null);
+        const spec = acceptAllSpec(view.state);
+        if (spec) view.dispatch(spec);
         return true;
       },
     },
     {
       key: 'Mod-ArrowRight',
       run: (view) => {
-        const g = view.state.field(ghostField);
-        if (!g) return false;
-        const a = acceptWord(g);
-        insert(view, a.at, a.insert, a.rest);
-        return true;
+        const spec = acceptWordSpec(view.state);
+        if (spec) view.dispatch(spec);
+        return spec !== null;
       },
     },
     ...(
@@ -186,5 +149,5 @@ function suggester(source: SuggestSource): Extension {
 }
 
 export function ghostText(source: SuggestSource): Extension {
-  return [ghostField, Prec.highest(ghostKeys(source)), suggester(source)];
+  return [ghostState, ghostDrawn, Prec.highest(ghostKeys(source)), suggester(source)];
 }

@@ -8,8 +8,9 @@ export interface Ghost {
   index: number;
 }
 
+/** A ghost of what remains to show: blank alternatives (nothing, or only the space a suggestion ends with) are dropped. */
 export function ghostOf(pos: number, alts: string[]): Ghost | null {
-  const list = alts.filter((a) => a.length > 0);
+  const list = alts.filter((a) => /\S/.test(a));
   return list.length ? { pos, alts: list, index: 0 } : null;
 }
 
@@ -35,12 +36,22 @@ export function acceptAll(g: Ghost): { at: number; insert: string } {
   return { at: g.pos, insert: shown(g) };
 }
 
-/** Ctrl+→: the next word (with its leading space), keeping the rest shown. */
+/** Ctrl+→: the next word (with its leading space), keeping the rest shown; never the trailing space alone. */
 export function acceptWord(g: Ghost): { at: number; insert: string; rest: Ghost | null } {
   const text = shown(g);
   const m = /^\s*\S+/.exec(text);
   const insert = m ? m[0] : text;
   return { at: g.pos, insert, rest: ghostOf(g.pos + insert.length, [text.slice(insert.length)]) };
+}
+
+/**
+ * A suggestion may end with the space after its last word (ml/suggest.ts `trailingSpace`), so that
+ * after Tab the cursor stands at the next word. If the writer's next key is a closing mark or a
+ * line break instead, the space is taken back: "cat" + Tab + "," gives "cat,", not "cat ,". Opening
+ * quotes and dashes keep it (a space before them is what the writer wants), as does any other key.
+ */
+export function takesSpaceBack(typed: string): boolean {
+  return /^[,.;:!?)\]}”’…\n]/.test(typed);
 }
 
 /** Alt+] (+1) / Alt+[ (−1): the next or previous alternative, wrapping around. */

@@ -1,0 +1,81 @@
+/**
+ * The suggestion in the editor's state, free of the DOM (so it is tested in Node on a real
+ * CodeMirror EditorState): what is shown and where, typing through it, Tab and Ctrl+→, and the
+ * space a suggestion may end with. ghost.ts draws it and binds the keys.
+ */
+import { EditorState, StateEffect, StateField, type Extension, type TransactionSpec } from '@codemirror/state';
+import { acceptAll, acceptWord, afterInsert, takesSpaceBack, type Ghost } from './suggestion.ts';
+
+export const setGhost = StateEffect.define<Ghost | null>();
+
+export const ghostField = StateField.define<Ghost | null>({
+  create: () => null,
+  update(g, tr) {
+    for (const e of tr.effects) if (e.is(setGhost)) return e.value;
+    if (!tr.docChanged) return g && tr.selection && tr.state.selection.main.head !== g.pos ? null : g;
+    // Typing what the suggestion predicted keeps the rest of it; any other edit cancels it.
+    let next: Ghost | null = null;
+    let changes = 0;
+    tr.changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
+      changes++;
+      next = fromA === toA ? afterInsert(g, fromA, inserted.toString()) : null;
+    });
+    return changes === 1 ? next : null;
+  },
+});
+
+const setSoftSpace = StateEffect.define<number | null>();
+
+/**
+ * Where the cursor stands after Tab took a suggestion that ends with a space, until anything else
+ * happens (an edit, a move): the next key may take that space back (`takesSpaceBack`).
+ */
+const softSpaceField = StateField.define<number | null>({
+  create: () => null,
+  update(at, tr) {
+    for (const e of tr.effects) if (e.is(setSoftSpace)) return e.value;
+    return tr.docChanged || tr.selection ? null : at;
+  },
+});
+
+/** "cat" + Tab + "," is "cat,": a closing mark or line break typed right there replaces the space. */
+const spaceBack = EditorState.transactionFilter.of((tr) => {
+  const at = tr.startState.field(softSpaceField, false);
+  if (at == null || !tr.docChanged || !tr.isUserEvent('input')) return tr;
+  let changes = 0;
+  let typedThere = false;
+  tr.changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
+    changes++;
+    typedThere = fromA === at && toA === at && takesSpaceBack(inserted.toString());
+  });
+  if (changes !== 1 || !typedThere || tr.startState.doc.sliceString(at - 1, at) !== ' ') return tr;
+  return [tr, { changes: { from: at - 1, to: at }, sequential: true }];
+});
+
+function insertSpec(at: number, text: string, rest: Ghost | null, soft = false): TransactionSpec {
+  return {
+    changes: { from: at, insert: text },
+    selection: { anchor: at + text.length },
+    effects: [setGhost.of(rest), setSoftSpace.of(soft && text.endsWith(' ') ? at + text.length : null)],
+    userEvent: 'input.complete',
+  };
+}
+
+/** Tab: the whole suggestion shown, if there is one (its trailing space, if any, may be taken back). */
+export function acceptAllSpec(state: EditorState): TransactionSpec | null {
+  const g = state.field(ghostField);
+  if (!g) return null;
+  const a = acceptAll(g);
+  return insertSpec(a.at, a.insert, null, true);
+}
+
+/** Ctrl+→: the next word of the suggestion shown, if there is one. */
+export function acceptWordSpec(state: EditorState): TransactionSpec | null {
+  const g = state.field(ghostField);
+  if (!g) return null;
+  const a = acceptWord(g);
+  return insertSpec(a.at, a.insert, a.rest);
+}
+
+/** The suggestion's state without a view: what is shown, and the space Tab may have left. */
+export const ghostState: Extension = [ghostField, softSpaceField, spaceBack];
