@@ -19,7 +19,7 @@ class GhostWidget extends WidgetType {
     span.dataset.testid = 'ghost';
     span.setAttribute(
       'aria-label',
-      `Suggestion${this.of ? ` ${this.of}` : ''}: ${this.text}. Tab accepts, Escape dismisses${this.of ? ', Alt+] shows the next' : ''}.`,
+      `Suggestion${this.of ? ` ${this.of}` : ''}: ${this.text.trimEnd()}. Tab accepts, Escape dismisses${this.of ? ', Alt+] shows the next' : ''}.`,
     );
     span.textContent = this.text;
     if (this.of) {
