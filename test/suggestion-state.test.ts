@@ -75,10 +75,10 @@ test('a suggestion that ends with a space: Tab takes it, Ctrl+→ and typing thr
   assert.deepEqual(two.rest, { pos: 3, alts: [' cat '], index: 0 });
 });
 
-test('the space a suggestion ended with is taken back before a closing mark or a line break, kept otherwise', () => {
-  for (const mark of [',', '.', ';', ':', '!', '?', ')', ']', '”', '’', '…', '\n'])
-    assert.equal(takesSpaceBack(mark), true, mark);
-  for (const key of ['a', 'T', '“', '(', '"', '-', '—', ' ', '']) assert.equal(takesSpaceBack(key), false, key);
+test('the space a suggestion ended with is taken back before a closing mark, a line break or another space, kept otherwise', () => {
+  for (const mark of [',', '.', ';', ':', '!', '?', ')', ']', '”', '’', '…', '\n', ' '])
+    assert.equal(takesSpaceBack(mark), true, JSON.stringify(mark));
+  for (const key of ['a', 'T', '“', '(', '"', '-', '—', '\u00a0', '']) assert.equal(takesSpaceBack(key), false, key);
 });
 
 describe('the editor state (CodeMirror, no view): Tab, then a closing mark', () => {
@@ -101,6 +101,7 @@ describe('the editor state (CodeMirror, no view): Tab, then a closing mark', () 
     assert.equal(comma.selection.main.head, 8, 'the cursor after the comma');
     assert.equal(typeAt(tabbed, '\n', 'input').doc.toString(), 'the cat\n');
     assert.equal(typeAt(tabbed, 's').doc.toString(), 'the cat s', 'a word: the space stays');
+    assert.equal(typeAt(tabbed, ' ').doc.toString(), 'the cat ', 'a space out of habit: still one');
     assert.equal(typeAt(typeAt(tabbed, 's'), ',').doc.toString(), 'the cat s,', 'only the key right after Tab');
   });
 

@@ -47,11 +47,12 @@ export function acceptWord(g: Ghost): { at: number; insert: string; rest: Ghost 
 /**
  * A suggestion may end with the space after its last word (ml/suggest.ts `trailingSpace`), so that
  * after Tab the cursor stands at the next word. If the writer's next key is a closing mark or a
- * line break instead, the space is taken back: "cat" + Tab + "," gives "cat,", not "cat ,". Opening
- * quotes and dashes keep it (a space before them is what the writer wants), as does any other key.
+ * line break instead, the space is taken back: "cat" + Tab + "," gives "cat,", not "cat ,". A space
+ * typed out of habit replaces it (one space, not two). Opening quotes and dashes keep it (a space
+ * before them is what the writer wants), as does any other key.
  */
 export function takesSpaceBack(typed: string): boolean {
-  return /^[,.;:!?)\]}”’…\n]/.test(typed);
+  return /^[ ,.;:!?)\]}”’…\n]/.test(typed);
 }
 
 /** Alt+] (+1) / Alt+[ (−1): the next or previous alternative, wrapping around. */
