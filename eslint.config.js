@@ -10,7 +10,13 @@ const SQLITE = { group: ['better-sqlite3', '**/store/*', '**/store/**'], message
 const RENDERER_OUT =
   'The renderer talks to the core only through the API client and the contract (src-main/api/core-api.ts).';
 const NODE = { group: ['node:*', 'fs', 'path', 'child_process', 'better-sqlite3'], message: RENDERER_OUT };
-const MAIN = { regex: 'src-main/(?!api/core-api\\.ts$)', message: RENDERER_OUT, allowTypeImports: true };
+// The renderer's only run-time imports from src-main: the API's contract, and the editor's rule
+// for a suggestion's trailing space (shared with the simulated writer, pure, importing nothing).
+const MAIN = {
+  regex: 'src-main/(?!api/core-api\\.ts$|ml/soft-space\\.ts$)',
+  message: RENDERER_OUT,
+  allowTypeImports: true,
+};
 
 /**
  * The layers of src-main, top to bottom, with no back-edges:

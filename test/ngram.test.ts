@@ -120,6 +120,13 @@ describe('keystroke savings by simulated typing', () => {
     //  pos 0 shown "the cat " → "the", " cat" (2 × Ctrl+→); pos 7 "," typed.
     assert.equal(onMark.keystrokes, 3);
     assert.equal(onMark.acceptedChars, 7);
+    // The text has the space, then a mark ("oui !"): the editor would take the space back at the
+    // "!", so Tab is no good there; the words with Ctrl+→ (2), then at pos 7 " !" is shown (Tab).
+    const { model: m3, tok: t3 } = scripted('the cat !');
+    const spaceThenMark = simulateTyping(m3, t3, { n: 0 }, 'the cat !', o);
+    assert.equal(spaceThenMark.keystrokes, 3);
+    assert.equal(spaceThenMark.accepted, 2);
+    assert.equal(spaceThenMark.acceptedChars, 9);
   });
 });
 

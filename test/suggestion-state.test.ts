@@ -116,4 +116,25 @@ describe('the editor state (CodeMirror, no view): Tab, then a closing mark', () 
     assert.equal(typeAt(plain, ',').doc.toString(), 'the cat,', 'no space to take back');
     assert.equal(acceptAllSpec(EditorState.create({ doc: 'x', extensions: ghostState })), null, 'nothing shown');
   });
+
+  test('in the middle of a sentence Tab leaves out the space the text already has', () => {
+    const at = (doc: string, pos: number, ghost: string) => {
+      const s = EditorState.create({ doc, selection: { anchor: pos }, extensions: ghostState });
+      const shown = s.update({ effects: setGhost.of(ghostOf(pos, [ghost])) }).state;
+      return shown.update(acceptAllSpec(shown)!).state;
+    };
+    assert.equal(at('The cat sat.', 3, ' big ').doc.toString(), 'The big cat sat.');
+    assert.equal(at('The cat\nsat.', 7, ' sat ').doc.toString(), 'The cat sat\nsat.', 'before a line break');
+    assert.equal(at('The cat, then', 7, ' sat ').doc.toString(), 'The cat sat, then', 'before a mark');
+    const mid = at('The cat.', 3, ' big ');
+    assert.equal(typeAt(mid, ',').doc.toString(), 'The big, cat.', 'no space of its own to take back: none taken');
+  });
+
+  test('only a key the writer types takes the space back: not a paste, an IME composition or a suggestion taken', () => {
+    const tabbed = showing('cat ').update(acceptAllSpec(showing('cat '))!).state;
+    assert.equal(typeAt(tabbed, ',', 'input.paste').doc.toString(), 'the cat ,');
+    assert.equal(typeAt(tabbed, ',', 'input.type.compose').doc.toString(), 'the cat ,');
+    const next = tabbed.update({ effects: setGhost.of(ghostOf(8, [', and'])) }).state;
+    assert.equal(next.update(acceptAllSpec(next)!).state.doc.toString(), 'the cat , and');
+  });
 });

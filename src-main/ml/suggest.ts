@@ -86,8 +86,9 @@ export function suggestionWords(s: string): string[] {
  */
 export function expectedSaving(prefixes: readonly Suggestion[], end: number): number {
   const text = prefixes[end].text;
-  // Its words, and a trailing space as one more part: Tab takes it with the words, Ctrl+→ the
-  // words alone, so a space that is wrong costs nothing and one that is right saves a key.
+  // Its words, and a trailing space as one more part: Tab takes it with the words, Ctrl+→ the words
+  // alone (one key each), so a wrong space costs the Ctrl+→ beyond the first that Tab would have
+  // saved, and a right one saves a key.
   const words = text.match(/\s*\S+|\s+$/g) ?? [];
   // P_j: the probability of the first j words, read off the shortest boundary that contains them.
   const prob = (j: number): number => {
@@ -288,10 +289,14 @@ function decode<S>(
     if (mark) {
       if (!boundary(p)) break;
       if (SENTENCE_END.has(ch)) {
-        // The sentence's end is the suggestion's; one more step asks whether a space follows it.
+        // The sentence's end is the suggestion's; one more step asks whether a space follows it
+        // (the likeliest next character, as for a word's space).
         if (space >= 0) {
           runner.step(s, id);
-          withSpace(p * runner.probs(s)[space]);
+          const after = runner.probs(s);
+          let top = space;
+          for (let k = 0; k < after.length; k++) if (k !== tok.unk && after[k] > after[top]) top = k;
+          if (top === space) withSpace(p * after[space]);
         }
         break;
       }

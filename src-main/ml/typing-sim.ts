@@ -1,3 +1,4 @@
+import { takesSpaceBack } from './soft-space.ts';
 import { observe, suggest, suggestionWords, type StepModel, type SuggestOptions } from './suggest.ts';
 import type { CharTokenizer } from './tokenizer.ts';
 
@@ -66,7 +67,10 @@ export function simulateTyping<S>(
       r.shown++;
       let take = 0;
       let keys = 0;
-      if (text.startsWith(s, i)) {
+      // Tab takes a trailing space only where the editor keeps it: not before a key that takes it
+      // back (a double space, a space before a mark as in "oui !"); there the writer takes the words.
+      const end = i + s.length;
+      if (text.startsWith(s, i) && !(s.endsWith(' ') && takesSpaceBack(text.slice(end, end + 1)))) {
         take = s.length;
         keys = 1;
       } else {

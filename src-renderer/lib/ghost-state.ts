@@ -3,7 +3,14 @@
  * CodeMirror EditorState): what is shown and where, typing through it, Tab and Ctrl+→, and the
  * space a suggestion may end with. ghost.ts draws it and binds the keys.
  */
-import { EditorState, StateEffect, StateField, type Extension, type TransactionSpec } from '@codemirror/state';
+import {
+  EditorState,
+  StateEffect,
+  StateField,
+  Transaction,
+  type Extension,
+  type TransactionSpec,
+} from '@codemirror/state';
 import { acceptAll, acceptWord, afterInsert, takesSpaceBack, type Ghost } from './suggestion.ts';
 
 export const setGhost = StateEffect.define<Ghost | null>();
@@ -38,10 +45,18 @@ const softSpaceField = StateField.define<number | null>({
   },
 });
 
-/** "cat" + Tab + "," is "cat,": a closing mark or line break typed right there replaces the space. */
+/** A key the writer typed (Enter is plain "input"), not a suggestion taken, a paste or an IME composition. */
+function typedKey(tr: Transaction): boolean {
+  return (
+    tr.annotation(Transaction.userEvent) === 'input' ||
+    (tr.isUserEvent('input.type') && !tr.isUserEvent('input.type.compose'))
+  );
+}
+
+/** "cat" + Tab + "," is "cat,": a closing mark, line break or space typed right there replaces the space. */
 const spaceBack = EditorState.transactionFilter.of((tr) => {
   const at = tr.startState.field(softSpaceField, false);
-  if (at == null || !tr.docChanged || !tr.isUserEvent('input')) return tr;
+  if (at == null || !tr.docChanged || !typedKey(tr)) return tr;
   let changes = 0;
   let typedThere = false;
   tr.changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
@@ -61,11 +76,18 @@ function insertSpec(at: number, text: string, rest: Ghost | null, soft = false):
   };
 }
 
-/** Tab: the whole suggestion shown, if there is one (its trailing space, if any, may be taken back). */
+/**
+ * Tab: the whole suggestion shown, if there is one. Its trailing space, if any, may be taken back
+ * by the next key; where the text already goes on with a space, a line break or a closing mark
+ * (a word added in the middle of a sentence), it is left out.
+ */
 export function acceptAllSpec(state: EditorState): TransactionSpec | null {
   const g = state.field(ghostField);
   if (!g) return null;
   const a = acceptAll(g);
+  const next = state.doc.sliceString(a.at, a.at + 1);
+  if (/ $/.test(a.insert) && (/\s/.test(next) || takesSpaceBack(next)))
+    return insertSpec(a.at, a.insert.slice(0, -1), null);
   return insertSpec(a.at, a.insert, null, true);
 }
 

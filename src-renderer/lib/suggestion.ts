@@ -1,3 +1,5 @@
+export { takesSpaceBack } from '../../src-main/ml/soft-space.ts';
+
 /**
  * The editor's suggestion state machine, free of the DOM so it can be tested on its own.
  * A ghost is a suggestion anchored at a document position, with its alternatives (Alt+] / Alt+[).
@@ -42,17 +44,6 @@ export function acceptWord(g: Ghost): { at: number; insert: string; rest: Ghost 
   const m = /^\s*\S+/.exec(text);
   const insert = m ? m[0] : text;
   return { at: g.pos, insert, rest: ghostOf(g.pos + insert.length, [text.slice(insert.length)]) };
-}
-
-/**
- * A suggestion may end with the space after its last word (ml/suggest.ts `trailingSpace`), so that
- * after Tab the cursor stands at the next word. If the writer's next key is a closing mark or a
- * line break instead, the space is taken back: "cat" + Tab + "," gives "cat,", not "cat ,". A space
- * typed out of habit replaces it (one space, not two). Opening quotes and dashes keep it (a space
- * before them is what the writer wants), as does any other key.
- */
-export function takesSpaceBack(typed: string): boolean {
-  return /^[ ,.;:!?)\]}”’…\n]/.test(typed);
 }
 
 /** Alt+] (+1) / Alt+[ (−1): the next or previous alternative, wrapping around. */
