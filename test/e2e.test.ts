@@ -124,15 +124,12 @@ describe('first launch', { skip }, () => {
         if (shown) seen.add(`${i}:${shown}`);
         const word = /^\s*\S+/.exec(shown)?.[0] ?? '';
         const visible = shown.trimEnd();
+        const after = paragraph[i + visible.length] ?? '';
+        const whole =
+          paragraph.startsWith(shown, i) && !(visible !== shown && takesSpaceBack(paragraph[i + shown.length] ?? ''));
         const markNext =
-          visible !== shown && paragraph.startsWith(visible, i) && takesSpaceBack(paragraph[i + visible.length] ?? '');
-        const take = paragraph.startsWith(shown, i)
-          ? shown
-          : markNext
-            ? visible
-            : paragraph.startsWith(word, i)
-              ? word
-              : '';
+          !whole && visible !== shown && paragraph.startsWith(visible, i) && after !== ' ' && takesSpaceBack(after);
+        const take = whole ? shown : markNext ? visible : paragraph.startsWith(word, i) ? word : '';
         if (take) {
           await page.keyboard.press(take === shown || markNext ? 'Tab' : 'Control+ArrowRight');
           keys++;
