@@ -34,6 +34,7 @@ test('before any personal model exists, the base model suggests (with up to thre
 });
 
 test('a suggestion carries the space after its last word unless Settings turn that off', async () => {
+  const { confidenceBar } = (await core.call('settings.get', {})) as { confidenceBar: number | null };
   await core.call('settings.set', { confidenceBar: null });
   const prompts = ['Thank you for your lett', 'as soon as poss', 'at the end of the mon', 'The United States of Ameri'];
   const ask = async () =>
@@ -59,7 +60,7 @@ test('a suggestion carries the space after its last word unless Settings turn th
     off.map((s) => s !== ''),
     on.map((s) => s !== ''),
   );
-  await core.call('settings.set', { spaceAfterSuggestion: true });
+  await core.call('settings.set', { spaceAfterSuggestion: true, confidenceBar });
 });
 
 test('a crashed ML host is reported and replaced on the next request, without taking the core down', async () => {

@@ -67,7 +67,7 @@ describe('the document cache: what the writer has written so far in this documen
     // Each character of the name is several times likelier than the model's 1/29.
     assert.ok(p[tok.id('f')] > 0.4, `p(f) = ${p[tok.id('f')]}`);
     const o = { maxChars: 20, maxWords: 1, threshold: 0.002 };
-    assert.equal(suggest(m, tok, s, o, 'then Qill').text, 'feather');
+    assert.equal(suggest(m, tok, s, o, 'then Qill').text, 'feather ', 'with the space the cache has seen after it');
     // The model alone, with nothing to go on, says nothing at that bar.
     assert.equal(suggest(uniform, tok, { n: 0 }, o, 'then Qill').text, '');
   });

@@ -143,7 +143,8 @@ const SettingsEntries = {
   maxChars: range(LIMITS.maxChars.min, LIMITS.maxChars.max, true),
   /**
    * Tab also takes the space after a suggestion's last word where one likely follows (the next
-   * key, if a closing mark, takes it back); off, Tab ends at the word (ml/suggest.ts `trailingSpace`).
+   * key, if a closing mark, Enter or a space, takes it back: ml/soft-space.ts); off, Tab ends at
+   * the word (ml/suggest.ts `trailingSpace`).
    */
   spaceAfterSuggestion: flag,
   /** The model chosen in the Models view; null: the default (newest personal model, else the base). */

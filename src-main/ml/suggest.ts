@@ -38,10 +38,11 @@ export interface SuggestOptions {
    */
   length?: 'saving' | 'bar';
   /**
-   * Whether a suggestion that ends a word where a space likely follows carries the space too
-   * (default true), so Tab leaves the cursor ready for the next word, as a phone keyboard's word
-   * does; the editor takes the space back when a punctuation mark or a line break is typed next
-   * (src-renderer/lib/suggestion.ts). Off, Tab ends at the word. Not with `length: 'bar'`.
+   * Whether a suggestion whose last word (or closing full stop) is followed by a space as its
+   * likeliest next character carries the space too (default true), so Tab leaves the cursor ready
+   * for the next word, as a phone keyboard's word does; the editor takes the space back when a
+   * closing mark, a line break or a space is typed next (ml/soft-space.ts). Off, Tab ends at the
+   * word. Not with `length: 'bar'`.
    */
   trailingSpace?: boolean;
 }
