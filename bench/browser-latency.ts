@@ -12,13 +12,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { Core } from '../src-main/core/core.ts';
 import { startWebServer } from '../src-main/server/web.ts';
-import { arg, DATA, percentile, ROOT } from './common.ts';
+import { arg, DATA, opt, percentile, ROOT } from './common.ts';
 
-const opt = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) throw new Error(`--${name} is required`);
-  return process.argv[i + 1];
-};
 const keys = arg('keys', 50);
 const core = new Core(opt('data-dir'));
 const duringLearning = process.argv.includes('--during-learning');

@@ -14,6 +14,14 @@ export const DATA =
   (fs.existsSync(WHOLE) ? WHOLE : path.join(ROOT, 'test', 'fixtures', 'tinyshakespeare-300k.txt'));
 export const PYTHON = '/usr/bin/python3';
 
+/** The value after `--name` on the command line, else `fallback`; without a fallback the flag is required. */
+export function opt(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0) return process.argv[i + 1];
+  if (fallback === undefined) throw new Error(`--${name} is required`);
+  return fallback;
+}
+
 export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;

@@ -22,12 +22,8 @@ import { BASE_MODEL_DIR, BASE_WEIGHTS_FILE, baseSpec, readBaseCard } from '../sr
 import { pickSegments } from '../src-main/services/evaluate.ts';
 import { corpusTexts, getCorpus } from '../src-main/store/corpora.ts';
 import { openDb } from '../src-main/store/db.ts';
+import { opt } from './common.ts';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
 const dataDir = path.resolve(opt('data-dir', '/tmp/nib-base/data'));
 const chars = Number(opt('chars', '60000'));
 const minOrders = opt('min-orders', '3,4,5,6,7').split(',').map(Number);

@@ -28,14 +28,10 @@ import { SHARED_UNK, SHARED_VOCAB } from '../src-main/ml/vocab.ts';
 import { initWeights, type Weights } from '../src-main/ml/weights.ts';
 import { WebGpuEngine } from '../src-main/ml/webgpu/webgpu-engine.ts';
 import { nodeWebGpu, openNodeDevice } from '../src-main/ml/webgpu/node-device.ts';
-import { ROOT } from './common.ts';
+import { opt, ROOT } from './common.ts';
 import { openWebGpuPage } from './webgpu-page.ts';
 
 const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
 const seconds = Number(opt('seconds', '3'));
 const presets = opt('presets', 'small,medium,large').split(',') as PresetName[];
 const batches = opt('batches', '32,64,128').split(',').map(Number);

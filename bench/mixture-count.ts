@@ -19,13 +19,8 @@ import { buildNgramFor } from '../src-main/services/ngram.ts';
 import { evaluateWith, pickSegments } from '../src-main/services/evaluate.ts';
 import { MixtureModel } from '../src-main/ml/mixture.ts';
 import { DEFAULT_SUGGEST } from '../src-main/ml/suggest.ts';
+import { opt } from './common.ts';
 
-const opt = (name: string, fallback?: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0) return process.argv[i + 1];
-  if (fallback === undefined) throw new Error(`--${name} is required`);
-  return fallback;
-};
 await initBackend();
 const db = openDb(opt('data-dir'), { readonly: true });
 const { spec, weights } = loadWeightsFor(db, getModel(db, opt('model', 'personal'))!);

@@ -22,13 +22,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Core } from '../src-main/core/core.ts';
-import { ROOT } from './common.ts';
+import { opt, ROOT } from './common.ts';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
 const minutes = Number(opt('minutes', '10'));
 const maxChars = opt('max-chars', '20000');
 const work = path.resolve(opt('work', '/tmp/nib-personal'));

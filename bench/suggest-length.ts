@@ -10,14 +10,8 @@
 import { evaluateModel, type EvalRow } from '../src-main/services/evaluate.ts';
 import { initBackend } from '../src-main/ml/backend.ts';
 import { openDb } from '../src-main/store/db.ts';
-import { arg } from './common.ts';
+import { arg, opt } from './common.ts';
 
-const opt = (name: string, fallback?: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0) return process.argv[i + 1];
-  if (fallback === undefined) throw new Error(`--${name} is required`);
-  return fallback;
-};
 await initBackend();
 const db = openDb(opt('data-dir'), { readonly: true });
 const maxChars = arg('max-chars', 20000);

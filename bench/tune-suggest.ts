@@ -7,13 +7,8 @@
 import { evaluateModel } from '../src-main/services/evaluate.ts';
 import { initBackend } from '../src-main/ml/backend.ts';
 import { openDb } from '../src-main/store/db.ts';
-import { arg } from './common.ts';
+import { arg, opt } from './common.ts';
 
-const opt = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) throw new Error(`--${name} is required`);
-  return process.argv[i + 1];
-};
 await initBackend();
 const db = openDb(opt('data-dir'));
 const maxChars = arg('max-chars', 20000);
