@@ -125,6 +125,13 @@ function wordEnders(tok: CharTokenizer): number[] {
   return ids;
 }
 
+/** The likeliest next token that is not the unknown symbol (greedy decoding's choice). */
+function likeliest(probs: Float32Array, tok: CharTokenizer): number {
+  let id = -1;
+  for (let k = 0; k < probs.length; k++) if (k !== tok.unk && (id < 0 || probs[k] > probs[id])) id = k;
+  return id;
+}
+
 function sumAt(probs: Float32Array, ids: readonly number[]): number {
   let s = 0;
   for (const id of ids) s += probs[id];
@@ -256,9 +263,7 @@ function decode<S>(
   };
   for (let i = 0; i < o.maxChars; i++) {
     const probs = runner.probs(s);
-    let id = -1;
-    if (i === 0 && forcedFirst !== null) id = forcedFirst;
-    else for (let k = 0; k < probs.length; k++) if (k !== tok.unk && (id < 0 || probs[k] > probs[id])) id = k;
+    const id = i === 0 && forcedFirst !== null ? forcedFirst : likeliest(probs, tok);
     const ch = tok.vocab[id];
     const lineEnd = ch === '\n' || ch === '\r';
     const afterWord = /[\p{L}\p{N}]$/u.test(out);
@@ -295,9 +300,7 @@ function decode<S>(
         if (space >= 0) {
           runner.step(s, id);
           const after = runner.probs(s);
-          let top = space;
-          for (let k = 0; k < after.length; k++) if (k !== tok.unk && after[k] > after[top]) top = k;
-          if (top === space) withSpace(p * after[space]);
+          if (likeliest(after, tok) === space) withSpace(p * after[space]);
         }
         break;
       }
