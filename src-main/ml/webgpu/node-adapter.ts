@@ -61,19 +61,29 @@ process.exit(0);
 
 let probed: Promise<WebGpuProbe> | null = null;
 
-interface DawnAdapterInfo {
+/** What this module and node-device.ts use of a Dawn adapter. */
+export interface DawnAdapter {
   info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
   limits: Record<string, number>;
+  requestDevice(desc?: { requiredLimits?: Record<string, number>; label?: string }): Promise<unknown>;
+}
+
+let dawn: Promise<{ requestAdapter(o?: { powerPreference?: string }): Promise<DawnAdapter | null> }> | null = null;
+
+/**
+ * This process's one Dawn instance (the optional `webgpu` package): the in-process probe and every
+ * training device share it, since each instance loads its own copy of the drivers' state.
+ */
+export function dawnGpu(): NonNullable<typeof dawn> {
+  const pkg = 'webgpu'; // a variable: the bundle leaves the optional native package to run time
+  dawn ??= import(pkg).then((m: { create(flags: string[]): Awaited<NonNullable<typeof dawn>> }) => m.create([]));
+  return dawn;
 }
 
 /** PROBE_BODY's work in this process (the desktop app's ML host): the same answer, in TypeScript. */
 async function probeInProcess(): Promise<WebGpuProbe> {
   try {
-    const pkg = 'webgpu'; // a variable: the bundle leaves the optional native package to run time
-    const m = (await import(pkg)) as {
-      create(flags: string[]): { requestAdapter(o: object): Promise<DawnAdapterInfo | null> };
-    };
-    const a = await m.create([]).requestAdapter({ powerPreference: 'high-performance' });
+    const a = await (await dawnGpu()).requestAdapter({ powerPreference: 'high-performance' });
     if (!a) return { why: 'no WebGPU adapter: no GPU with a Vulkan, Metal or Direct3D 12 driver was found' };
     const info = a.info ?? {};
     const l = a.limits;

@@ -1,19 +1,11 @@
 import type { GpuDevice } from './gpu.ts';
-import { probeNodeWebGpu } from './node-adapter.ts';
+import { dawnGpu, probeNodeWebGpu } from './node-adapter.ts';
 
 /** A GPU device of Dawn for Node (the optional `webgpu` package) in this process, and its name. */
 export interface NodeGpuDevice {
   device: GpuDevice;
   adapter: string;
 }
-
-interface DawnAdapter {
-  info?: { vendor?: string; architecture?: string; description?: string };
-  limits: Record<string, number>;
-  requestDevice(desc?: { requiredLimits?: Record<string, number>; label?: string }): Promise<GpuDevice>;
-}
-
-let gpu: Promise<{ requestAdapter(o?: { powerPreference?: string }): Promise<DawnAdapter | null> }> | null = null;
 
 /**
  * The WebGPU adapter this process can train on, or why there is none. The adapter is looked for in a
@@ -42,20 +34,17 @@ export async function openNodeDevice(): Promise<NodeGpuDevice | { why: string }>
   const found = await nodeWebGpu();
   if ('why' in found) return found;
   try {
-    // A variable specifier: the bundle leaves the optional native package to be found at run time.
-    const pkg = 'webgpu';
-    gpu ??= import(pkg).then((m: { create(flags: string[]): Awaited<NonNullable<typeof gpu>> }) => m.create([]));
-    const adapter = await (await gpu).requestAdapter({ powerPreference: 'high-performance' });
+    const adapter = await (await dawnGpu()).requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return { why: 'the WebGPU adapter found by the probe was not offered to this process' };
     const l = adapter.limits;
-    const device = await adapter.requestDevice({
+    const device = (await adapter.requestDevice({
       label: 'nib training',
       requiredLimits: {
         maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
         maxBufferSize: l.maxBufferSize,
         maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
       },
-    });
+    })) as GpuDevice;
     loseOnRequest(device);
     const name = [adapter.info?.vendor, adapter.info?.architecture].filter(Boolean).join(' ');
     return { device, adapter: name || adapter.info?.description || 'GPU' };
