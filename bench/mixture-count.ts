@@ -34,6 +34,9 @@ const beta = Number(opt('beta'));
 
 /** The mixture with the n-gram's weight by its context's count. */
 class CountMixture extends MixtureModel<LstmState, number[]> {
+  constructor() {
+    super(runner, ng, 1 - a, null); // its own weight, not one that follows the text
+  }
   override probs(s: { a: LstmState; b: number[] }): Float32Array {
     const pa = runner.probs(s.a);
     const pb = ng.probs(s.b);
@@ -44,7 +47,7 @@ class CountMixture extends MixtureModel<LstmState, number[]> {
     return out;
   }
 }
-const model = new CountMixture(runner, ng, 1 - a);
+const model = new CountMixture();
 for (const threshold of opt('bars').split(',').map(Number)) {
   const r = evaluateWith('mix', model, tok, () => ({ a: runner.zeroState(), b: [] }), segments, {
     ...DEFAULT_SUGGEST,

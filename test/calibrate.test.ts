@@ -15,7 +15,22 @@ test('the bar is the lowest that keeps precision at the target: walking down fro
   const r = calibrateThreshold(s.measure);
   assert.equal(r.chosen.threshold, 0.2);
   assert.ok(r.chosen.precision >= PRECISION_TARGET);
-  assert.deepEqual(s.calls, [0.25, 0.225, 0.2, 0.175], 'stops at the first bar that misses the target');
+  assert.deepEqual(
+    s.calls,
+    [0.25, 0.225, 0.2, 0.175, 0.1875],
+    'stops at the first bar that misses the target, then halves that step',
+  );
+});
+
+test('a target that falls inside a grid step is found to half a step, walking down or up', () => {
+  // Precision 0.315 + t: at least 0.5 from t = 0.185, between the grid's 0.175 and 0.2.
+  const down = calibrateThreshold(source((t) => 0.315 + t).measure);
+  assert.equal(down.chosen.threshold, 0.1875);
+  assert.ok(down.chosen.precision >= PRECISION_TARGET);
+  // Overconfident: at least 0.5 from t = 0.385 (between 0.375 and 0.4), found walking up.
+  const up = source((t) => t + 0.115);
+  assert.equal(calibrateThreshold(up.measure).chosen.threshold, 0.3875);
+  assert.deepEqual(up.calls, [0.25, 0.275, 0.3, 0.325, 0.35, 0.375, 0.4, 0.3875]);
 });
 
 test('…or up, for an overconfident source, measuring each bar once', () => {

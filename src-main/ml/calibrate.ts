@@ -29,8 +29,11 @@ export interface Measured {
  * Walks the grid from `start`: down (bolder) while precision holds, up (more cautious) while it
  * does not, measuring each bar once. Precision falls as the bar falls (a lower bar adds only less
  * likely suggestions), so the walk stops at the lowest bar that keeps precision; its KSR is the
- * highest among those that do. If even the most cautious bar misses the target, that bar is kept
- * (fewest wrong suggestions). Returns the chosen measurement and everything tried.
+ * highest among those that do. Then one bar halfway to the next bolder one, which missed the
+ * target, is measured too: a grid step moves KSR by about a point, and sources are compared at the
+ * same precision, so a source whose target falls inside a step should not lose that point to the
+ * grid. If even the most cautious bar misses the target, that bar is kept (fewest wrong
+ * suggestions). Returns the chosen measurement and everything tried.
  */
 export function calibrateThreshold(
   measure: (threshold: number) => Omit<Measured, 'threshold'>,
@@ -38,25 +41,30 @@ export function calibrateThreshold(
   start = 0.25,
 ): { chosen: Measured; tried: Measured[] } {
   const tried: Measured[] = [];
-  const at = (i: number): Measured => {
-    const m = { threshold: THRESHOLDS[i], ...measure(THRESHOLDS[i]) };
+  const at = (t: number): Measured => {
+    const m = { threshold: t, ...measure(t) };
     tried.push(m);
     return m;
   };
+  const refine = (best: Measured, missed: Measured): Measured => {
+    const mid = at(Math.round(((best.threshold + missed.threshold) / 2) * 10_000) / 10_000);
+    return mid.precision >= target && mid.ksr >= best.ksr ? mid : best;
+  };
   let i = Math.max(0, THRESHOLDS.indexOf(start as (typeof THRESHOLDS)[number]));
-  let m = at(i);
+  let m = at(THRESHOLDS[i]);
   if (m.precision >= target) {
     let best = m;
     while (i > 0) {
-      const next = at(--i);
-      if (next.precision < target) break;
+      const next = at(THRESHOLDS[--i]);
+      if (next.precision < target) return { chosen: refine(best, next), tried };
       best = next.ksr >= best.ksr ? next : best;
     }
     return { chosen: best, tried };
   }
   while (i < THRESHOLDS.length - 1) {
-    m = at(++i);
-    if (m.precision >= target) return { chosen: m, tried };
+    const missed = m;
+    m = at(THRESHOLDS[++i]);
+    if (m.precision >= target) return { chosen: refine(m, missed), tried };
   }
   return { chosen: m, tried };
 }

@@ -42,7 +42,11 @@ export class DocumentState {
     return this.state;
   }
 
-  update(text: string): UpdateStats {
+  /**
+   * Reads `text` (the document up to the cursor). `onChar`, if given, sees each character as it is
+   * fed, with the state just before it (ml/mix-weight.ts reads the LSTM's prediction of it there).
+   */
+  update(text: string, onChar?: (pos: number, before: LstmState, id: number) => void): UpdateStats {
     const common = commonPrefix(this.read, text);
     if (common < this.read.length) {
       // An edit inside what was read: go back to the last snapshot at or before it.
@@ -63,6 +67,7 @@ export class DocumentState {
     for (const ch of text.slice(from)) {
       const id = this.tok.id(ch);
       if (id >= 0) {
+        onChar?.(pos, this.state, id);
         this.runner.step(this.state, id);
         fed++;
       }

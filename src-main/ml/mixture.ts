@@ -1,37 +1,58 @@
+import { MIX_ADAPT, startWeight, updateWeight, type MixAdapt, type MixWeight } from './mix-weight.ts';
 import { observe, type StepModel } from './suggest.ts';
+
+export interface MixState<A, B> {
+  a: A;
+  b: B;
+  /** The weight as the text so far has moved it (ml/mix-weight.ts); absent: `lambda`, until a character is typed. */
+  w?: MixWeight;
+  /** Both models' distributions at this state, kept from `probs` for `observe` (cleared by any step). */
+  pa?: Float32Array;
+  pb?: Float32Array;
+}
 
 /**
  * Linear interpolation of two models over the same vocabulary: p = λ·p_a + (1 − λ)·p_b. An LSTM
  * and an n-gram err differently (smooth generalisation against exact recall of rare strings), so
- * their mixture is often better than either.
+ * their mixture is often better than either. λ starts at `lambda` and follows the typed text
+ * (ml/mix-weight.ts), unless `adapt` is null.
  */
-export class MixtureModel<A, B> implements StepModel<{ a: A; b: B }> {
+export class MixtureModel<A, B> implements StepModel<MixState<A, B>> {
   constructor(
     private readonly ma: StepModel<A>,
     private readonly mb: StepModel<B>,
     readonly lambda: number,
+    private readonly adapt: MixAdapt | null = MIX_ADAPT,
   ) {}
 
-  probs(s: { a: A; b: B }): Float32Array {
-    const pa = this.ma.probs(s.a);
-    const pb = this.mb.probs(s.b);
+  probs(s: MixState<A, B>): Float32Array {
+    const pa = (s.pa ??= this.ma.probs(s.a));
+    const pb = (s.pb ??= this.mb.probs(s.b));
+    const l = s.w?.lambda ?? this.lambda;
     const out = new Float32Array(pa.length);
-    for (let i = 0; i < pa.length; i++) out[i] = this.lambda * pa[i] + (1 - this.lambda) * pb[i];
+    for (let i = 0; i < pa.length; i++) out[i] = l * pa[i] + (1 - l) * pb[i];
     return out;
   }
 
-  step(s: { a: A; b: B }, token: number): void {
+  step(s: MixState<A, B>, token: number): void {
     this.ma.step(s.a, token);
     this.mb.step(s.b, token);
+    s.pa = s.pb = undefined;
   }
 
-  observe(s: { a: A; b: B }, token: number): void {
+  observe(s: MixState<A, B>, token: number): void {
+    if (this.adapt) {
+      const w = (s.w ??= startWeight(this.lambda, this.adapt));
+      updateWeight(w, (s.pa ?? this.ma.probs(s.a))[token], (s.pb ?? this.mb.probs(s.b))[token], this.adapt);
+    }
     observe(this.ma, s.a, token);
     observe(this.mb, s.b, token);
+    s.pa = s.pb = undefined;
   }
 
-  clone(s: { a: A; b: B }): { a: A; b: B } {
-    return { a: this.ma.clone(s.a), b: this.mb.clone(s.b) };
+  clone(s: MixState<A, B>): MixState<A, B> {
+    // The kept distributions are never written to, so the copy may share them until it steps.
+    return { a: this.ma.clone(s.a), b: this.mb.clone(s.b), w: s.w && { ...s.w }, pa: s.pa, pb: s.pb };
   }
 }
 

@@ -3,6 +3,7 @@ import { loadWeightsFor } from '../services/model-weights.ts';
 import { evaluateModel } from '../services/evaluate.ts';
 import { corpusVocab, loadStoredNgram, refreshNgram, storedNgramStamp } from '../services/ngram.ts';
 import { MixtureModel } from '../ml/mixture.ts';
+import { MixWeightTracker } from '../ml/mix-weight.ts';
 import type { NgramModel } from '../ml/ngram.ts';
 import { thresholdOf, type SourceChoice } from '../ml/source-choice.ts';
 import { isMlMethod, parseMlParams, type MlMethod, type MlParsed, type MlResult } from './ml-host-api.ts';
@@ -17,7 +18,7 @@ import type { BackendReport } from '../ml/backend.ts';
 import { CachedModel, DocumentCacheTracker } from '../ml/document-cache.ts';
 import { DocumentState } from '../ml/document-state.ts';
 import { engineFor } from '../services/engine-choice.ts';
-import { LstmRunner } from '../ml/lstm-runner.ts';
+import { LstmRunner, type LstmState } from '../ml/lstm-runner.ts';
 import { generate } from '../ml/sample.ts';
 import { paramCount, PRESETS, type ModelSpec } from '../ml/spec.ts';
 import { DEFAULT_SUGGEST, suggestAlternatives, type StepModel, type Suggestion } from '../ml/suggest.ts';
@@ -33,14 +34,20 @@ export interface CallContext {
   isCancelled(): boolean;
 }
 
+/** Per open document: the LSTM state along its text, the cache of its own words, and a mixture's weight. */
+interface OpenDocument {
+  state: DocumentState;
+  cache: DocumentCacheTracker;
+  mix: MixWeightTracker<LstmState> | null;
+}
+
 /** A model ready for inference, reloaded when its checkpoint changes. */
 interface LoadedModel {
   key: string;
   spec: ModelSpec;
   tok: CharTokenizer;
   runner: LstmRunner;
-  /** Per open document: the LSTM state along its text, and the cache of its own words. */
-  docs: Map<string, { state: DocumentState; cache: DocumentCacheTracker }>;
+  docs: Map<string, OpenDocument>;
   source: SourceChoice | null;
   corpusId: number | null;
 }
@@ -123,10 +130,19 @@ export function openService(dataDir: string, backend: BackendReport) {
       doc = {
         state: new DocumentState(m.runner, m.tok),
         cache: new DocumentCacheTracker(encode, p.docKey ? undefined : 20_000),
+        mix: null,
       };
       if (p.docKey) m.docs.set(p.docKey, doc);
     }
-    const { fed } = doc.state.update(p.text);
+    // The source measured for this model when its training ended (ml/source-choice.ts).
+    const choice = m.source;
+    const ng = choice && choice.source !== 'lstm' && m.corpusId !== null ? ngramOf(m.corpusId) : null;
+    const usable = ng && isSameVocab(ng.model.vocab, m.spec.vocab) ? ng : null;
+    // A mixture's weight follows the document as it is written (ml/mix-weight.ts): read with the LSTM.
+    if (usable && choice!.source === 'mix')
+      doc.mix ??= new MixWeightTracker(choice!.lambda, m.runner, usable.model, m.tok);
+    doc.mix?.begin(p.text);
+    const { fed } = doc.state.update(p.text, doc.mix?.onChar);
     doc.cache.update(p.text);
     // Every source is revised by the document's own words so far (ml/document-cache.ts), as measured.
     const recent = m.tok.encode(p.text.slice(-64));
@@ -134,10 +150,8 @@ export function openService(dataDir: string, backend: BackendReport) {
       const cm = new CachedModel(inner, doc.cache.cache);
       return { cm, state: cm.wrap(s, recent) };
     };
-    // The source measured for this model when its training ended (ml/source-choice.ts).
-    const choice = m.source;
-    const ng = choice && choice.source !== 'lstm' && m.corpusId !== null ? ngramOf(m.corpusId) : null;
-    if (ng && isSameVocab(ng.model.vocab, m.spec.vocab)) {
+    if (usable) {
+      const ng = usable;
       const ctx = ngramContext(ng.model, m.tok, p.text);
       const opts = optsFor(thresholdOf(choice!, choice!.source));
       if (choice!.source === 'ngram') {
@@ -147,6 +161,7 @@ export function openService(dataDir: string, backend: BackendReport) {
       const { cm, state } = cached(new MixtureModel(m.runner, ng.model, choice!.lambda), {
         a: doc.state.current,
         b: ctx,
+        w: doc.mix?.weight,
       });
       return answer(suggestAlternatives(cm, m.tok, state, opts, n, before), fed, 'mix');
     }
