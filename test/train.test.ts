@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { TrainParams, TrainResult } from '../src-main/api/contract.ts';
+import type { SuggestResult, TrainParams, TrainResult } from '../src-main/api/contract.ts';
 import { evaluateModel } from '../src-main/services/evaluate.ts';
 import { importPaths } from '../src-main/services/library.ts';
 import { loadWeightsFor } from '../src-main/services/model-weights.ts';
@@ -11,9 +11,13 @@ import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
 import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
 import { TfjsEngine } from '../src-main/ml/tfjs-engine.ts';
 import { decodeArrays, encodeArrays } from '../src-main/ml/weights.ts';
+import { CachedModel } from '../src-main/ml/document-cache.ts';
+import { MixtureModel } from '../src-main/ml/mixture.ts';
+import { DEFAULT_SUGGEST, observe, suggest } from '../src-main/ml/suggest.ts';
+import { loadStoredNgram } from '../src-main/services/ngram.ts';
 import { integrityCheck, openDb, type Db } from '../src-main/store/db.ts';
 import { ensureCorpus } from '../src-main/store/corpora.ts';
-import { getModel, loadCheckpoint, saveCheckpoints } from '../src-main/store/models.ts';
+import { getModel, loadCheckpoint, saveCheckpoints, setSuggestSource } from '../src-main/store/models.ts';
 import { listRuns, runMetrics } from '../src-main/store/runs.ts';
 import { decodeOptimizer } from '../src-main/ml/optimizer-state.ts';
 import { openService } from '../src-main/workers/ml-service.ts';
@@ -160,7 +164,7 @@ test('nib eval reports cross-entropy and keystroke savings for the model and the
   assert.equal(r.rows.length, 3);
   const [lstm, ngram, mix] = r.rows;
   assert.match(ngram.name, /n-gram \(order \d/);
-  assert.match(mix.name, /LSTM \+ n-gram \(λ = 0\.\d+\)/);
+  assert.match(mix.name, /LSTM \+ n-gram \(λ from 0\.\d+, following the text\)/);
   // A mixture with the best-fitting weight is never much worse than the better of its parts.
   assert.ok(mix.natsPerChar < Math.min(lstm.natsPerChar, ngram.natsPerChar) + 0.05);
   for (const row of r.rows) {
@@ -180,6 +184,59 @@ test('nib eval reports cross-entropy and keystroke savings for the model and the
   // The cache learns the play's names and phrases as it goes: it never makes the text less likely here.
   assert.ok(lstm.natsPerChar < streamed, `with the cache ${lstm.natsPerChar} vs ${streamed}`);
   assert.throws(() => evaluateModel(db, { model: 'small' }), /exactly one of --corpus/);
+});
+
+test('with the mixture, the ML host typing a document suggests exactly what nib eval measures: its weight follows the text', async () => {
+  const row = getModel(db, 'small')!;
+  const saved = row.suggest_source;
+  const bar = 0.05;
+  setSuggestSource(db, row.id, {
+    source: 'mix',
+    lambda: 0.5,
+    threshold: bar,
+    corpus: 'shakes',
+    measured: [],
+    chars: 0,
+  });
+  try {
+    const whole = fs.readFileSync(SHAKESPEARE, 'utf8');
+    const text = whole.slice(whole.length - 2500, whole.length - 700);
+    // The writer types it in bursts, a suggestion asked for after each.
+    let r: SuggestResult | undefined;
+    const ctx = { emit: () => {}, isCancelled: () => false };
+    // The corpus's n-gram, stored as an import in the app leaves it.
+    await service.call('ngram.refresh', { corpus: 'shakes' }, ctx);
+    for (let end = 150; ; end += 113) {
+      const typed = text.slice(0, Math.min(end, text.length));
+      const p = { model: 'small', text: typed, docKey: 'doc-mix', alternatives: 1 };
+      r = (await service.call('suggest', p, ctx)) as SuggestResult;
+      if (typed === text) break;
+    }
+    // nib eval's way: the text observed character by character through the cached mixture.
+    const { spec, weights } = loadWeightsFor(db, row);
+    const runner = new LstmRunner(spec, weights);
+    const tok = CharTokenizer.fromSpec(spec);
+    const { model: ngram } = loadStoredNgram(db, row.corpus_id!)!;
+    const measured = (adapt: boolean) => {
+      const cm = new CachedModel(new MixtureModel(runner, ngram, 0.5, adapt ? undefined : null));
+      const s = cm.wrap({ a: runner.zeroState(), b: [] as number[] });
+      for (const id of tok.encode(text)) observe(cm, s, id);
+      return suggest(cm, tok, s, { ...DEFAULT_SUGGEST, threshold: bar }, text.slice(-80));
+    };
+    const want = measured(true);
+    assert.equal(r!.source, 'mix');
+    assert.ok(want.text, 'a suggestion to compare');
+    assert.equal(r!.suggestion, want.text);
+    assert.ok(Math.abs(r!.probability - want.probability) < 1e-5, `${r!.probability} against ${want.probability}`);
+    // And the weight did move: with it fixed at 0.5 the same suggestion has another probability.
+    const fixed = measured(false);
+    assert.ok(
+      Math.abs(fixed.probability - want.probability) > 1e-4,
+      `${fixed.probability} against ${want.probability}`,
+    );
+  } finally {
+    db.prepare('UPDATE models SET suggest_source = ? WHERE id = ?').run(saved, row.id);
+  }
 });
 
 test('bad training requests get one clear error each', async () => {

@@ -646,7 +646,7 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
 
 function sourceLabel(source: string, lambda: number): string {
   return source === 'mix'
-    ? `the model mixed with the corpus n-gram (λ ${lambda})`
+    ? `the model mixed with the corpus n-gram (the model's weight ${lambda} at a document's start, then following what you write)`
     : source === 'ngram'
       ? 'the corpus n-gram'
       : 'the model';

@@ -18,8 +18,17 @@ import { commonPrefix } from './document-cache.ts';
 import type { StepModel } from './suggest.ts';
 import type { CharTokenizer } from './tokenizer.ts';
 
-export const MIX_ADAPT = { forget: 0.98, prior: 10, min: 0.02, max: 0.98 } as const;
-export type MixAdapt = typeof MIX_ADAPT;
+export interface MixAdapt {
+  /** Each earlier character's weight shrinks by this factor per character typed since. */
+  forget: number;
+  /** How many characters' worth the starting weight counts for. */
+  prior: number;
+  /** Bounds of λ: neither model is ever switched off entirely. */
+  min: number;
+  max: number;
+}
+
+export const MIX_ADAPT: Readonly<MixAdapt> = { forget: 0.98, prior: 10, min: 0.02, max: 0.98 };
 
 export interface MixWeight {
   /** The current weight of the first model. */
@@ -63,7 +72,7 @@ export class MixWeightTracker<A> {
   constructor(
     lambda: number,
     private readonly lstm: { probs(s: A): Float32Array },
-    private readonly ngram: StepModel<number[]> & { order: number },
+    readonly ngram: StepModel<number[]> & { order: number },
     private readonly tok: CharTokenizer,
   ) {
     this.w = startWeight(lambda);

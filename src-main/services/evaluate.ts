@@ -241,7 +241,8 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
         cache,
       ),
     );
-    // The two interpolated, with the weight that fits the first 5,000 evaluated characters best.
+    // The two interpolated, the weight starting where it fits the first 5,000 evaluated characters
+    // best and then following the text (ml/mix-weight.ts), as the app's mixture does.
     const lambda = fitLambda(
       runner,
       runner.zeroState(),
@@ -252,7 +253,7 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
     const mix = new MixtureModel(runner, ngram, lambda);
     rows.push(
       evaluateWith(
-        `LSTM + n-gram (λ = ${lambda})`,
+        `LSTM + n-gram (λ from ${lambda}, following the text)`,
         mix,
         tok,
         () => ({ a: runner.zeroState(), b: [] as number[] }),

@@ -139,8 +139,9 @@ export function openService(dataDir: string, backend: BackendReport) {
     const ng = choice && choice.source !== 'lstm' && m.corpusId !== null ? ngramOf(m.corpusId) : null;
     const usable = ng && isSameVocab(ng.model.vocab, m.spec.vocab) ? ng : null;
     // A mixture's weight follows the document as it is written (ml/mix-weight.ts): read with the LSTM.
-    if (usable && choice!.source === 'mix')
-      doc.mix ??= new MixWeightTracker(choice!.lambda, m.runner, usable.model, m.tok);
+    // (A corpus re-imported since has a new n-gram: the weight starts again with it.)
+    if (usable && choice!.source === 'mix' && doc.mix?.ngram !== usable.model)
+      doc.mix = new MixWeightTracker(choice!.lambda, m.runner, usable.model, m.tok);
     doc.mix?.begin(p.text);
     const { fed } = doc.state.update(p.text, doc.mix?.onChar);
     doc.cache.update(p.text);
