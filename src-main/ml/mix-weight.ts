@@ -15,6 +15,7 @@
  * on technical text +1.5–2 points over the best fixed weight, on prose the same as the fixed weight.
  */
 import { commonPrefix } from './document-cache.ts';
+import { ngramContext } from './ngram.ts';
 import type { StepModel } from './suggest.ts';
 import type { CharTokenizer } from './tokenizer.ts';
 
@@ -90,21 +91,9 @@ export class MixWeightTracker<A> {
 
   /** DocumentState's hook: the character `id` at UTF-16 offset `pos`, the LSTM in `before` just before it. */
   readonly onChar = (pos: number, before: A, id: number): void => {
-    if (pos !== this.ctxPos) this.ctx = this.contextAt(pos);
+    if (pos !== this.ctxPos) this.ctx = ngramContext(this.ngram.order, this.tok, this.read.slice(0, pos));
     if (pos >= this.from) updateWeight(this.w, this.lstm.probs(before)[id], this.ngram.probs(this.ctx)[id]);
     this.ngram.step(this.ctx, id);
-    const ch = String.fromCodePoint(this.read.codePointAt(pos) ?? 0);
-    this.ctxPos = pos + ch.length;
+    this.ctxPos = pos + ((this.read.codePointAt(pos) ?? 0) > 0xffff ? 2 : 1); // where the next character starts
   };
-
-  /** The n-gram's context before `pos`: the last order − 1 characters the tokenizer knows. */
-  private contextAt(pos: number): number[] {
-    const k = this.ngram.order - 1;
-    const ids: number[] = [];
-    for (const ch of this.read.slice(Math.max(0, pos - 4 * k), pos)) {
-      const id = this.tok.id(ch);
-      if (id >= 0) ids.push(id);
-    }
-    return ids.slice(-k);
-  }
 }

@@ -1,4 +1,20 @@
 import type { StepModel } from './suggest.ts';
+import type { CharTokenizer } from './tokenizer.ts';
+
+/**
+ * An n-gram's state after `text`: the ids of its last `order` − 1 characters that the tokenizer
+ * knows (characters it skips are skipped here too, as they are when text is read one character at
+ * a time). Reads only the text's tail.
+ */
+export function ngramContext(order: number, tok: Pick<CharTokenizer, 'id'>, text: string): number[] {
+  const k = order - 1;
+  const ids: number[] = [];
+  for (const ch of text.slice(-4 * k)) {
+    const id = tok.id(ch);
+    if (id >= 0) ids.push(id);
+  }
+  return k > 0 ? ids.slice(-k) : [];
+}
 
 /**
  * A character n-gram model with interpolated Kneser-Ney smoothing. It is built in seconds from a

@@ -4,7 +4,7 @@ import { evaluateModel } from '../services/evaluate.ts';
 import { corpusVocab, loadStoredNgram, refreshNgram, storedNgramStamp } from '../services/ngram.ts';
 import { MixtureModel } from '../ml/mixture.ts';
 import { MixWeightTracker } from '../ml/mix-weight.ts';
-import type { NgramModel } from '../ml/ngram.ts';
+import { ngramContext, type NgramModel } from '../ml/ngram.ts';
 import { thresholdOf, type SourceChoice } from '../ml/source-choice.ts';
 import { isMlMethod, parseMlParams, type MlMethod, type MlParsed, type MlResult } from './ml-host-api.ts';
 import { exportModel, exportModelFiles, importModel, importModelFiles } from '../services/model-transfer.ts';
@@ -50,18 +50,6 @@ interface LoadedModel {
   docs: Map<string, OpenDocument>;
   source: SourceChoice | null;
   corpusId: number | null;
-}
-
-/** The last order−1 token ids of a text: an n-gram's state after it. */
-function ngramContext(model: NgramModel, tok: CharTokenizer, text: string): number[] {
-  const k = model.order - 1;
-  return Array.from(
-    tok.encode(
-      Array.from(text.slice(-k * 4))
-        .slice(-k)
-        .join(''),
-    ),
-  ).slice(-k);
 }
 
 function isSameVocab(a: readonly string[], b: readonly string[]): boolean {
@@ -119,7 +107,7 @@ export function openService(dataDir: string, backend: BackendReport) {
       if (!stored && !p.buildNgram) return answer([], 0, 'ngram');
       const ng = stored ?? (refreshNgram(db, p.corpus) ? ngramOf(corpus.id) : null);
       if (!ng) throw new NibError('data', `corpus "${p.corpus}" is empty: import some text first`);
-      const ctx = ngramContext(ng.model, ng.tok, p.text);
+      const ctx = ngramContext(ng.model.order, ng.tok, p.text);
       return answer(suggestAlternatives(ng.model, ng.tok, ctx, optsFor(undefined), n, before), ctx.length, 'ngram');
     }
     const m = model(p.model!);
@@ -136,12 +124,12 @@ export function openService(dataDir: string, backend: BackendReport) {
     }
     // The source measured for this model when its training ended (ml/source-choice.ts).
     const choice = m.source;
-    const ng = choice && choice.source !== 'lstm' && m.corpusId !== null ? ngramOf(m.corpusId) : null;
-    const usable = ng && isSameVocab(ng.model.vocab, m.spec.vocab) ? ng : null;
+    const stored = choice && choice.source !== 'lstm' && m.corpusId !== null ? ngramOf(m.corpusId) : null;
+    const ng = stored && isSameVocab(stored.model.vocab, m.spec.vocab) ? stored : null;
     // A mixture's weight follows the document as it is written (ml/mix-weight.ts): read with the LSTM.
     // (A corpus re-imported since has a new n-gram: the weight starts again with it.)
-    if (usable && choice!.source === 'mix' && doc.mix?.ngram !== usable.model)
-      doc.mix = new MixWeightTracker(choice!.lambda, m.runner, usable.model, m.tok);
+    if (ng && choice!.source === 'mix' && doc.mix?.ngram !== ng.model)
+      doc.mix = new MixWeightTracker(choice!.lambda, m.runner, ng.model, m.tok);
     doc.mix?.begin(p.text);
     const { fed } = doc.state.update(p.text, doc.mix?.onChar);
     doc.cache.update(p.text);
@@ -151,9 +139,8 @@ export function openService(dataDir: string, backend: BackendReport) {
       const cm = new CachedModel(inner, doc.cache.cache);
       return { cm, state: cm.wrap(s, recent) };
     };
-    if (usable) {
-      const ng = usable;
-      const ctx = ngramContext(ng.model, m.tok, p.text);
+    if (ng) {
+      const ctx = ngramContext(ng.model.order, m.tok, p.text);
       const opts = optsFor(thresholdOf(choice!, choice!.source));
       if (choice!.source === 'ngram') {
         const { cm, state } = cached(ng.model, ctx);
