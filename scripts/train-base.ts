@@ -22,9 +22,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BASE_MODEL_DIR, BASE_WEIGHTS_FILE, baseSpec, type BaseCard } from '../src-main/services/base-model.ts';
-import { evaluateWith, pickSegments } from '../src-main/services/evaluate.ts';
+import { evaluateAt, pickSegments } from '../src-main/services/evaluate.ts';
 import { loadWeightsFor } from '../src-main/services/model-weights.ts';
-import { calibrateThreshold } from '../src-main/ml/calibrate.ts';
+import { calibrateAll } from '../src-main/ml/calibrate.ts';
 import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
 import { DEFAULT_SUGGEST } from '../src-main/ml/suggest.ts';
 import { initBackend } from '../src-main/ml/backend.ts';
@@ -77,12 +77,19 @@ function calibrate(
 ): NonNullable<BaseCard['suggest']> {
   const measure = (texts: string[], chars: number) => {
     const { segments } = pickSegments(splitTexts(texts, valFraction).val, chars, 10_000);
-    return (threshold: number) =>
-      evaluateWith('base', runner, tok, () => runner.zeroState(), segments, { ...DEFAULT_SUGGEST, threshold });
+    return (bars: number[]) =>
+      evaluateAt(
+        'base',
+        runner,
+        tok,
+        () => runner.zeroState(),
+        segments,
+        bars.map((threshold) => ({ ...DEFAULT_SUGGEST, threshold })),
+      );
   };
   const bySource: Record<string, number> = {};
   for (const source of [...new Set(docs.map((d) => d.name.replace(/-\d+\.txt$/, '')))].sort()) {
-    const { chosen } = calibrateThreshold(
+    const { chosen } = calibrateAll(
       measure(
         docs.filter((d) => d.name.startsWith(`${source}-`)).map((d) => d.text),
         20_000,
@@ -97,7 +104,7 @@ function calibrate(
   const all = measure(
     docs.map((d) => d.text),
     40_000,
-  )(threshold);
+  )([threshold])[0];
   console.log(
     `bar ${threshold} on all held-out text: KSR ${(100 * all.ksr).toFixed(1)}%, precision ${(100 * all.precision).toFixed(1)}%, ${all.bitsPerChar.toFixed(3)} bits/char`,
   );

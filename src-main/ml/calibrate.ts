@@ -25,6 +25,20 @@ export interface Measured {
   precision: number;
 }
 
+/** The bar halfway between two of the grid's, as `calibrateThreshold` measures it. */
+function midpoint(a: number, b: number): number {
+  return Math.round(((a + b) / 2) * 10_000) / 10_000;
+}
+
+/**
+ * Every bar `calibrateThreshold` may measure: the grid and each midpoint between neighbours, in
+ * increasing order. Measuring them all in one pass (services/evaluate.ts `evaluateAt`) costs
+ * about what measuring one does, and the walk then reads its bars from the table.
+ */
+export function candidateBars(): number[] {
+  return THRESHOLDS.flatMap((t, k) => (k === 0 ? [t] : [midpoint(THRESHOLDS[k - 1], t), t]));
+}
+
 /**
  * Walks the grid from `start`: down (bolder) while precision holds, up (more cautious) while it
  * does not, measuring each bar once. Precision falls as the bar falls (a lower bar adds only less
@@ -47,7 +61,7 @@ export function calibrateThreshold(
     return m;
   };
   const refine = (best: Measured, missed: Measured): Measured => {
-    const mid = at(Math.round(((best.threshold + missed.threshold) / 2) * 10_000) / 10_000);
+    const mid = at(midpoint(best.threshold, missed.threshold));
     return mid.precision >= target && mid.ksr >= best.ksr ? mid : best;
   };
   let i = Math.max(0, THRESHOLDS.indexOf(start as (typeof THRESHOLDS)[number]));
@@ -67,4 +81,19 @@ export function calibrateThreshold(
     if (m.precision >= target) return { chosen: refine(m, missed), tried };
   }
   return { chosen: m, tried };
+}
+
+/**
+ * `calibrateThreshold` with every candidate bar measured at once (`candidateBars`, in that order):
+ * the walk then reads its bars from the table. One pass of simulated typing at 37 bars costs about
+ * two at one bar, where the walk measures three to seven, one pass each (bench/README.md).
+ */
+export function calibrateAll(
+  measureAll: (bars: number[]) => Omit<Measured, 'threshold'>[],
+  target = PRECISION_TARGET,
+  start = 0.25,
+): { chosen: Measured; tried: Measured[] } {
+  const bars = candidateBars();
+  const table = measureAll(bars);
+  return calibrateThreshold((t) => table[bars.indexOf(t)], target, start);
 }

@@ -217,7 +217,64 @@ function decode<S>(
   forcedFirst: number | null,
   before: string,
 ): Suggestion {
-  const s = runner.clone(state);
+  return readDecode(new DecodeTrace(runner, tok, state, forcedFirst), tok, o, before);
+}
+
+/**
+ * The model's side of greedy decoding from one state: step k is the likeliest token after the
+ * first k (the first may be forced) with what the policy reads off its distribution. Steps are
+ * computed when first asked for and kept, so the policy at several confidence bars reads one
+ * decode (ml/typing-sim.ts measures many bars in one pass): a bar only decides how far the policy
+ * reads, never what the model says.
+ */
+export class DecodeTrace<S> {
+  private readonly steps: { id: number; p: number; end: number }[] = [];
+  private readonly s: S;
+  constructor(
+    private readonly runner: StepModel<S>,
+    private readonly tok: CharTokenizer,
+    state: S,
+    private readonly forcedFirst: number | null = null,
+  ) {
+    this.s = runner.clone(state);
+  }
+
+  /** Step k: its token, that token's probability, and the probability that a word ends there (any word ender next). */
+  at(k: number): { id: number; p: number; end: number } {
+    const ends = wordEnders(this.tok);
+    while (this.steps.length <= k) {
+      const n = this.steps.length;
+      if (n > 0) this.runner.step(this.s, this.steps[n - 1].id);
+      const probs = this.runner.probs(this.s);
+      const id = n === 0 && this.forcedFirst !== null ? this.forcedFirst : likeliest(probs, this.tok);
+      this.steps.push({ id, p: probs[id], end: sumAt(probs, ends) });
+    }
+    return this.steps[k];
+  }
+}
+
+/**
+ * The bars (effective, `effectiveThreshold`) at which a decode read at one bar reads the same: every
+ * comparison the policy made with the bar comes out the same for any bar t with lo < t ≤ hi, so it
+ * takes the same path to the same suggestion.
+ */
+export interface BarRange {
+  lo: number;
+  hi: number;
+}
+
+/**
+ * The suggestion `suggest` makes from a decode at the options' bar. Several bars can read one
+ * `DecodeTrace`: each gets exactly what `suggest` gives it alone. If `range` is given it is narrowed
+ * to the bars that would read the same (start it at {lo: -Infinity, hi: Infinity}).
+ */
+export function readDecode<S>(
+  trace: DecodeTrace<S>,
+  tok: CharTokenizer,
+  o: SuggestOptions,
+  before: string,
+  range?: BarRange,
+): Suggestion {
   const threshold = effectiveThreshold(o);
   const byBar = o.length === 'bar';
   // Does the cursor stand inside a word? Then the first word of the suggestion completes it.
@@ -250,33 +307,41 @@ function decode<S>(
     best = kept[kept.length - 1];
     return true;
   };
-  const ends = byBar ? null : wordEnders(tok);
   // Until the first word has ended the bar decides whether anything is shown (so every candidate's
   // first word clears it); past it, decoding goes on while a longer suggestion could still pay.
   const floor = () => (words > 0 && !byBar ? first * LOOK_AHEAD : threshold);
+  /** Is `x` below the floor? Where the floor is the bar, notes which bars answer the same. */
+  const below = (x: number): boolean => {
+    const under = x < floor();
+    if (range && (words === 0 || byBar)) {
+      if (under) range.lo = Math.max(range.lo, x);
+      else range.hi = Math.min(range.hi, x);
+    }
+    return under;
+  };
   const space = !byBar && o.trailingSpace !== false ? tok.id(' ') : -1;
   /** A word or mark followed by a likely space: the suggestion with the space is a boundary too (`expectedSaving` weighs it). */
   const withSpace = (q: number) => {
-    if (q < floor() || Array.from(out).length >= o.maxChars) return;
+    if (below(q) || Array.from(out).length >= o.maxChars) return;
     kept.push({ text: out + ' ', probability: q });
     best = kept[kept.length - 1];
   };
   for (let i = 0; i < o.maxChars; i++) {
-    const probs = runner.probs(s);
-    const id = i === 0 && forcedFirst !== null ? forcedFirst : likeliest(probs, tok);
+    const step = trace.at(i);
+    const id = step.id;
     const ch = tok.vocab[id];
     const lineEnd = ch === '\n' || ch === '\r';
     const afterWord = /[\p{L}\p{N}]$/u.test(out);
     // The writer's word is right whatever follows it that is not a letter ("cat" before a space, a
     // comma or a full stop), so a word counts with the probability that it ends, not that the
     // greedy next character follows.
-    const q = () => (ends ? p * Math.min(1, sumAt(probs, ends)) : p * probs[id]);
+    const q = () => (byBar ? p * step.p : p * Math.min(1, step.end));
     // Any white space ends a word, as for Ctrl+→ (suggestionWords): a no-break space too ("oui !").
     if ((lineEnd || /\s/.test(ch)) && out.trim() !== '' && !/\s$/.test(out)) {
       const qw = q();
-      if (qw < floor() || !boundary(qw)) break;
+      if (below(qw) || !boundary(qw)) break;
       if (words++ === 0) first = qw;
-      if (space >= 0 && id === space) withSpace(p * probs[id]);
+      if (space >= 0 && id === space) withSpace(p * step.p);
       // A line end completes the word before it, but a suggestion never runs onto the next line.
       if (lineEnd || words >= o.maxWords) break;
     } else if (lineEnd) break;
@@ -285,12 +350,12 @@ function decode<S>(
     // mark ("cat" as well as "cat,"), and anywhere in the first word ("ca" of America as well as
     // "can" of American), the one the bar is for. (Past the first word, a word ending where greedy
     // decoding does not end it is too unlikely to be worth showing.)
-    if (ends && afterWord && !/\s/.test(ch) && (mark || words === 0)) {
+    if (!byBar && afterWord && !/\s/.test(ch) && (mark || words === 0)) {
       const qw = q();
-      if (qw >= floor() && !boundary(qw)) break;
+      if (!below(qw) && !boundary(qw)) break;
     }
-    p *= probs[id];
-    if (p < floor()) break;
+    p *= step.p;
+    if (below(p)) break;
     out += ch;
     if (mark) {
       if (!boundary(p)) break;
@@ -298,14 +363,12 @@ function decode<S>(
         // The sentence's end is the suggestion's; one more step asks whether a space follows it
         // (the likeliest next character, as for a word's space).
         if (space >= 0) {
-          runner.step(s, id);
-          const after = runner.probs(s);
-          if (likeliest(after, tok) === space) withSpace(p * after[space]);
+          const after = trace.at(i + 1);
+          if (after.id === space) withSpace(p * after.p);
         }
         break;
       }
     }
-    runner.step(s, id);
   }
   if (best.text === '') return { text: '', probability: 0 };
   if (byBar) return best;

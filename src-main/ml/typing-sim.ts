@@ -1,5 +1,14 @@
 import { takesSpaceBack } from './soft-space.ts';
-import { observe, suggest, suggestionWords, type StepModel, type SuggestOptions } from './suggest.ts';
+import {
+  DecodeTrace,
+  effectiveThreshold,
+  observe,
+  readDecode,
+  suggestionWords,
+  type BarRange,
+  type StepModel,
+  type SuggestOptions,
+} from './suggest.ts';
 import type { CharTokenizer } from './tokenizer.ts';
 
 export interface TypingResult {
@@ -32,9 +41,40 @@ export function simulateTyping<S>(
   o: SuggestOptions,
   prior = '',
 ): TypingResult & { state: S } {
+  const { results, state } = simulateTypingAt(model, tok, start, text, [o], prior);
+  return { ...results[0], state };
+}
+
+/** Options that differ at most in their bar (threshold and creativity). */
+function sameButBar(a: SuggestOptions, b: SuggestOptions): boolean {
+  return (
+    a.maxChars === b.maxChars &&
+    a.maxWords === b.maxWords &&
+    (a.length ?? 'saving') === (b.length ?? 'saving') &&
+    (a.trailingSpace ?? true) === (b.trailingSpace ?? true)
+  );
+}
+
+/**
+ * `simulateTyping` for several suggestion options at once (confidence bars, ml/calibrate.ts), in
+ * one pass: each option's writer is where its own accepted suggestions took it, but the text, the
+ * model's state at each position and the decode from it are the same for all, so the model reads
+ * the text once and decodes once at each position where some writer stands (`DecodeTrace`); each
+ * option reads its suggestion off that decode, exactly what `suggest` gives it alone. A
+ * suggestion's latency is the work its option did beyond what another had done at that position.
+ */
+export function simulateTypingAt<S>(
+  model: StepModel<S>,
+  tok: CharTokenizer,
+  start: S,
+  text: string,
+  opts: readonly SuggestOptions[],
+  prior = '',
+): { results: TypingResult[]; state: S } {
   const state = model.clone(start);
-  const r: TypingResult = {
-    chars: Array.from(text).length,
+  const chars = Array.from(text).length;
+  const results: TypingResult[] = opts.map(() => ({
+    chars,
     nats: 0,
     scored: 0,
     keystrokes: 0,
@@ -43,56 +83,77 @@ export function simulateTyping<S>(
     accepted: 0,
     acceptedChars: 0,
     latencies: [],
-  };
-  let i = 0; // UTF-16 index into text
+  }));
+  /** Where each option's writer stands (a UTF-16 index into text); never behind the model's `i`. */
+  const at = opts.map(() => 0);
   let logLoss = 0;
-  // Every character goes through here once, so the same pass scores the text.
-  const consume = (upTo: number) => {
-    for (const ch of text.slice(i, upTo)) {
-      const id = tok.id(ch);
-      if (id < 0) continue;
+  let scored = 0;
+  for (let i = 0; i < text.length;) {
+    const waiting = opts.flatMap((_, k) => (at[k] === i ? [k] : []));
+    if (waiting.length) {
+      const t0 = performance.now();
+      const before =
+        i < 80 ? prior.slice(Math.max(0, prior.length - (80 - i))) + text.slice(0, i) : text.slice(i - 80, i);
+      const trace = new DecodeTrace(model, tok, state);
+      /** Suggestions read here, with the bars that read the same: another option in that range takes it as is. */
+      const read: { o: SuggestOptions; range: BarRange; text: string }[] = [];
+      let t1 = t0;
+      for (const k of waiting) {
+        const r = results[k];
+        const bar = effectiveThreshold(opts[k]);
+        let s = read.find((x) => sameButBar(x.o, opts[k]) && x.range.lo < bar && bar <= x.range.hi)?.text;
+        if (s === undefined) {
+          const range = { lo: -Infinity, hi: Infinity };
+          s = readDecode(trace, tok, opts[k], before, range).text;
+          read.push({ o: opts[k], range, text: s });
+        }
+        const t2 = performance.now();
+        r.latencies.push(t2 - t1);
+        t1 = t2;
+        if (s) {
+          r.shown++;
+          let take = 0;
+          let keys = 0;
+          // Tab takes a trailing space only where the editor keeps it: not before a key that takes it
+          // back (a double space, a space before a mark as in "oui !"); there the writer takes the words.
+          const end = i + s.length;
+          if (text.startsWith(s, i) && !(s.endsWith(' ') && takesSpaceBack(text.slice(end, end + 1)))) {
+            take = s.length;
+            keys = 1;
+          } else {
+            for (const w of suggestionWords(s)) {
+              if (!text.startsWith(w, i + take)) break;
+              take += w.length;
+              keys++;
+            }
+          }
+          if (take > 0) {
+            r.keystrokes += keys;
+            r.accepted++;
+            r.acceptedChars += Array.from(text.slice(i, i + take)).length;
+            at[k] = i + take;
+            continue;
+          }
+        }
+        r.keystrokes++;
+        at[k] = i + (text.codePointAt(i)! > 0xffff ? 2 : 1);
+      }
+    }
+    // Every character goes through here once, so the same pass scores the text.
+    const cp = text.codePointAt(i)!;
+    const next = i + (cp > 0xffff ? 2 : 1);
+    const id = tok.id(text.slice(i, next));
+    if (id >= 0) {
       logLoss -= Math.log(Math.max(model.probs(state)[id], 1e-30));
-      r.scored++;
+      scored++;
       observe(model, state, id);
     }
-    i = upTo;
-  };
-  while (i < text.length) {
-    const t0 = performance.now();
-    const before =
-      i < 80 ? prior.slice(Math.max(0, prior.length - (80 - i))) + text.slice(0, i) : text.slice(i - 80, i);
-    const s = suggest(model, tok, state, o, before).text;
-    r.latencies.push(performance.now() - t0);
-    if (s) {
-      r.shown++;
-      let take = 0;
-      let keys = 0;
-      // Tab takes a trailing space only where the editor keeps it: not before a key that takes it
-      // back (a double space, a space before a mark as in "oui !"); there the writer takes the words.
-      const end = i + s.length;
-      if (text.startsWith(s, i) && !(s.endsWith(' ') && takesSpaceBack(text.slice(end, end + 1)))) {
-        take = s.length;
-        keys = 1;
-      } else {
-        for (const w of suggestionWords(s)) {
-          if (!text.startsWith(w, i + take)) break;
-          take += w.length;
-          keys++;
-        }
-      }
-      if (take > 0) {
-        r.keystrokes += keys;
-        r.accepted++;
-        r.acceptedChars += Array.from(text.slice(i, i + take)).length;
-        consume(i + take);
-        continue;
-      }
-    }
-    r.keystrokes++;
-    const cp = text.codePointAt(i)!;
-    consume(i + (cp > 0xffff ? 2 : 1));
+    i = next;
   }
-  r.ksr = r.chars > 0 ? 1 - r.keystrokes / r.chars : 0;
-  r.nats = r.scored ? logLoss / r.scored : NaN;
-  return { ...r, state };
+  for (const r of results) {
+    r.scored = scored;
+    r.nats = scored ? logLoss / scored : NaN;
+    r.ksr = r.chars > 0 ? 1 - r.keystrokes / r.chars : 0;
+  }
+  return { results, state };
 }

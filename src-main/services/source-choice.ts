@@ -1,5 +1,5 @@
 import { LstmRunner } from '../ml/lstm-runner.ts';
-import { calibrateThreshold } from '../ml/calibrate.ts';
+import { calibrateAll, calibrateThreshold } from '../ml/calibrate.ts';
 import { fitLambda, MixtureModel } from '../ml/mixture.ts';
 import { pickSource, type SourceChoice } from '../ml/source-choice.ts';
 import type { ModelSpec } from '../ml/spec.ts';
@@ -10,7 +10,7 @@ import { splitTexts } from '../ml/train-data.ts';
 import { corpusTexts, getCorpusById } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
 import { setSuggestSource, type ModelRow } from '../store/models.ts';
-import { evaluateWith, pickSegments } from './evaluate.ts';
+import { evaluateAt, pickSegments } from './evaluate.ts';
 import { loadWeightsFor } from './model-weights.ts';
 import { buildNgramFor } from './ngram.ts';
 
@@ -26,6 +26,8 @@ export function chooseSource(
   row: ModelRow,
   maxChars = 20_000,
   o: SuggestOptions = DEFAULT_SUGGEST,
+  /** Measure every candidate bar in one pass (the default), or, as `bench/source-choice.ts`'s reference, each bar the walk tries in its own. */
+  bars: 'together' | 'one by one' = 'together',
 ): SourceChoice | null {
   const corpus = row.corpus_id !== null ? getCorpusById(db, row.corpus_id) : undefined;
   if (!corpus) return null;
@@ -54,11 +56,19 @@ export function chooseSource(
   const mix = new MixtureModel(runner, ngram, lambda);
   const calibrated = <S>(name: string, model: StepModel<S>, zero: () => S) => {
     let bitsPerChar = NaN;
-    const { chosen } = calibrateThreshold((threshold) => {
-      const r = evaluateWith(name, model, tok, zero, segments, { ...o, threshold });
-      bitsPerChar = r.bitsPerChar;
-      return r;
-    });
+    const at = (ts: number[]) => {
+      const rows = evaluateAt(
+        name,
+        model,
+        tok,
+        zero,
+        segments,
+        ts.map((threshold) => ({ ...o, threshold })),
+      );
+      bitsPerChar = rows[0].bitsPerChar;
+      return rows;
+    };
+    const { chosen } = bars === 'together' ? calibrateAll(at) : calibrateThreshold((t) => at([t])[0]);
     return { ksr: chosen.ksr, precision: chosen.precision, threshold: chosen.threshold, bitsPerChar };
   };
   const rows = {
