@@ -95,5 +95,13 @@ export function calibrateAll(
 ): { chosen: Measured; tried: Measured[] } {
   const bars = candidateBars();
   const table = measureAll(bars);
-  return calibrateThreshold((t) => table[bars.indexOf(t)], target, start);
+  return calibrateThreshold(
+    (t) => {
+      const k = bars.indexOf(t);
+      if (k < 0) throw new Error(`bar ${t} is not among the candidate bars`);
+      return table[k];
+    },
+    target,
+    start,
+  );
 }

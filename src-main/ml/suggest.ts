@@ -225,11 +225,14 @@ function decode<S>(
  * first k (the first may be forced) with what the policy reads off its distribution. Steps are
  * computed when first asked for and kept, so the policy at several confidence bars reads one
  * decode (ml/typing-sim.ts measures many bars in one pass): a bar only decides how far the policy
- * reads, never what the model says.
+ * reads, never what the model says. Read it before the writer's next character is observed: a
+ * model that learns from the document (ml/document-cache.ts) keeps what it learned on itself, not
+ * in the state this clones, so steps computed after an `observe` would see the later document.
  */
 export class DecodeTrace<S> {
   private readonly steps: { id: number; p: number; end: number }[] = [];
   private readonly s: S;
+  private readonly ends: number[];
   constructor(
     private readonly runner: StepModel<S>,
     private readonly tok: CharTokenizer,
@@ -237,17 +240,17 @@ export class DecodeTrace<S> {
     private readonly forcedFirst: number | null = null,
   ) {
     this.s = runner.clone(state);
+    this.ends = wordEnders(tok);
   }
 
   /** Step k: its token, that token's probability, and the probability that a word ends there (any word ender next). */
   at(k: number): { id: number; p: number; end: number } {
-    const ends = wordEnders(this.tok);
     while (this.steps.length <= k) {
       const n = this.steps.length;
       if (n > 0) this.runner.step(this.s, this.steps[n - 1].id);
       const probs = this.runner.probs(this.s);
       const id = n === 0 && this.forcedFirst !== null ? this.forcedFirst : likeliest(probs, this.tok);
-      this.steps.push({ id, p: probs[id], end: sumAt(probs, ends) });
+      this.steps.push({ id, p: probs[id], end: sumAt(probs, this.ends) });
     }
     return this.steps[k];
   }

@@ -45,14 +45,12 @@ export function simulateTyping<S>(
   return { ...results[0], state };
 }
 
-/** Options that differ at most in their bar (threshold and creativity). */
+/** Options that differ at most in their bar (threshold and creativity), any other option included. */
 function sameButBar(a: SuggestOptions, b: SuggestOptions): boolean {
-  return (
-    a.maxChars === b.maxChars &&
-    a.maxWords === b.maxWords &&
-    (a.length ?? 'saving') === (b.length ?? 'saving') &&
-    (a.trailingSpace ?? true) === (b.trailingSpace ?? true)
-  );
+  const rest = ({ threshold: _, creativity: __, ...o }: SuggestOptions) => o as Record<string, unknown>;
+  const [x, y] = [rest(a), rest(b)];
+  const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+  return [...keys].every((key) => x[key] === y[key]);
 }
 
 /**
@@ -60,8 +58,10 @@ function sameButBar(a: SuggestOptions, b: SuggestOptions): boolean {
  * one pass: each option's writer is where its own accepted suggestions took it, but the text, the
  * model's state at each position and the decode from it are the same for all, so the model reads
  * the text once and decodes once at each position where some writer stands (`DecodeTrace`); each
- * option reads its suggestion off that decode, exactly what `suggest` gives it alone. A
- * suggestion's latency is the work its option did beyond what another had done at that position.
+ * option reads its suggestion off that decode, exactly what `suggest` gives it alone; where an
+ * option's bar lies in the range of bars another's reading holds for (`BarRange`), it takes that
+ * suggestion as is. Latencies are the time to each option's suggestion after the previous one's
+ * at that position (with one option, `suggest`'s own time).
  */
 export function simulateTypingAt<S>(
   model: StepModel<S>,
@@ -84,28 +84,32 @@ export function simulateTypingAt<S>(
     acceptedChars: 0,
     latencies: [],
   }));
-  /** Where each option's writer stands (a UTF-16 index into text); never behind the model's `i`. */
+  /** Options alike but for their bar share a kind: the first such option's index. */
+  const kind = opts.map((o) => opts.findIndex((p) => sameButBar(p, o)));
+  /** Where each option's writer stands: a UTF-16 index into text, at or ahead of the model's `i`. */
   const at = opts.map(() => 0);
   let logLoss = 0;
   let scored = 0;
   for (let i = 0; i < text.length;) {
-    const waiting = opts.flatMap((_, k) => (at[k] === i ? [k] : []));
+    // (Behind `i` only if a suggestion ended inside a surrogate pair, a lone half the vocabulary
+    // knows: that writer goes on from the pair's end.)
+    const waiting = opts.flatMap((_, k) => (at[k] <= i ? [k] : []));
     if (waiting.length) {
       const t0 = performance.now();
       const before =
         i < 80 ? prior.slice(Math.max(0, prior.length - (80 - i))) + text.slice(0, i) : text.slice(i - 80, i);
       const trace = new DecodeTrace(model, tok, state);
       /** Suggestions read here, with the bars that read the same: another option in that range takes it as is. */
-      const read: { o: SuggestOptions; range: BarRange; text: string }[] = [];
+      const read: { kind: number; range: BarRange; text: string }[] = [];
       let t1 = t0;
       for (const k of waiting) {
         const r = results[k];
         const bar = effectiveThreshold(opts[k]);
-        let s = read.find((x) => sameButBar(x.o, opts[k]) && x.range.lo < bar && bar <= x.range.hi)?.text;
+        let s = read.find((x) => x.kind === kind[k] && x.range.lo < bar && bar <= x.range.hi)?.text;
         if (s === undefined) {
           const range = { lo: -Infinity, hi: Infinity };
           s = readDecode(trace, tok, opts[k], before, range).text;
-          read.push({ o: opts[k], range, text: s });
+          read.push({ kind: kind[k], range, text: s });
         }
         const t2 = performance.now();
         r.latencies.push(t2 - t1);

@@ -141,6 +141,7 @@ export function evaluateAt<S>(
   opts: readonly SuggestOptions[],
   documentCache = true,
 ): EvalRow[] {
+  if (!opts.length) return [];
   const totals = opts.map(() => ({
     chars: 0,
     keystrokes: 0,
