@@ -15,6 +15,8 @@
 
 /** Threads of the sequence kernels; a thread owns units j ≡ lid (mod 256), at most 4 each (H ≤ 1024). */
 export const SEQ_THREADS = 256;
+/** The side of the tile of C one MATMUL workgroup computes. */
+export const MATMUL_TILE = 64;
 export const MAX_UNITS = 1024;
 
 const ACT = /* wgsl */ `
@@ -35,8 +37,78 @@ fn tanh_s(x: f32) -> f32 {
 }
 `;
 
-/** C[M,N] = op(A)[M,K] · op(B)[K,N] (+ bias[N]), 16×16 tiles; op transposes when trans* = 1. */
+/**
+ * C[M,N] = op(A)[M,K] · op(B)[K,N] (+ bias[N]); op transposes when trans* = 1. A workgroup of 16×16
+ * threads computes a 64×64 tile of C, each thread a 4×4 block of it (rows ty + 16i, columns
+ * tx + 16j), from 64×16 and 16×64 tiles of A and B staged in workgroup memory: sixteen
+ * multiply-adds per eight loads from it, where one output per thread did one per two. On a GPU the
+ * matrix products are most of a training step's arithmetic (x·W and the three products of its
+ * gradient, per layer).
+ */
 export const MATMUL = /* wgsl */ `
+struct P { M: u32, N: u32, K: u32, transA: u32, transB: u32, lda: u32, ldb: u32, ldc: u32,
+           offA: u32, offB: u32, offC: u32, offBias: u32, hasBias: u32, p0: u32, p1: u32, p2: u32 }
+@group(0) @binding(0) var<uniform> u: P;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> Bm: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> C: array<f32>;
+var<workgroup> ta: array<array<f32, 16>, 64>;
+var<workgroup> tb: array<array<f32, 64>, 16>;
+fn a_at(m: u32, k: u32) -> f32 {
+  if (m >= u.M || k >= u.K) { return 0.0; }
+  if (u.transA == 1u) { return A[u.offA + k * u.lda + m]; }
+  return A[u.offA + m * u.lda + k];
+}
+fn b_at(k: u32, n: u32) -> f32 {
+  if (k >= u.K || n >= u.N) { return 0.0; }
+  if (u.transB == 1u) { return Bm[u.offB + n * u.ldb + k]; }
+  return Bm[u.offB + k * u.ldb + n];
+}
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let m0 = wid.y * 64u;
+  let n0 = wid.x * 64u;
+  let lin = lid.y * 16u + lid.x;
+  var acc: array<array<f32, 4>, 4>;
+  for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = 0.0; } }
+  let tiles = (u.K + 15u) / 16u;
+  for (var t = 0u; t < tiles; t++) {
+    let k0 = t * 16u;
+    for (var e = 0u; e < 4u; e++) {
+      let idx = lin + 256u * e;
+      // A's tile: 64 rows × 16 of K; B's: 16 of K × 64 columns (consecutive threads, consecutive
+      // columns: coalesced where B is not transposed).
+      ta[idx / 16u][idx % 16u] = a_at(m0 + idx / 16u, k0 + idx % 16u);
+      tb[idx / 64u][idx % 64u] = b_at(k0 + idx / 64u, n0 + idx % 64u);
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < 16u; k++) {
+      var a: array<f32, 4>;
+      var b: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) { a[i] = ta[lid.y + 16u * i][k]; b[i] = tb[k][lid.x + 16u * i]; }
+      for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] += a[i] * b[j]; } }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let row = m0 + lid.y + 16u * i;
+    for (var j = 0u; j < 4u; j++) {
+      let col = n0 + lid.x + 16u * j;
+      if (row < u.M && col < u.N) {
+        var v = acc[i][j];
+        if (u.hasBias == 1u) { v += bias[u.offBias + col]; }
+        C[u.offC + row * u.ldc + col] = v;
+      }
+    }
+  }
+}`;
+
+/**
+ * MATMUL for products with fewer than 64 rows or columns (a suggestion's few states times the dense
+ * layer): one output per thread in 16×16 tiles, where a 64×64 tile would mostly compute padding.
+ */
+export const MATMUL_SMALL = /* wgsl */ `
 struct P { M: u32, N: u32, K: u32, transA: u32, transB: u32, lda: u32, ldb: u32, ldc: u32,
            offA: u32, offB: u32, offC: u32, offBias: u32, hasBias: u32, p0: u32, p1: u32, p2: u32 }
 @group(0) @binding(0) var<uniform> u: P;
@@ -159,16 +231,40 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 }`;
 
 /**
+ * Out = Inᵀ for a rows × cols block of In at offIn (row-major), through a 16×16 tile in workgroup
+ * memory so that reads and writes both run along rows. The backward pass reads the recurrent
+ * weights U (H × 4H) by column; transposed once per step, its reads are consecutive across threads.
+ */
+export const TRANSPOSE = /* wgsl */ `
+struct P { rows: u32, cols: u32, offIn: u32, p0: u32 }
+@group(0) @binding(0) var<uniform> u: P;
+@group(0) @binding(1) var<storage, read> In: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Out: array<f32>;
+var<workgroup> tile: array<array<f32, 17>, 16>;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let r = wid.y * 16u + lid.y;
+  let c = wid.x * 16u + lid.x;
+  if (r < u.rows && c < u.cols) { tile[lid.y][lid.x] = In[u.offIn + r * u.cols + c]; }
+  workgroupBarrier();
+  let orow = wid.x * 16u + lid.y;
+  let ocol = wid.y * 16u + lid.x;
+  if (orow < u.cols && ocol < u.rows) { Out[orow * u.rows + ocol] = tile[lid.x][lid.y]; }
+}`;
+
+/**
  * One LSTM layer backward through time, t = T−1 … 0; workgroup b runs sequence b. dH holds ∂loss/∂h
  * from above (the dense layer or the next layer's input gradient); dz of step t+1 is kept in
- * workgroup memory for the recurrent term dz₊₁·Uᵀ. Writes dZ (∂loss/∂z for every row).
+ * workgroup memory for the recurrent term dz₊₁·Uᵀ, read from Ut = Uᵀ (4H × H, `TRANSPOSE`) so that
+ * threads j, j+1, … read consecutive floats, as the forward pass reads U. Writes dZ (∂loss/∂z for
+ * every row).
  */
 export const LSTM_BACKWARD = /* wgsl */ `
 ${ACT}
 override MAXH: u32 = ${MAX_UNITS}u;
 struct P { B: u32, T: u32, H: u32, offU: u32, hard: u32, p0: u32, p1: u32, p2: u32 }
 @group(0) @binding(0) var<uniform> u: P;
-@group(0) @binding(1) var<storage, read> W: array<f32>;
+@group(0) @binding(1) var<storage, read> Ut: array<f32>;
 @group(0) @binding(2) var<storage, read> G: array<f32>;
 @group(0) @binding(3) var<storage, read> Cs: array<f32>;
 @group(0) @binding(4) var<storage, read> dH: array<f32>;
@@ -200,8 +296,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       if (j < H) {
         // ∂loss/∂h: from above, plus the recurrent path through step t+1 (zero at t = T−1).
         var dh = dH[r * H + j];
-        let row = u.offU + j * H4;
-        for (var q = 0u; q < H4; q++) { dh += dzsh[q] * W[row + q]; }
+        for (var q = 0u; q < H4; q++) { dh += dzsh[q] * Ut[q * H + j]; }
         var fnext = 0.0;
         if (t + 1u < u.T) { fnext = G[(r + u.B) * H4 + H + j]; }
         let ig = G[r * H4 + j];

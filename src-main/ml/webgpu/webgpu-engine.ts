@@ -21,10 +21,13 @@ import {
   LSTM_STEP,
   MASK_MUL,
   MATMUL,
+  MATMUL_SMALL,
+  MATMUL_TILE,
   MAX_UNITS,
   MEAN,
   NORM_PARTS,
   SQUARED_NORM,
+  TRANSPOSE,
 } from './shaders.ts';
 
 /** One compute dispatch of a plan: a pipeline, its bindings, its workgroup counts. */
@@ -43,6 +46,8 @@ interface LayerBuffers {
   Hs: GpuBuffer;
   dH: GpuBuffer;
   dZ: GpuBuffer;
+  /** Uᵀ (4H × H), transposed from the weights at each backward pass (LSTM_BACKWARD reads it). */
+  Ut: GpuBuffer;
 }
 
 /** Everything a batch shape (B, T) needs: activation buffers and the dispatches of each phase. */
@@ -90,8 +95,9 @@ const F32 = 4;
  * buffers in tfjs-layers order, the native engine's layout, so a model and its optimizer state
  * move between engines unchanged.
  *
- * A training step is one command submission: 10 + 7·L dispatches for L layers (the recurrence is
- * one dispatch per layer and direction, see shaders.ts), and one 4-byte read back, the loss.
+ * A training step is one command submission: 10 + 8·L dispatches for L layers (the recurrence is
+ * one dispatch per layer and direction, see shaders.ts; the backward one reads U transposed, one
+ * more), and one 4-byte read back, the loss.
  * Weights are read back only when asked for: `sync()` before `getWeights()` or
  * `getOptimizerState()` (WebGPU reads are asynchronous; the interface's getters are not).
  */
@@ -455,7 +461,13 @@ export class WebGpuEngine implements TrainEngine {
       0,
       0,
     ]);
-    return this.dispatch(MATMUL, [u, A, Bm, bias ?? Bm, C], [Math.ceil(s.N / 16), Math.ceil(s.M / 16)]);
+    if (s.M < MATMUL_TILE || s.N < MATMUL_TILE)
+      return this.dispatch(MATMUL_SMALL, [u, A, Bm, bias ?? Bm, C], [Math.ceil(s.N / 16), Math.ceil(s.M / 16)]);
+    return this.dispatch(
+      MATMUL,
+      [u, A, Bm, bias ?? Bm, C],
+      [Math.ceil(s.N / MATMUL_TILE), Math.ceil(s.M / MATMUL_TILE)],
+    );
   }
 
   /** The buffers and dispatches for batches of B × T, built once per shape. */
@@ -500,6 +512,7 @@ export class WebGpuEngine implements TrainEngine {
         Hs: act(R * H, `h ${l}`),
         dH: act(R * H, `d h ${l}`),
         dZ: act(R * 4 * H, `d z ${l}`),
+        Ut: act(4 * H * H, `u transposed ${l}`),
       })),
       logits,
       lossOut,
@@ -629,8 +642,13 @@ export class WebGpuEngine implements TrainEngine {
       const dInput = l === 0 ? p.dX0 : layers[l - 1].dH;
       backward.push(
         this.dispatch(
+          TRANSPOSE,
+          [this.uniform([ly.H, H4, off(2 + 3 * l), 0]), this.params, ly.Ut],
+          [Math.ceil(H4 / 16), Math.ceil(ly.H / 16)],
+        ),
+        this.dispatch(
           LSTM_BACKWARD,
-          [this.uniform([B, T, ly.H, off(2 + 3 * l), hard, 0, 0, 0]), this.params, ly.G, ly.C, ly.dH, ly.dZ],
+          [this.uniform([B, T, ly.H, 0, hard, 0, 0, 0]), ly.Ut, ly.G, ly.C, ly.dH, ly.dZ],
           [B],
           { MAXH: ly.H },
         ),
