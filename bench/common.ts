@@ -3,7 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The checkout: the folder above this module that holds package.json (bench/, or dist/gpu-bench/ when packed). */
+export const ROOT = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 /**
  * The whole tiny-shakespeare (1.1 MB) where a checkout has it beside it (NIB_BENCH_DATA names
  * another copy); else the first 300,000 characters the tests use (test/fixtures, source there).

@@ -29,7 +29,6 @@ import { initWeights, type Weights } from '../src-main/ml/weights.ts';
 import { WebGpuEngine } from '../src-main/ml/webgpu/webgpu-engine.ts';
 import { nodeWebGpu, openNodeDevice } from '../src-main/ml/webgpu/node-device.ts';
 import { opt, ROOT } from './common.ts';
-import { openWebGpuPage } from './webgpu-page.ts';
 
 const argv = process.argv.slice(2);
 const seconds = Number(opt('seconds', '3'));
@@ -83,6 +82,11 @@ async function nodeGpu(): Promise<Gpu | string> {
 }
 
 async function chromiumGpu(): Promise<Gpu | string> {
+  // Loaded only here: it needs esbuild and playwright-core, which the packed bench (npm run
+  // bench:gpu:pack, for a GPU machine that reaches no registry) does not carry. A specifier in a
+  // variable keeps the bundler from pulling them in.
+  const pageModule = './webgpu-page.ts';
+  const { openWebGpuPage } = (await import(pageModule)) as typeof import('./webgpu-page.ts');
   const page = await openWebGpuPage({ gpu: !software });
   const info = await page.adapter();
   if (!info) {
