@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { calibrateThreshold, PRECISION_TARGET, THRESHOLDS } from '../src-main/ml/calibrate.ts';
+import {
+  calibrateAll,
+  calibrateThreshold,
+  candidateBars,
+  PRECISION_TARGET,
+  THRESHOLDS,
+} from '../src-main/ml/calibrate.ts';
 import { thresholdOf, type SourceChoice } from '../src-main/ml/source-choice.ts';
 
 // A source whose precision rises and KSR falls with the bar, as every model's does.
@@ -68,4 +74,35 @@ test('the bar stored with a model is found for the chosen source and for the oth
   );
   // Choices stored before bars were measured have none: the caller falls back to the default.
   assert.equal(thresholdOf({ ...choice, threshold: undefined, measured: [] }, 'mix'), undefined);
+});
+
+test('measured in passes of many bars: the same choice as bar by bar, the bold bars only when the walk goes there', () => {
+  for (const precisionAt of [
+    (t: number) => 0.3 + t,
+    (t: number) => 0.315 + t,
+    (t: number) => t + 0.1,
+    () => 0.9,
+    () => 0.2,
+  ]) {
+    const passes: number[][] = [];
+    const all = calibrateAll((bars) => {
+      passes.push(bars);
+      return bars.map((t) => ({ precision: precisionAt(t), ksr: 0.3 - 0.4 * t }));
+    });
+    const walked = calibrateThreshold(source(precisionAt).measure);
+    assert.deepEqual(all.chosen, walked.chosen);
+    assert.deepEqual(all.tried, walked.tried);
+    // First the bars from 0.225 up; the rest only if the walk went below them, each bar once.
+    assert.deepEqual(
+      passes[0],
+      candidateBars().filter((t) => t >= 0.225),
+    );
+    const wentBelow = walked.tried.some((m) => m.threshold < 0.225);
+    assert.equal(passes.length, wentBelow ? 2 : 1);
+    if (wentBelow)
+      assert.deepEqual(
+        [...passes[0], ...passes[1]].sort((a, b) => a - b),
+        candidateBars(),
+      );
+  }
 });

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Core, type CoreEvent } from '../src-main/core/core.ts';
 import { SHAKESPEARE, tempDir } from './helpers.ts';
+import { deleteModel } from '../src-main/store/models.ts';
+import { appMessage } from '../src-main/api/app-message.ts';
+import { toWire } from '../src-main/api/errors.ts';
 
 let dir: string;
 let core: Core;
@@ -118,6 +121,9 @@ test('training from the app: pause keeps it resumable, resume continues, cancel 
     /is training: wait for it or cancel it first/,
   );
   await until(() => events.some((e) => e.type === 'train' && e.event.type === 'progress'));
+  // The run finds its model by name and writes its checkpoints: it keeps both until it ends.
+  await assert.rejects(core.call('models.delete', { name: 'app' }), /model "app" is training now/);
+  await assert.rejects(core.call('models.rename', { from: 'app', to: 'renamed' }), /model "app" is training now/);
   await core.call('train.pause', {});
   await until(() => done() === 1);
   const models = (await core.call('models.list', {})) as { name: string; status: string; steps: number }[];
@@ -142,6 +148,9 @@ test('training from the app: pause keeps it resumable, resume continues, cancel 
   )!;
   assert.equal(after.status, 'ready');
   assert.ok(after.steps >= paused.steps);
+  // Stopped part-way both times, it does not take over the suggestions unless chosen.
+  const listed = (await core.call('models.list', {})) as { name: string; inUse: boolean }[];
+  assert.equal(listed.find((m) => m.inUse)?.name, 'base');
   off();
 });
 
@@ -173,8 +182,18 @@ test('learning from drafts: the drafts feed a corpus, the base is copied into a 
 });
 
 test('no model at all and an n-gram lost to an interrupted import: the keystroke gets an empty answer at once, the n-gram is built in the background', async () => {
-  for (const m of (await core.call('models.list', {})) as { name: string }[])
-    await core.call('models.delete', { name: m.name });
+  for (const m of (await core.call('models.list', {})) as { name: string; origin: string }[]) {
+    if (m.origin !== 'base') {
+      await core.call('models.delete', { name: m.name });
+      continue;
+    }
+    // The shipped base cannot be deleted from the app or the CLI; a damaged data folder can lose it.
+    await assert.rejects(
+      core.call('models.delete', { name: m.name }),
+      /is the base model Nib ships with, which personal models start from: it cannot be deleted/,
+    );
+    deleteModel(core.db, m.name);
+  }
   await core.call('settings.set', { activeModel: null, confidenceBar: 0 });
   core.db.prepare('DELETE FROM ngram_models').run();
   const text = 'First Citizen:\nBefore we proceed any further, hear me ';
@@ -210,4 +229,15 @@ test('renaming keeps the model in use in use: the default under its new name, th
   } finally {
     await c.close();
   }
+});
+
+test('a refused field is named as the app labels it, not by its method and field (the CLI keeps its flags)', async () => {
+  const bad = async (method: string, params: unknown) =>
+    toWire(await core.call(method as 'settings.set', params as never).catch((e: unknown) => e));
+  const words = await bad('settings.set', { maxWords: 99 });
+  assert.equal(appMessage(words), '“Longest suggestion (words)” must be between 1 and 50');
+  assert.match(words.message, /"maxWords" must be between 1 and 50/, 'the CLI maps the field to its flag itself');
+  assert.equal(appMessage(await bad('corpora.import', { corpus: '', files: [] })), 'The corpus name must not be empty');
+  // A field the app's forms do not send is still named, without the method.
+  assert.match(appMessage(await bad('train.start', { model: 'x', layers: 99 })), /^“layers” must be/);
 });

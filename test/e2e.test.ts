@@ -156,6 +156,14 @@ describe('first launch', { skip }, () => {
       await page.screenshot({ path: path.join(ARTIFACTS, 'first-launch-write.png') });
       assert.ok(accepted > 0 && ksr > 0, 'the base model saved some keystrokes');
       assert.match((await page.getByTestId('model-name').textContent()) ?? '', /base/);
+      // The ghost belongs to the cursor in the text: leaving the editor (for the document list,
+      // the title, a button) takes it away.
+      await editor.click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type(' Please let me kno');
+      await ghost.waitFor({ timeout: 10_000 });
+      await page.getByTestId('doc-select').focus();
+      await ghost.waitFor({ state: 'detached', timeout: 5_000 });
     } finally {
       await page.close();
       await web.close();
@@ -465,6 +473,28 @@ describe('web mode', { skip }, () => {
     await page.close();
   });
 
+  test('a writer typing on without a pause has the draft saved every few seconds, not only when they stop', async () => {
+    const page: Page = await browser.newPage({ viewport: { width: 1200, height: 720 } });
+    try {
+      await page.goto(server.url);
+      await page.getByTestId('editor').waitFor();
+      const list = async () => (await core.call('drafts.list', {})) as { id: number; title: string }[];
+      const before = new Set((await list()).map((d) => d.id));
+      await page.getByTestId('doc-new').click();
+      await page.getByTestId('editor').click();
+      // 60 keys 150 ms apart: 9 s with no pause long enough (400 ms) for the save after a pause.
+      const text = 'Steady typing with no pause at all, key after key, for nine s';
+      await page.keyboard.type(text, { delay: 150 });
+      // Read at once, before any pause could save: what is stored came from saves made while typing.
+      const fresh = (await list()).filter((d) => !before.has(d.id));
+      assert.equal(fresh.length, 1, 'the new draft was saved while the writer typed');
+      const stored = ((await core.call('drafts.get', { id: fresh[0].id })) as { text: string }).text;
+      assert.ok(text.startsWith(stored) && stored.length >= 20, `saved while typing: ${JSON.stringify(stored)}`);
+    } finally {
+      await page.close();
+    }
+  });
+
   test('Train: reopening shows the whole curve, Pause says paused, Resume keeps the goal, Cancel stops for good', async () => {
     const page: Page = await browser.newPage({ viewport: { width: 1200, height: 720 } });
     page.on('dialog', (d) => void d.accept());
@@ -474,7 +504,9 @@ describe('web mode', { skip }, () => {
     await page.getByLabel('Maximum steps').fill('100000');
     await page.getByTestId('train-start').click();
     // The first evaluation (step 100) writes the metrics so far to the database.
-    await page.getByText(/Step \d+ of 100000 · loss [\d.]+ · validation [\d.]+/).waitFor({ timeout: 60_000 });
+    await page
+      .getByText(/Step \d+ of 100000 · training [\d.]+ · held-out [\d.]+ bits\/char/)
+      .waitFor({ timeout: 60_000 });
     await page.getByTestId('nav-library').click();
     await page.getByTestId('nav-train').click();
     // The reopened chart was drawn from the database: every point stored so far, at once (live

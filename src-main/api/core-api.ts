@@ -417,9 +417,7 @@ export interface Request {
 export type Reply = { ok: true; result: unknown } | { ok: false; error: WireError };
 
 /** The app's wording of an error: the problem and the app's hint (the CLI's flags stay in the CLI). */
-export function appMessage(e: WireError): string {
-  return e.hint ? `${e.problem}: ${e.hint.app}` : (e.problem ?? e.message);
-}
+export { appMessage } from './app-message.ts';
 
 /** "files[0].name" from a valibot issue path. */
 function where(issue: v.BaseIssue<unknown>): string {

@@ -70,11 +70,20 @@ export interface WireError {
   message: string;
   problem?: string;
   hint?: Hint;
+  /** For a parameter that failed its schema (`ParamError`): which, and what is wrong with it. */
+  field?: string;
+  reason?: string;
 }
 
 export function toWire(e: unknown): WireError {
   if (e instanceof NibError)
-    return { code: e.code, message: e.message, problem: e.problem, ...(e.hint && { hint: e.hint }) };
+    return {
+      code: e.code,
+      message: e.message,
+      problem: e.problem,
+      ...(e.hint && { hint: e.hint }),
+      ...(e instanceof ParamError && { field: e.field, reason: e.reason }),
+    };
   // The store's own user-facing errors (store/ does not depend on this module).
   if (e instanceof Error && e.name === 'DataFolderError') return { code: 'data', message: e.message };
   // Two processes racing to create the same name: the database's UNIQUE constraint decides.

@@ -3,6 +3,7 @@
  * `window.nib`, never a raw ipcRenderer.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { appMessage } from '../api/app-message.ts';
 import type { Reply } from '../api/core-api.ts';
 
 contextBridge.exposeInMainWorld('nib', {
@@ -11,9 +12,9 @@ contextBridge.exposeInMainWorld('nib', {
     // The contract's envelope (api/core-api.ts Reply), the same as web mode's WebSocket carries.
     const r = (await ipcRenderer.invoke('nib:call', method, params)) as Reply;
     if (r.ok) return r.result;
-    // The app's wording: the problem and the app's hint (the CLI's flags stay in the CLI).
-    const e = r.error;
-    throw Object.assign(new Error(e.hint ? `${e.problem}: ${e.hint.app}` : (e.problem ?? e.message)), { code: e.code });
+    // The app's wording: the problem and the app's hint (the CLI's flags stay in the CLI), a
+    // refused field by its label.
+    throw Object.assign(new Error(appMessage(r.error)), { code: r.error.code });
   },
   onEvent(fn: (event: unknown) => void) {
     const listener = (_e: IpcRendererEvent, event: unknown) => fn(event);

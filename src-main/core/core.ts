@@ -10,7 +10,7 @@ import {
   removeDocument,
   type FileOutcome,
 } from '../services/library.ts';
-import { defaultSuggestModel, models, removeModel } from '../services/models.ts';
+import { defaultSuggestModel, models, refuseWhileTraining, removeModel } from '../services/models.ts';
 import { installBaseModel } from '../services/base-model.ts';
 import { refreshNgram, storedNgramStamp } from '../services/ngram.ts';
 import {
@@ -115,6 +115,8 @@ export class Core {
       },
       'models.delete': (p) => removeModel(this.db, p.name),
       'models.rename': (p) => {
+        const row = getModel(this.db, p.from);
+        if (row) refuseWhileTraining(this.db, row);
         if (getModel(this.db, checkName('model', p.to)))
           throw new NibError('conflict', `a model named "${p.to}" already exists`);
         if (!renameModel(this.db, p.from, p.to)) throw noModel(p.from);

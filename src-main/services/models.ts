@@ -4,7 +4,7 @@ import type { Db } from '../store/db.ts';
 import { deleteModel, getModel, listModels, type ModelRow } from '../store/models.ts';
 import { markAbandonedRuns } from '../store/runs.ts';
 import { checkName } from './library.ts';
-import { noModel } from '../api/errors.ts';
+import { NibError, noModel } from '../api/errors.ts';
 
 export interface ModelSummary {
   name: string;
@@ -54,9 +54,11 @@ export function summarise(row: ModelRow): ModelSummary {
 
 /**
  * The model that suggests when the writer has not chosen one: the most recently trained personal
- * model that is usable, else the base model shipped with Nib. An imported model (of quality Nib has
- * not measured) suggests only when chosen, or when there is nothing else. A plain query: it runs
- * per keystroke.
+ * model that is usable and whose training once ran to its end, else the base model shipped with
+ * Nib. A run paused or cancelled part-way (a from-scratch model after a few seconds is gibberish)
+ * does not take over from what suggested before; chosen, it suggests. An imported model (of
+ * quality Nib has not measured) suggests only when chosen, or when there is nothing else. A plain
+ * query: it runs per keystroke.
  */
 export function defaultSuggestModel(db: Db, chosen: string | null): string | null {
   if (chosen && getModel(db, chosen)) return chosen;
@@ -64,7 +66,11 @@ export function defaultSuggestModel(db: Db, chosen: string | null): string | nul
     .prepare(
       `SELECT name FROM models WHERE status IN ('ready', 'interrupted')
        AND EXISTS (SELECT 1 FROM checkpoints c WHERE c.model_id = models.id)
-       ORDER BY CASE origin WHEN 'trained' THEN 0 WHEN 'base' THEN 1 ELSE 2 END, updated_at DESC LIMIT 1`,
+       ORDER BY CASE
+         WHEN origin = 'trained' AND EXISTS (
+           SELECT 1 FROM training_runs r WHERE r.model_id = models.id AND r.status = 'completed') THEN 0
+         WHEN origin = 'base' THEN 1 WHEN origin = 'trained' THEN 2 ELSE 3 END,
+       updated_at DESC LIMIT 1`,
     )
     .get() as { name: string } | undefined;
   return row?.name ?? null;
@@ -75,6 +81,33 @@ export function models(db: Db): ModelSummary[] {
   return listModels(db).map(summarise);
 }
 
+/**
+ * Deletes a model with its checkpoints and history. Not the base model Nib ships (personalising
+ * starts from it, and every start would install it again), nor a model while it trains (the run
+ * would go on writing checkpoints for it).
+ */
 export function removeModel(db: Db, name: string): void {
-  if (!deleteModel(db, checkName('model', name))) throw noModel(name);
+  const row = getModel(db, checkName('model', name));
+  if (!row) throw noModel(name);
+  if (row.origin === 'base')
+    throw new NibError(
+      'invalid',
+      `"${name}" is the base model Nib ships with, which personal models start from: it cannot be deleted`,
+      {
+        cli: 'another model suggests when you name it with --model',
+        app: 'to suggest with another model, choose Use on its row',
+      },
+    );
+  refuseWhileTraining(db, row);
+  if (!deleteModel(db, name)) throw noModel(name);
+}
+
+/** A model being trained keeps its name and rows until its run ends (the run finds it by name). */
+export function refuseWhileTraining(db: Db, row: ModelRow): void {
+  markAbandonedRuns(db);
+  if (getModel(db, row.name)?.status === 'training')
+    throw new NibError('invalid', `model "${row.name}" is training now`, {
+      cli: 'stop its run first (Ctrl+C where nib train runs)',
+      app: 'cancel its run in the Train view first',
+    });
 }

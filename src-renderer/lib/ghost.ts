@@ -141,13 +141,26 @@ function suggester(source: SuggestSource): Extension {
         return;
       }
       const g = ghostOf(head, alts);
-      if (mine !== generation || !g || u.view.state.doc !== state.doc || u.view.state.selection.main.head !== head)
+      // Nor once the writer has moved on to another field (the title, a button): the ghost belongs
+      // to the cursor in the text.
+      if (
+        mine !== generation ||
+        !g ||
+        u.view.state.doc !== state.doc ||
+        u.view.state.selection.main.head !== head ||
+        !u.view.hasFocus
+      )
         return;
       u.view.dispatch({ effects: setGhost.of(g) });
     }, source.pauseMs());
   });
 }
 
+/** Leaving the editor (for the title, a button, another window) takes the ghost away. */
+const ghostOnBlur = EditorView.focusChangeEffect.of((state, focusing) =>
+  focusing || !state.field(ghostField) ? null : setGhost.of(null),
+);
+
 export function ghostText(source: SuggestSource): Extension {
-  return [ghostState, ghostDrawn, Prec.highest(ghostKeys(source)), suggester(source)];
+  return [ghostState, ghostDrawn, ghostOnBlur, Prec.highest(ghostKeys(source)), suggester(source)];
 }
