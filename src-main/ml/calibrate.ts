@@ -87,9 +87,9 @@ export function calibrateThreshold(
  * `calibrateThreshold` with the candidate bars (`candidateBars`) measured in passes of many bars at
  * once: the walk then reads its bars from the table. First every bar from one grid step below the
  * start up, which is all most walks need; the bolder bars below only if the walk goes there (they
- * are the dear ones: a bold bar's decodes run longest). A pass of simulated typing at the 25 bars
- * from 0.225 up costs about two at one bar, where the walk measures three to seven, one pass each
- * (bench/README.md). The choice is the walk's over the same measurements either way.
+ * are the dear ones: a bold bar's decodes run longest). Where the walk measures three to seven
+ * bars, one pass each, this takes a third of the time or less (bench/README.md, "The source
+ * choice's time"). The choice is the walk's over the same measurements either way.
  */
 export function calibrateAll(
   measureAll: (bars: number[]) => Omit<Measured, 'threshold'>[],
