@@ -182,9 +182,13 @@ function resumePoint(db: Db, p: TrainParams, row: ModelRow | null): Start {
 /** A new model: fine-tuned from the base (the default) or another model, or fresh weights. */
 function newModelStart(db: Db, p: TrainParams, row: ModelRow | null): Start {
   if (row) {
+    // The Train view offers only a paused or cut-off model for resuming (the CLI resumes any).
+    const resumable = row.status === 'interrupted';
     throw new NibError('conflict', `a model named "${p.model}" already exists`, {
       cli: `continue it with nib train --resume ${p.model}, or choose another --model name`,
-      app: 'resume it from the list below, or type another model name',
+      app: resumable
+        ? 'resume it from the list below, or type another model name'
+        : 'type another model name (the Models view lists the names taken)',
     });
   }
   if (!p.corpus)

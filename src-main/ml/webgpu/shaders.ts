@@ -37,15 +37,8 @@ fn tanh_s(x: f32) -> f32 {
 }
 `;
 
-/**
- * C[M,N] = op(A)[M,K] · op(B)[K,N] (+ bias[N]); op transposes when trans* = 1. A workgroup of 16×16
- * threads computes a 64×64 tile of C, each thread a 4×4 block of it (rows ty + 16i, columns
- * tx + 16j), from 64×16 and 16×64 tiles of A and B staged in workgroup memory: sixteen
- * multiply-adds per eight loads from it, where one output per thread did one per two. On a GPU the
- * matrix products are most of a training step's arithmetic (x·W and the three products of its
- * gradient, per layer).
- */
-export const MATMUL = /* wgsl */ `
+/** The matrix products' parameters, bindings and reads of op(A) and op(B), zero outside them. */
+const MATMUL_IO = /* wgsl */ `
 struct P { M: u32, N: u32, K: u32, transA: u32, transB: u32, lda: u32, ldb: u32, ldc: u32,
            offA: u32, offB: u32, offC: u32, offBias: u32, hasBias: u32, p0: u32, p1: u32, p2: u32 }
 @group(0) @binding(0) var<uniform> u: P;
@@ -53,8 +46,6 @@ struct P { M: u32, N: u32, K: u32, transA: u32, transB: u32, lda: u32, ldb: u32,
 @group(0) @binding(2) var<storage, read> Bm: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> C: array<f32>;
-var<workgroup> ta: array<array<f32, 16>, 64>;
-var<workgroup> tb: array<array<f32, 64>, 16>;
 fn a_at(m: u32, k: u32) -> f32 {
   if (m >= u.M || k >= u.K) { return 0.0; }
   if (u.transA == 1u) { return A[u.offA + k * u.lda + m]; }
@@ -65,6 +56,20 @@ fn b_at(k: u32, n: u32) -> f32 {
   if (u.transB == 1u) { return Bm[u.offB + n * u.ldb + k]; }
   return Bm[u.offB + k * u.ldb + n];
 }
+`;
+
+/**
+ * C[M,N] = op(A)[M,K] · op(B)[K,N] (+ bias[N]); op transposes when trans* = 1. A workgroup of 16×16
+ * threads computes a 64×64 tile of C, each thread a 4×4 block of it (rows ty + 16i, columns
+ * tx + 16j), from 64×16 and 16×64 tiles of A and B staged in workgroup memory: sixteen
+ * multiply-adds per eight loads from it, where one output per thread did one per two. On a GPU the
+ * matrix products are most of a training step's arithmetic (x·W and the three products of its
+ * gradient, per layer).
+ */
+export const MATMUL = /* wgsl */ `
+${MATMUL_IO}
+var<workgroup> ta: array<array<f32, 16>, 64>;
+var<workgroup> tb: array<array<f32, 64>, 16>;
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let m0 = wid.y * 64u;
@@ -109,25 +114,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
  * layer): one output per thread in 16×16 tiles, where a 64×64 tile would mostly compute padding.
  */
 export const MATMUL_SMALL = /* wgsl */ `
-struct P { M: u32, N: u32, K: u32, transA: u32, transB: u32, lda: u32, ldb: u32, ldc: u32,
-           offA: u32, offB: u32, offC: u32, offBias: u32, hasBias: u32, p0: u32, p1: u32, p2: u32 }
-@group(0) @binding(0) var<uniform> u: P;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> Bm: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C: array<f32>;
+${MATMUL_IO}
 var<workgroup> ta: array<array<f32, 16>, 16>;
 var<workgroup> tb: array<array<f32, 16>, 16>;
-fn a_at(m: u32, k: u32) -> f32 {
-  if (m >= u.M || k >= u.K) { return 0.0; }
-  if (u.transA == 1u) { return A[u.offA + k * u.lda + m]; }
-  return A[u.offA + m * u.lda + k];
-}
-fn b_at(k: u32, n: u32) -> f32 {
-  if (k >= u.K || n >= u.N) { return 0.0; }
-  if (u.transB == 1u) { return Bm[u.offB + n * u.ldb + k]; }
-  return Bm[u.offB + k * u.ldb + n];
-}
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let row = wid.y * 16u + lid.y;
