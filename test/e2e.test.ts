@@ -596,11 +596,14 @@ describe('web mode', { skip }, () => {
       await copy.filter({ hasText: '(in use)' }).waitFor();
       await page.reload();
       await page.getByTestId('nav-models').click();
-      await page.getByTestId('model-row').filter({ hasText: 'e2e copy (in use)' }).waitFor();
+      await page
+        .getByTestId('model-row')
+        .filter({ hasText: /e2e copy\s*\(in use\)/ })
+        .waitFor();
       await page.getByRole('button', { name: 'Use model e2e for suggestions' }).click();
       await page
         .getByTestId('model-row')
-        .filter({ hasText: /^e2e \(in use\)/ })
+        .filter({ hasText: /^e2e\s*\(in use\)/ })
         .waitFor();
       // (That the copy's weights equal the original's is test/export.test.ts's job.)
       // Not a zip: refused with the file's name and what is wrong, nothing imported.
