@@ -491,7 +491,7 @@ export async function train(db: Db, backend: BackendReport, p: TrainParams, ctx:
     endRun(db, runId, reason === 'cancelled' ? 'cancelled' : 'completed', reason);
     setModelStatus(db, row.id, reason === 'cancelled' ? 'interrupted' : 'ready');
     const runSec = (performance.now() - runStart) / 1000;
-    // A finished model: measure which source suggests best on its held-out text (~45 s here for a 2 × 256 model).
+    // A finished model: measure which source suggests best on its held-out text (23–41 s here after a 2 × 256 model, bench/README.md).
     let suggestSource: SourceChoice | null = null;
     if (reason !== 'cancelled' && p.chooseSource !== false) {
       ctx.emit({ type: 'measuring', model: p.model });
