@@ -12,14 +12,14 @@
  * Results and the decision: bench/README.md, "A mixture weight that follows the text".
  */
 import { initBackend } from '../src-main/ml/backend.ts';
-import { calibrateAll, PRECISION_TARGET, type Measured } from '../src-main/ml/calibrate.ts';
+import { PRECISION_TARGET, type Measured } from '../src-main/ml/calibrate.ts';
 import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
 import { MIX_ADAPT } from '../src-main/ml/mix-weight.ts';
 import { MixtureModel } from '../src-main/ml/mixture.ts';
-import { DEFAULT_SUGGEST, type StepModel } from '../src-main/ml/suggest.ts';
+import type { StepModel } from '../src-main/ml/suggest.ts';
 import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
 import { splitTexts } from '../src-main/ml/train-data.ts';
-import { evaluateAt, pickSegments } from '../src-main/services/evaluate.ts';
+import { calibrateOn, pickSegments } from '../src-main/services/evaluate.ts';
 import { loadWeightsFor } from '../src-main/services/model-weights.ts';
 import { buildNgramFor } from '../src-main/services/ngram.ts';
 import { corpusTexts, getCorpus } from '../src-main/store/corpora.ts';
@@ -49,19 +49,7 @@ function atTarget(tried: Measured[]): number {
 }
 
 function measure<S>(label: string, model: StepModel<S>, zero: () => S): void {
-  let bits = NaN;
-  const { chosen, tried } = calibrateAll((bars) => {
-    const rows = evaluateAt(
-      label,
-      model,
-      tok,
-      zero,
-      segments,
-      bars.map((threshold) => ({ ...DEFAULT_SUGGEST, threshold })),
-    );
-    bits = rows[0].bitsPerChar;
-    return rows;
-  });
+  const { chosen, tried, bitsPerChar: bits } = calibrateOn(label, model, tok, zero, segments);
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   console.log(
     `${label}: ${bits.toFixed(4)} bits/char; bar ${chosen.threshold}: KSR ${pct(chosen.ksr)} at ${pct(chosen.precision)} precision; at exactly 50%: ${pct(atTarget(tried))}`,

@@ -22,9 +22,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BASE_MODEL_DIR, BASE_WEIGHTS_FILE, baseSpec, type BaseCard } from '../src-main/services/base-model.ts';
-import { evaluateAt, pickSegments } from '../src-main/services/evaluate.ts';
+import { calibrateOn, evaluateWith, pickSegments } from '../src-main/services/evaluate.ts';
 import { loadWeightsFor } from '../src-main/services/model-weights.ts';
-import { calibrateAll } from '../src-main/ml/calibrate.ts';
 import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
 import { DEFAULT_SUGGEST } from '../src-main/ml/suggest.ts';
 import { initBackend } from '../src-main/ml/backend.ts';
@@ -75,36 +74,30 @@ function calibrate(
   docs: { name: string; text: string }[],
   valFraction: number,
 ): NonNullable<BaseCard['suggest']> {
-  const measure = (texts: string[], chars: number) => {
-    const { segments } = pickSegments(splitTexts(texts, valFraction).val, chars, 10_000);
-    return (bars: number[]) =>
-      evaluateAt(
-        'base',
-        runner,
-        tok,
-        () => runner.zeroState(),
-        segments,
-        bars.map((threshold) => ({ ...DEFAULT_SUGGEST, threshold })),
-      );
-  };
+  const segmentsOf = (texts: string[], chars: number) =>
+    pickSegments(splitTexts(texts, valFraction).val, chars, 10_000).segments;
+  const zero = () => runner.zeroState();
   const bySource: Record<string, number> = {};
   for (const source of [...new Set(docs.map((d) => d.name.replace(/-\d+\.txt$/, '')))].sort()) {
-    const { chosen } = calibrateAll(
-      measure(
-        docs.filter((d) => d.name.startsWith(`${source}-`)).map((d) => d.text),
-        20_000,
-      ),
-    );
+    const texts = docs.filter((d) => d.name.startsWith(`${source}-`)).map((d) => d.text);
+    const { chosen } = calibrateOn('base', runner, tok, zero, segmentsOf(texts, 20_000));
     bySource[source] = chosen.threshold;
     console.log(
       `${source}: bar ${chosen.threshold} (KSR ${(100 * chosen.ksr).toFixed(1)}%, precision ${(100 * chosen.precision).toFixed(1)}%)`,
     );
   }
   const threshold = Math.max(...Object.values(bySource));
-  const all = measure(
-    docs.map((d) => d.text),
-    40_000,
-  )([threshold])[0];
+  const all = evaluateWith(
+    'base',
+    runner,
+    tok,
+    zero,
+    segmentsOf(
+      docs.map((d) => d.text),
+      40_000,
+    ),
+    { ...DEFAULT_SUGGEST, threshold },
+  );
   console.log(
     `bar ${threshold} on all held-out text: KSR ${(100 * all.ksr).toFixed(1)}%, precision ${(100 * all.precision).toFixed(1)}%, ${all.bitsPerChar.toFixed(3)} bits/char`,
   );

@@ -115,8 +115,7 @@ export class Core {
       },
       'models.delete': (p) => removeModel(this.db, p.name),
       'models.rename': (p) => {
-        const row = getModel(this.db, p.from);
-        if (row) refuseWhileTraining(this.db, row);
+        refuseWhileTraining(this.db, p.from);
         if (getModel(this.db, checkName('model', p.to)))
           throw new NibError('conflict', `a model named "${p.to}" already exists`);
         if (!renameModel(this.db, p.from, p.to)) throw noModel(p.from);

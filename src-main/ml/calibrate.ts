@@ -101,23 +101,14 @@ export function calibrateAll(
     measureAll(bars).forEach((m, k) => table.set(bars[k], { ...m, threshold: bars[k] }));
   const below = THRESHOLDS[Math.max(0, THRESHOLDS.indexOf(start as (typeof THRESHOLDS)[number]) - 1)];
   measure(candidateBars().filter((t) => t >= below));
-  const missing = new Error('a bar not measured yet');
-  const walk = () =>
-    calibrateThreshold(
-      (t) => {
-        const m = table.get(t);
-        if (m) return m;
-        if (candidateBars().includes(t)) throw missing;
-        throw new Error(`bar ${t} is not among the candidate bars`);
-      },
-      target,
-      start,
-    );
-  try {
-    return walk();
-  } catch (e) {
-    if (e !== missing) throw e;
-    measure(candidateBars().filter((t) => !table.has(t)));
-    return walk();
-  }
+  return calibrateThreshold(
+    (t) => {
+      if (!candidateBars().includes(t)) throw new Error(`bar ${t} is not among the candidate bars`);
+      // A bar below the first pass: every bar not measured yet, in one more pass.
+      if (!table.has(t)) measure(candidateBars().filter((b) => !table.has(b)));
+      return table.get(t)!;
+    },
+    target,
+    start,
+  );
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { calibrateAll, calibrateThreshold, type Measured } from '../ml/calibrate.ts';
 import { LstmRunner } from '../ml/lstm-runner.ts';
 import { CachedModel } from '../ml/document-cache.ts';
 import { fitLambda, MixtureModel } from '../ml/mixture.ts';
@@ -183,6 +184,38 @@ export function evaluateAt<S>(
     keystrokes: total.keystrokes,
     threshold: opts[k].threshold,
   }));
+}
+
+/**
+ * A source's confidence bar (ml/calibrate.ts), measured by simulated typing of `segments` as
+ * `evaluateAt` types them, many bars per pass (`calibrateAll`); or, as `bench/source-choice.ts`'s
+ * reference, each bar the walk tries in a pass of its own. With the text's bits/char, which every
+ * bar shares.
+ */
+export function calibrateOn<S>(
+  name: string,
+  model: StepModel<S>,
+  tok: CharTokenizer,
+  zero: () => S,
+  segments: { context: string; text: string }[],
+  o: SuggestOptions = DEFAULT_SUGGEST,
+  bars: 'together' | 'one by one' = 'together',
+): { chosen: Measured; tried: Measured[]; bitsPerChar: number } {
+  let bitsPerChar = NaN;
+  const at = (ts: number[]) => {
+    const rows = evaluateAt(
+      name,
+      model,
+      tok,
+      zero,
+      segments,
+      ts.map((threshold) => ({ ...o, threshold })),
+    );
+    bitsPerChar = rows[0].bitsPerChar;
+    return rows;
+  };
+  const r = bars === 'together' ? calibrateAll(at) : calibrateThreshold((t) => at([t])[0]);
+  return { ...r, bitsPerChar };
 }
 
 /**

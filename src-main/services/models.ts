@@ -98,15 +98,15 @@ export function removeModel(db: Db, name: string): void {
         app: 'to suggest with another model, choose Use on its row',
       },
     );
-  refuseWhileTraining(db, row);
+  refuseWhileTraining(db, name);
   if (!deleteModel(db, name)) throw noModel(name);
 }
 
 /** A model being trained keeps its name and rows until its run ends (the run finds it by name). */
-export function refuseWhileTraining(db: Db, row: ModelRow): void {
+export function refuseWhileTraining(db: Db, name: string): void {
   markAbandonedRuns(db);
-  if (getModel(db, row.name)?.status === 'training')
-    throw new NibError('invalid', `model "${row.name}" is training now`, {
+  if (getModel(db, name)?.status === 'training')
+    throw new NibError('invalid', `model "${name}" is training now`, {
       cli: 'stop its run first (Ctrl+C where nib train runs)',
       app: 'cancel its run in the Train view first',
     });

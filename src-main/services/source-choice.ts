@@ -1,5 +1,4 @@
 import { LstmRunner } from '../ml/lstm-runner.ts';
-import { calibrateAll, calibrateThreshold } from '../ml/calibrate.ts';
 import { fitLambda, MixtureModel } from '../ml/mixture.ts';
 import { pickSource, type SourceChoice } from '../ml/source-choice.ts';
 import type { ModelSpec } from '../ml/spec.ts';
@@ -10,7 +9,7 @@ import { splitTexts } from '../ml/train-data.ts';
 import { corpusTexts, getCorpusById } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
 import { setSuggestSource, type ModelRow } from '../store/models.ts';
-import { evaluateAt, pickSegments } from './evaluate.ts';
+import { calibrateOn, pickSegments } from './evaluate.ts';
 import { loadWeightsFor } from './model-weights.ts';
 import { buildNgramFor } from './ngram.ts';
 
@@ -55,20 +54,7 @@ export function chooseSource(
   );
   const mix = new MixtureModel(runner, ngram, lambda);
   const calibrated = <S>(name: string, model: StepModel<S>, zero: () => S) => {
-    let bitsPerChar = NaN;
-    const at = (ts: number[]) => {
-      const rows = evaluateAt(
-        name,
-        model,
-        tok,
-        zero,
-        segments,
-        ts.map((threshold) => ({ ...o, threshold })),
-      );
-      bitsPerChar = rows[0].bitsPerChar;
-      return rows;
-    };
-    const { chosen } = bars === 'together' ? calibrateAll(at) : calibrateThreshold((t) => at([t])[0]);
+    const { chosen, bitsPerChar } = calibrateOn(name, model, tok, zero, segments, o, bars);
     return { ksr: chosen.ksr, precision: chosen.precision, threshold: chosen.threshold, bitsPerChar };
   };
   const rows = {

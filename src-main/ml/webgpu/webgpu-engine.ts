@@ -46,8 +46,6 @@ interface LayerBuffers {
   Hs: GpuBuffer;
   dH: GpuBuffer;
   dZ: GpuBuffer;
-  /** Uᵀ (4H × H), transposed from the weights at each backward pass (LSTM_BACKWARD reads it). */
-  Ut: GpuBuffer;
 }
 
 /** Everything a batch shape (B, T) needs: activation buffers and the dispatches of each phase. */
@@ -115,6 +113,11 @@ export class WebGpuEngine implements TrainEngine {
   private readonly pipelines = new Map<string, GpuComputePipeline>();
   private readonly plans = new Map<string, Plan>();
   private readonly stepPlans = new Map<number, StepPlan>();
+  /**
+   * Per layer, Uᵀ (4H × H), transposed from the weights at each backward pass (LSTM_BACKWARD reads
+   * it): one per engine, whatever the batch shapes, made when a first plan is built.
+   */
+  private readonly transposedU: GpuBuffer[] = [];
   private t = 0;
   /** CPU copies of weights and moments, current after `sync()` until the next step. */
   private mirror: { params: Float32Array; m: Float32Array; v: Float32Array } | null = null;
@@ -341,7 +344,8 @@ export class WebGpuEngine implements TrainEngine {
     this.plans.clear();
     for (const sp of this.stepPlans.values()) for (const b of [sp.tokens, sp.states, sp.logits]) b.destroy();
     this.stepPlans.clear();
-    for (const b of [this.params, this.grads, this.m, this.v, this.partials, this.adamUniform]) b.destroy();
+    for (const b of [this.params, this.grads, this.m, this.v, this.partials, this.adamUniform, ...this.transposedU])
+      b.destroy();
     if (this.ownsDevice) this.device.destroy();
   }
 
@@ -470,6 +474,13 @@ export class WebGpuEngine implements TrainEngine {
     );
   }
 
+  /** Layer l's buffer for Uᵀ, made once. */
+  private uTransposed(l: number): GpuBuffer {
+    const H = this.spec.units[l];
+    this.transposedU[l] ??= this.buffer(4 * H * H, BufferUsage.STORAGE, `u transposed ${l}`);
+    return this.transposedU[l];
+  }
+
   /** The buffers and dispatches for batches of B × T, built once per shape. */
   private plan(B: number, T: number): Plan {
     const key = `${B}x${T}`;
@@ -512,7 +523,6 @@ export class WebGpuEngine implements TrainEngine {
         Hs: act(R * H, `h ${l}`),
         dH: act(R * H, `d h ${l}`),
         dZ: act(R * 4 * H, `d z ${l}`),
-        Ut: act(4 * H * H, `u transposed ${l}`),
       })),
       logits,
       lossOut,
@@ -643,12 +653,12 @@ export class WebGpuEngine implements TrainEngine {
       backward.push(
         this.dispatch(
           TRANSPOSE,
-          [this.uniform([ly.H, H4, off(2 + 3 * l), 0]), this.params, ly.Ut],
+          [this.uniform([ly.H, H4, off(2 + 3 * l), 0]), this.params, this.uTransposed(l)],
           [Math.ceil(H4 / 16), Math.ceil(ly.H / 16)],
         ),
         this.dispatch(
           LSTM_BACKWARD,
-          [this.uniform([B, T, ly.H, 0, hard, 0, 0, 0]), ly.Ut, ly.G, ly.C, ly.dH, ly.dZ],
+          [this.uniform([B, T, ly.H, 0, hard, 0, 0, 0]), this.uTransposed(l), ly.G, ly.C, ly.dH, ly.dZ],
           [B],
           { MAXH: ly.H },
         ),
