@@ -1,3 +1,4 @@
+import { withoutRepeats } from './repeated-text.ts';
 import type { CharTokenizer } from './tokenizer.ts';
 
 export interface TrainData {
@@ -48,7 +49,10 @@ export function splitCorpus(texts: string[], tok: CharTokenizer, valFraction: nu
   }
   if (val.length < need) {
     throw new DataError(
-      `only ${val.length} characters are held out for validation, fewer than one sequence (${need})`,
+      `only ${val.length} characters are held out for validation, fewer than one sequence (${need})` +
+        (split.repeatedChars > 0
+          ? `; ${split.repeatedChars} more repeat the training text and were left out, since they would measure memory, not prediction`
+          : ''),
       {
         cli: 'raise --val-fraction or lower --seq-len',
         app: 'import more writing into it',
@@ -61,8 +65,14 @@ export function splitCorpus(texts: string[], tok: CharTokenizer, valFraction: nu
 /**
  * The training head and validation tail (the last `valFraction`) of every document, joined with a
  * blank line between documents. Training, evaluation and the n-gram baseline all split this way.
+ * Held-out lines that repeat the training text (or each other) are left out of `val`
+ * (ml/repeated-text.ts), so that it measures the writer's new sentences, not the model's memory;
+ * `repeatedChars` counts them.
  */
-export function splitTexts(texts: string[], valFraction: number): { train: string; val: string } {
+export function splitTexts(
+  texts: string[],
+  valFraction: number,
+): { train: string; val: string; repeatedChars: number } {
   const trainParts: string[] = [];
   const valParts: string[] = [];
   for (const t of texts) {
@@ -71,7 +81,9 @@ export function splitTexts(texts: string[], valFraction: number): { train: strin
     trainParts.push(cps.slice(0, cut).join(''));
     if (cut < cps.length) valParts.push(cps.slice(cut).join(''));
   }
-  return { train: trainParts.join('\n\n'), val: valParts.join('\n\n') };
+  const train = trainParts.join('\n\n');
+  const { text: val, repeatedChars } = withoutRepeats(train, valParts.join('\n\n'));
+  return { train, val, repeatedChars };
 }
 
 /** A batch of `batch` windows starting at `starts`: inputs and next-character targets. */

@@ -245,8 +245,13 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
   if (p.corpus) {
     const c = getCorpus(db, p.corpus);
     if (!c) throw noCorpus(p.corpus);
-    heldOut = splitTexts(corpusTexts(db, c.id), config.valFraction).val;
-    source = `corpus "${c.name}", held-out tail (last ${Math.round(config.valFraction * 100)}% of each document)`;
+    const split = splitTexts(corpusTexts(db, c.id), config.valFraction);
+    heldOut = split.val;
+    source =
+      `corpus "${c.name}", held-out tail (last ${Math.round(config.valFraction * 100)}% of each document)` +
+      (split.repeatedChars > 0
+        ? `, less ${split.repeatedChars} characters of lines that repeat the training text`
+        : '');
   } else {
     if (!fs.existsSync(p.file!)) throw notFound(`no such file: ${p.file}`);
     const r = readDocumentFile(p.file!);
