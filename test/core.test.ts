@@ -66,6 +66,38 @@ test('a suggestion carries the space after its last word unless Settings turn th
   await core.call('settings.set', { spaceAfterSuggestion: true, confidenceBar });
 });
 
+test('a suggestion the writer asks for (Alt+] with none shown) clears a quarter of the bar, exactly as if the bar were a quarter', async () => {
+  const { confidenceBar } = (await core.call('settings.get', {})) as { confidenceBar: number | null };
+  const prompts = [
+    'Thank you for your lett',
+    'We will meet again on',
+    'at the end of the',
+    'I am writing to ',
+    'The report',
+  ];
+  const ask = async (asked: boolean) =>
+    Promise.all(
+      prompts.map(
+        async (text) =>
+          ((await core.call('suggest', { text, alternatives: 1, ...(asked && { asked }) })) as { suggestion: string })
+            .suggestion,
+      ),
+    );
+  await core.call('settings.set', { confidenceBar: 0.8 });
+  const unasked = await ask(false);
+  const asked = await ask(true);
+  await core.call('settings.set', { confidenceBar: 0.2 });
+  const atQuarter = await ask(false);
+  await core.call('settings.set', { confidenceBar });
+  assert.deepEqual(asked, atQuarter);
+  // The comparison covers both outcomes: some suggestion only an asking writer sees.
+  assert.ok(
+    asked.some((a, i) => a !== '' && unasked[i] === ''),
+    JSON.stringify({ unasked, asked }),
+  );
+  await assert.rejects(core.call('suggest', { text: 'x', asked: 'yes' }), /asked" must be true or false/);
+});
+
 test('a crashed ML host is reported and replaced on the next request, without taking the core down', async () => {
   const events: CoreEvent[] = [];
   const off = core.on((e) => events.push(e));

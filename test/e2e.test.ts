@@ -356,8 +356,22 @@ describe('web mode', { skip }, () => {
       (await editor.textContent())?.includes(`${expected} zq eXnd`),
       'Tab without a ghost neither moved focus nor lost text',
     );
+    // Alt+] with nothing shown says why none comes (briefly, in the status bar and to a screen reader)…
+    await page.keyboard.press('Alt+BracketRight');
+    await page.getByTestId('suggest-notice').getByText('Suggestions come at the end of a word').waitFor();
+    assert.match((await announcement.textContent()) ?? '', /end of a word/);
+    await shot('write-notice');
+    assert.equal(await ghost.count(), 0);
     await page.keyboard.press('End');
     for (let k = 0; k < 8; k++) await page.keyboard.press('Backspace');
+    // …and, where one can come, asks for it at once: dismissed with Escape, it is back on Alt+].
+    await ghost.waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Escape');
+    await ghost.waitFor({ state: 'detached' });
+    await page.keyboard.press('Alt+BracketRight');
+    await ghost.waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Escape');
+    await ghost.waitFor({ state: 'detached' });
 
     // The draft autosaves; a reload brings it back.
     await page.getByText('Saved', { exact: true }).waitFor();

@@ -131,6 +131,8 @@ export interface SuggestParams {
   trailingSpace?: boolean;
   /** How many different suggestions to decode (1 on each keystroke; more for Alt+]). Default 3. */
   alternatives?: number;
+  /** The writer asked for a suggestion (Alt+] with none shown): the bar is ASKED_BAR_SCALE (ml/suggest.ts) of the usual one. */
+  asked?: boolean;
 }
 
 export interface SuggestResult {

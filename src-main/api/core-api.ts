@@ -296,6 +296,8 @@ export const CoreApi = {
       text: text(50_000_000),
       docKey: opt(text(200)),
       alternatives: opt(range(LIMITS.alternatives.min, LIMITS.alternatives.max, true)),
+      /** The writer asked for a suggestion (Alt+] with none shown): a less confident guess may show. */
+      asked: opt(flag),
     }),
     result: returns<CoreSuggestResult>(),
   },

@@ -194,7 +194,7 @@ export class Core {
         if (r.imported) await this.offload('ngram.refresh', { corpus: r.corpus });
         return r;
       },
-      suggest: (p) => this.suggest(p.text, p.docKey ?? undefined, p.alternatives ?? undefined),
+      suggest: (p) => this.suggest(p.text, p.docKey ?? undefined, p.alternatives ?? undefined, p.asked ?? undefined),
       generate: (p) =>
         this.offload('generate', {
           model: p.model,
@@ -364,6 +364,7 @@ export class Core {
     text: string,
     docKey?: string,
     alternatives?: number,
+    asked?: boolean,
   ): Promise<SuggestResult & { model: string }> {
     this.lastTyping = Date.now();
     const s = this.settings();
@@ -378,6 +379,7 @@ export class Core {
       creativity: s.creativity,
       trailingSpace: s.spaceAfterSuggestion,
       alternatives,
+      asked,
     };
     // On the keystroke path: plain row lookups, not the model summaries (which also sweep runs).
     const active = defaultSuggestModel(this.db, s.activeModel);

@@ -55,6 +55,14 @@ export function effectiveThreshold(o: SuggestOptions): number {
 
 export const DEFAULT_SUGGEST: SuggestOptions = { maxChars: 48, maxWords: 4, threshold: 0.3 };
 
+/**
+ * When the writer asks for a suggestion (Alt+] with none shown) the bar is this share of the usual
+ * one: a guess they asked for costs a glance if it is wrong, where an unasked one interrupts them,
+ * so a first word half as likely as Nib's usual bar, and less, is still worth showing. A quarter
+ * is as far as creativity itself lowers the bar.
+ */
+export const ASKED_BAR_SCALE = 0.25;
+
 export interface Suggestion {
   text: string;
   /**

@@ -157,6 +157,8 @@ export const MlHostApi = {
       ...SuggestFields,
       /** How many different suggestions to decode (1 on each keystroke; more for Alt+]). */
       alternatives: v.optional(int),
+      /** The writer asked for a suggestion (Alt+] with none shown): the bar is ASKED_BAR_SCALE of the usual one. */
+      asked: v.optional(flag),
     }),
     result: returns<SuggestResult>(),
     event: none,

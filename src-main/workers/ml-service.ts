@@ -21,7 +21,13 @@ import { engineFor } from '../services/engine-choice.ts';
 import { LstmRunner, type LstmState } from '../ml/lstm-runner.ts';
 import { generate } from '../ml/sample.ts';
 import { paramCount, PRESETS, type ModelSpec } from '../ml/spec.ts';
-import { DEFAULT_SUGGEST, suggestAlternatives, type StepModel, type Suggestion } from '../ml/suggest.ts';
+import {
+  ASKED_BAR_SCALE,
+  DEFAULT_SUGGEST,
+  suggestAlternatives,
+  type StepModel,
+  type Suggestion,
+} from '../ml/suggest.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_FINETUNE } from '../ml/train-config.ts';
 import { initWeights } from '../ml/weights.ts';
@@ -84,7 +90,7 @@ export function openService(dataDir: string, backend: BackendReport) {
     const optsFor = (threshold: number | undefined) => ({
       maxChars: p.maxChars ?? DEFAULT_SUGGEST.maxChars,
       maxWords: p.maxWords ?? DEFAULT_SUGGEST.maxWords,
-      threshold: p.threshold ?? threshold ?? DEFAULT_SUGGEST.threshold,
+      threshold: (p.threshold ?? threshold ?? DEFAULT_SUGGEST.threshold) * (p.asked ? ASKED_BAR_SCALE : 1),
       creativity: p.creativity ?? 0.5,
       trailingSpace: p.trailingSpace ?? true,
     });

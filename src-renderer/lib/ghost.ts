@@ -78,19 +78,44 @@ const ghostKeys = (source: SuggestSource) =>
       key,
       run: (view: EditorView) => {
         const g = view.state.field(ghostField);
-        if (!g) return false;
+        const doc = view.state.doc;
+        if (!g) {
+          // Nothing shown: the writer asks for a suggestion here and now, at a lower bar than an
+          // unasked one (a guess they asked for costs nothing if wrong), or is told why none comes.
+          const sel = view.state.selection.main;
+          if (!sel.empty) return false;
+          if (!wantsSuggestion(doc.toString(), sel.head)) {
+            source.notice(
+              sel.head === 0
+                ? 'Nothing to go on yet: write a few words first'
+                : 'Suggestions come at the end of a word: move the cursor after one',
+            );
+            return true;
+          }
+          void source.suggest(doc.sliceString(0, sel.head), 3, true).then(
+            (alts) => {
+              const now = view.state.selection.main;
+              if (view.state.doc !== doc || now.head !== sel.head || !now.empty || view.state.field(ghostField)) return;
+              const asked = ghostOf(sel.head, alts);
+              if (asked) view.dispatch({ effects: setGhost.of(asked) });
+              else source.notice('No suggestion here: Nib has no good guess for what comes next');
+            },
+            () => source.notice('No suggestion: the model could not be asked (see Models)'),
+          );
+          return true;
+        }
         if (g.alts.length > 1) {
           view.dispatch({ effects: setGhost.of(cycle(g, dir)) });
           return true;
         }
         // Each keystroke decodes one suggestion (the fastest answer); the others are decoded now.
-        const doc = view.state.doc;
         void source.suggest(doc.sliceString(0, g.pos), 3).then(
           (alts) => {
             const now = view.state.field(ghostField);
             const more = ghostOf(g.pos, [shown(g), ...alts.filter((a) => a !== shown(g))]);
-            if (!more || more.alts.length < 2 || view.state.doc !== doc || !now || now.pos !== g.pos) return;
-            view.dispatch({ effects: setGhost.of(cycle(more, dir)) });
+            if (view.state.doc !== doc || !now || now.pos !== g.pos) return;
+            if (!more || more.alts.length < 2) source.notice('No other suggestion here');
+            else view.dispatch({ effects: setGhost.of(cycle(more, dir)) });
           },
           () => {},
         );
@@ -111,9 +136,14 @@ const ghostKeys = (source: SuggestSource) =>
   ]);
 
 export interface SuggestSource {
-  /** Resolves to up to `n` suggestions for the text before the cursor, best first (none: empty). */
-  suggest(textBefore: string, n: number): Promise<string[]>;
+  /**
+   * Resolves to up to `n` suggestions for the text before the cursor, best first (none: empty).
+   * `asked`: the writer asked for one (Alt+] with none shown), so a less confident guess may do.
+   */
+  suggest(textBefore: string, n: number, asked?: boolean): Promise<string[]>;
   pauseMs(): number;
+  /** Tells the writer why Alt+] shows nothing (briefly, where they look and to a screen reader). */
+  notice(message: string): void;
 }
 
 /**
