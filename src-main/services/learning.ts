@@ -102,12 +102,9 @@ export async function learnFromDrafts(
     row.corpus_id !== null && row.corpus_id !== drafts!.id
       ? sample(corpusTexts(db, row.corpus_id), Math.min(300_000, 3 * draftChars))
       : [];
-  const d = splitTexts(draftTexts, config.valFraction);
-  const r = splitTexts(replay, config.valFraction);
-  const data = {
-    train: tok.encode([d.train, r.train].filter(Boolean).join('\n\n')),
-    val: tok.encode([d.val, r.val].filter(Boolean).join('\n\n')),
-  };
+  // One split of both, so that held-out drafts repeating the replayed corpus are left out too.
+  const split = splitTexts([...draftTexts, ...replay], config.valFraction);
+  const data = { train: tok.encode(split.train), val: tok.encode(split.val) };
   if (data.val.length < config.seqLen + 2 || data.train.length < config.seqLen + 2)
     return skip('too little writing in the drafts yet');
   const chosen = await engineFor(db, spec, weights, config, backend);
