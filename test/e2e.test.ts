@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 import WebSocket from 'ws';
+import { BACKENDS } from '../src-main/api/core-api.ts';
 import { Core } from '../src-main/core/core.ts';
 import { startWebServer, type WebServer } from '../src-main/server/web.ts';
 import { unzip } from '../src-renderer/lib/zip.ts';
@@ -277,6 +278,19 @@ describe('web mode', { skip }, () => {
     await page.getByTestId('train-progress').waitFor();
     await page.getByText(/Finished "e2e" at step 150/).waitFor({ timeout: 120_000 });
     await shot('train');
+    // One engine, one name: the sidebar's is a choice of Settings' "Compute engine", and the Train
+    // view's begins with it (Nib's kernel here; the tfjs engines are all "TensorFlow.js").
+    const engineName = (await page.getByTestId('backend').textContent()) ?? '';
+    assert.ok(
+      (BACKENDS as readonly { label: string }[]).some((b) => b.label === engineName),
+      engineName,
+    );
+    const trainedOn = (await page.getByTestId('train-engine').textContent()) ?? '';
+    assert.ok(
+      trainedOn.startsWith(`Training on ${engineName.replace(/\)$/, '')}`) ||
+        trainedOn.startsWith('Training on TensorFlow.js'),
+      `${engineName} / ${trainedOn}`,
+    );
     // An error raised in the app speaks of fields and buttons, never of command-line flags.
     await page.getByTestId('train-start').click();
     const err = page.getByText(/a model named "e2e" already exists/);

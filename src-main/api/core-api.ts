@@ -92,6 +92,28 @@ export const BACKENDS = [
   { id: 'wasm', label: 'WebAssembly' },
   { id: 'cpu', label: 'JavaScript' },
 ] as const;
+/**
+ * What the app calls the engine in use: Settings' word for it (the sidebar, where the full label
+ * is the tooltip) — so that the sidebar, Settings and the Train view name one engine one way.
+ */
+export function backendLabel(name: string): string {
+  return BACKENDS.find((b) => b.id === name)?.label ?? name;
+}
+
+/**
+ * A training engine's name (`TrainEngine.name`: "nib-kernel (avx512, 2 threads)", "webgpu (nvidia
+ * ampere)", "tfjs") in the same words, with its details: "Nib kernel (CPU: avx512, 2 threads)".
+ */
+export function engineLabel(engineName: string): string {
+  const m = /^(\S+)(?: \((.*)\))?$/.exec(engineName);
+  const id = m?.[1] ?? engineName;
+  const detail = m?.[2] ? `: ${m[2]}` : '';
+  if (id === 'nib-kernel') return `Nib kernel (CPU${detail})`;
+  if (id === 'webgpu') return `WebGPU (GPU${detail})`;
+  if (id === 'tfjs') return `TensorFlow.js${detail ? ` (${detail.slice(2)})` : ''}`;
+  return engineName;
+}
+
 const BACKEND_IDS = BACKENDS.map((b) => b.id) as unknown as readonly [
   'auto',
   'kernel',

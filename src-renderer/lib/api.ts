@@ -4,7 +4,9 @@ export type { CoreResult } from '../../src-main/api/core-api.ts';
 // What the forms offer and accept comes from the contract too, never restated in a view.
 export {
   BACKENDS,
+  backendLabel,
   EDITOR_FONTS,
+  engineLabel,
   LIMITS,
   PRESET_NAMES,
   PRESETS,

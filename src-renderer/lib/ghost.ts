@@ -100,7 +100,7 @@ const ghostKeys = (source: SuggestSource) =>
               if (asked) view.dispatch({ effects: setGhost.of(asked) });
               else source.notice('No suggestion here: Nib has no good guess for what comes next');
             },
-            () => source.notice('No suggestion: the model could not be asked (see Models)'),
+            () => source.notice('No suggestion: the model did not answer; try again in a moment'),
           );
           return true;
         }
