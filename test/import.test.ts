@@ -77,7 +77,7 @@ describe('import rules', () => {
   test('a binary file is refused', () => {
     const o = importOne(write('img.txt', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01])));
     assert.equal(o.code, 'binary');
-    assert.match(o.reason!, /binary file \(NUL byte at offset 4\)/);
+    assert.match(o.reason!, /binary file \(a NUL byte at offset 4\)/);
   });
 
   test('an empty file and a whitespace-only file are refused', () => {

@@ -21,7 +21,8 @@ export function decodeTextBytes(buf: Uint8Array): Decoded {
     encoding = 'utf-8 (BOM)';
   }
   const nul = body.indexOf(0);
-  if (nul >= 0) return { ok: false, reason: `binary file (NUL byte at offset ${nul})` };
+  if (nul >= 0)
+    return { ok: false, reason: `binary file (a NUL byte at offset ${nul}): not text, such as a program or an image` };
   if (!isUtf8(body)) {
     return {
       ok: false,
@@ -32,15 +33,26 @@ export function decodeTextBytes(buf: Uint8Array): Decoded {
 }
 
 function decodeUtf16(body: Uint8Array, enc: 'utf-16le' | 'utf-16be'): Decoded {
-  if (body.length % 2 !== 0) return { ok: false, reason: `invalid ${enc.toUpperCase()}: odd number of bytes` };
+  if (body.length % 2 !== 0)
+    return {
+      ok: false,
+      reason: `not valid ${enc.toUpperCase()} text (an odd number of bytes): save it as UTF-8 and import it again`,
+    };
   let text: string;
   try {
     text = new TextDecoder(enc, { fatal: true }).decode(body);
   } catch {
-    return { ok: false, reason: `invalid ${enc.toUpperCase()}: unpaired surrogate` };
+    return {
+      ok: false,
+      reason: `not valid ${enc.toUpperCase()} text (an unpaired surrogate): save it as UTF-8 and import it again`,
+    };
   }
   const nul = text.indexOf('\u0000');
-  if (nul >= 0) return { ok: false, reason: `binary file (NUL character at position ${nul})` };
+  if (nul >= 0)
+    return {
+      ok: false,
+      reason: `binary file (a NUL character at position ${nul}): not text, such as a program or an image`,
+    };
   return { ok: true, text, encoding: enc };
 }
 

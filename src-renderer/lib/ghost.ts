@@ -108,8 +108,9 @@ const ghostKeys = (source: SuggestSource) =>
           view.dispatch({ effects: setGhost.of(cycle(g, dir)) });
           return true;
         }
-        // Each keystroke decodes one suggestion (the fastest answer); the others are decoded now.
-        void source.suggest(doc.sliceString(0, g.pos), 3).then(
+        // Each keystroke decodes one suggestion (the fastest answer); the others are decoded now, at
+        // the lower bar of a suggestion asked for: the writer asked for more.
+        void source.suggest(doc.sliceString(0, g.pos), 3, true).then(
           (alts) => {
             const now = view.state.field(ghostField);
             const more = ghostOf(g.pos, [shown(g), ...alts.filter((a) => a !== shown(g))]);
