@@ -302,6 +302,12 @@ describe('web mode', { skip }, () => {
     const text = (await err.textContent()) ?? '';
     assert.match(text, /type another model name/);
     assert.doesNotMatch(text, /--/);
+    // Reopened after the run ended, the view still shows how it ended, its curve and its engine.
+    await page.getByTestId('nav-models').click();
+    await page.getByTestId('nav-train').click();
+    await page.getByText(/Finished "e2e" at step 150/).waitFor();
+    await page.locator('.chart .uplot').waitFor();
+    await page.getByTestId('train-engine').waitFor();
 
     await page.getByTestId('nav-models').click();
     const row = page.getByTestId('model-row').filter({ hasText: 'e2e' });

@@ -7,7 +7,7 @@ import type { BackendReport } from '../ml/backend.ts';
 import type { WebGpuProbe } from '../ml/webgpu/node-adapter.ts';
 import { paramCount, PRESETS, type PresetName } from '../ml/spec.ts';
 import { SHARED_VOCAB } from '../ml/vocab.ts';
-import type { GenerateResult, SuggestResult, TrainEvent } from './contract.ts';
+import type { GenerateResult, SuggestResult, TrainEvent, TrainResult } from './contract.ts';
 import type { EvalResult } from '../services/evaluate.ts';
 import type { ImportResult } from '../services/library.ts';
 import type { LearnResult } from '../services/learning.ts';
@@ -221,8 +221,20 @@ export interface AppInfo {
   };
 }
 
+/** The run that ended last since Nib started, so the Train view shows its result when reopened. */
+export interface EndedRun {
+  model: string;
+  result?: TrainResult;
+  error?: WireError;
+  stopped?: 'pause' | 'cancel' | null;
+  /** Its last progress or evaluation, its last sample and the engine it ended on. */
+  last: TrainEvent | null;
+  sample: string | null;
+  engine: { name: string; why: string } | null;
+}
+
 export type TrainStatus =
-  | { running: false }
+  | { running: false; ended: EndedRun | null }
   | {
       running: true;
       model: string;

@@ -22,6 +22,7 @@ import {
   parseParams,
   PRESETS,
   type CoreHandlers,
+  type EndedRun,
   type Settings,
 } from '../api/core-api.ts';
 import { openDb, type Db } from '../store/db.ts';
@@ -78,6 +79,8 @@ export class Core {
     engine: { name: string; why: string } | null;
     stop: 'pause' | 'cancel' | null;
   } | null = null;
+  /** The last run that ended, for a Train view opened after it. */
+  private ended: EndedRun | null = null;
   private readonly methods: CoreHandlers;
 
   private readonly launcher?: ChildLauncher;
@@ -175,7 +178,7 @@ export class Core {
               sample: this.training.sample,
               engine: this.training.engine,
             }
-          : { running: false },
+          : { running: false, ended: this.ended },
       'learn.now': (p) => this.learn(true, p.seconds ?? undefined),
       'drafts.list': () => listDrafts(this.db),
       'drafts.get': (p) => {
@@ -413,7 +416,8 @@ export class Core {
     const call = h.call('train', p, (e) => {
       if (this.training) {
         const ev = e as TrainEvent;
-        this.training.last = ev;
+        // The last progress or evaluation: what the Train view's chart and progress line show.
+        if (ev.type === 'progress' || ev.type === 'eval') this.training.last = ev;
         const sample = (e as { sample?: string }).sample;
         if (sample) this.training.sample = sample;
         if (ev.type === 'start') this.training.engine = { name: ev.engine, why: ev.engineWhy ?? '' };
@@ -430,15 +434,20 @@ export class Core {
           const row = getModel(this.db, p.model);
           if (row) setModelStatus(this.db, row.id, 'ready');
         }
-        this.training = null;
-        this.emit({ type: 'train-done', model: p.model, result, stopped });
+        this.endRun({ model: p.model, result, stopped });
       },
-      (err) => {
-        this.training = null;
-        this.emit({ type: 'train-done', model: p.model, error: toWire(err) });
-      },
+      (err) => this.endRun({ model: p.model, error: toWire(err) }),
     );
     return { started: true };
+  }
+
+  private endRun(done: Pick<EndedRun, 'model' | 'result' | 'error' | 'stopped'>): void {
+    const t = this.training;
+    // A start refused before the run began (a name taken, a corpus too short) is said once, when
+    // it happens; the Train view reopened later shows the last run that really ran.
+    if (t && (t.engine || t.last)) this.ended = { ...done, last: t.last, sample: t.sample, engine: t.engine };
+    this.training = null;
+    this.emit({ type: 'train-done', ...done });
   }
 
   private stopTraining(how: 'pause' | 'cancel'): { stopping: boolean } {

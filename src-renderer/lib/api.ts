@@ -11,6 +11,7 @@ export {
   PRESET_NAMES,
   PRESETS,
   presetParameters,
+  type EndedRun,
   type Settings,
 } from '../../src-main/api/core-api.ts';
 import type { CoreEvent } from '../../src-main/core/core.ts';
