@@ -172,12 +172,18 @@ describe('suggestion policy', () => {
     assert.equal(suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 }).text, 'the cat ');
   });
 
-  test('the bar is for the first word, whatever marks come before its end', () => {
+  test('the bar is for the first word, whatever marks come before its end; one character alone is never shown', () => {
     // An opening quote is likely (0.9), the word after it not (0.3): "xyz is below the bar.
     const { model, tok: t } = scriptedAt('"xyz ', [0.9, 0.3]);
     const s = suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 });
     assert.notEqual(s.text, '"xyz');
-    assert.ok(s.probability >= 0.5, String(s.probability));
+    // What clears the bar, the quote alone, is one character: Tab for it saves nothing, so nothing
+    // shows (the rule before showed it).
+    assert.equal(s.text, '');
+    assert.equal(suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5, length: 'bar' }).text, '"');
+    // Where the word after it clears the bar too, the quote comes with it.
+    const { model: sure, tok: t2 } = scriptedAt('"xyz ', [0.9, 0.9]);
+    assert.equal(suggest(sure, t2, { n: 0 }, { maxChars: 48, maxWords: 1, threshold: 0.5 }).text, '"xyz ');
   });
 
   test('a word is right whatever non-letter follows it: "cat" is offered as well as "cat,"', () => {

@@ -386,9 +386,13 @@ export function readDecode<S>(
   // Of the boundaries up to the last one kept (a repeat cuts it back), the one that saves the most.
   const last = kept.indexOf(best);
   let pick = 1;
-  for (let k = 2, top = expectedSaving(kept, 1); k <= last; k++) {
+  let top = expectedSaving(kept, 1);
+  for (let k = 2; k <= last; k++) {
     const e = expectedSaving(kept, k);
     if (e > top) [top, pick] = [e, k];
   }
+  // One character ("a" ending "Ann", a lone opening quote) costs the Tab it saves: it can only
+  // distract, so nothing is shown.
+  if (top <= 0) return { text: '', probability: 0 };
   return kept[pick];
 }
