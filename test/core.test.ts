@@ -162,7 +162,17 @@ test('training from the app: pause keeps it resumable, resume continues, cancel 
   const paused = models.find((m) => m.name === 'app')!;
   assert.equal(paused.status, 'interrupted');
   assert.ok(paused.steps > 0);
-  assert.deepEqual(await core.call('train.status', {}), { running: false });
+  // Not running; the run that ended is kept for a Train view opened later: how it ended, its last
+  // progress and engine.
+  const status = (await core.call('train.status', {})) as {
+    running: boolean;
+    ended: { model: string; stopped: string; last: { type: string; step: number }; engine: { name: string } };
+  };
+  assert.equal(status.running, false);
+  assert.equal(status.ended.model, 'app');
+  assert.equal(status.ended.stopped, 'pause');
+  assert.ok(['progress', 'eval'].includes(status.ended.last.type), status.ended.last.type);
+  assert.ok(status.ended.last.step > 0 && status.ended.engine.name.length > 0);
 
   // As the Train view resumes: the model's name only. The run keeps the goal it was started with.
   await core.call('train.start', { model: 'app', resume: true });

@@ -177,6 +177,15 @@ describe('personalising: fine-tuning the base is how nib train starts a model', 
     );
     for (const b of Object.values(bars)) assert.ok(typeof b === 'number' && b > 0 && b < 1, JSON.stringify(bars));
     assert.equal(r.suggestSource.threshold, bars[r.suggestSource.source]);
+    // Beside them, the shipped base alone on the same held-out text at its own bar (what personalising
+    // gained): what `nib eval --model base` measures there.
+    const baseEval = json(nib('eval', '--model', 'base', '--corpus', 'shakes', '--max-chars', '20000', '--json')) as {
+      rows: { ksr: number; precision: number; threshold: number }[];
+    };
+    assert.deepEqual(
+      [r.suggestSource.base.ksr, r.suggestSource.base.precision, r.suggestSource.base.threshold],
+      [baseEval.rows[0].ksr, baseEval.rows[0].precision, baseEval.rows[0].threshold],
+    );
     const ev = json(nib('eval', '--model', 'mine', '--corpus', 'shakes', '--max-chars', '2000', '--json')) as {
       rows: { threshold: number }[];
     };

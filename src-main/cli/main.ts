@@ -308,7 +308,7 @@ const COMMANDS: Record<string, Command> = {
         if (r.suggestSource && !c.out.json) {
           const m = r.suggestSource.measured.map((x) => `${x.source} ${(100 * x.ksr).toFixed(1)}% KSR`).join(', ');
           c.out.err(
-            `Suggestions will come from: ${sourceLabel(r.suggestSource.source, r.suggestSource.lambda)} (${m}; ${r.suggestSource.chars.toLocaleString('en-US')} held-out characters).`,
+            `Suggestions will come from: ${sourceLabel(r.suggestSource.source, r.suggestSource.lambda)} (${m}; ${r.suggestSource.chars.toLocaleString('en-US')} held-out characters${r.suggestSource.base ? `; the base model alone: ${(100 * r.suggestSource.base.ksr).toFixed(1)}% KSR` : ''}).`,
           );
         }
         return r.reason === 'cancelled' ? 130 : 0;
@@ -631,7 +631,9 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
   }
   if (e.type === 'measuring') {
     out.status('');
-    out.err('Measuring which suggests best on held-out text: the model, the corpus n-gram or both mixed…');
+    out.err(
+      'Measuring which suggests best on held-out text (the model, the corpus n-gram or both mixed), and the base model alone there…',
+    );
     return;
   }
   const frac = e.maxSteps > 0 ? e.step / e.maxSteps : null;

@@ -20,6 +20,12 @@ export interface SourceChoice {
   /** What each candidate measured, for the Models view and `nib models`. */
   measured: { source: SourceKind; ksr: number; precision: number; bitsPerChar: number; threshold?: number }[];
   chars: number;
+  /**
+   * The shipped base model alone on the same text, at the bar measured for it on its own held-out
+   * text: what personalising gained, for the writer. Absent for the base itself and in choices
+   * stored before it was measured.
+   */
+  base?: { ksr: number; precision: number; bitsPerChar: number; threshold: number };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { LstmRunner } from '../ml/lstm-runner.ts';
 import { fitLambda, MixtureModel } from '../ml/mixture.ts';
-import { pickSource, type SourceChoice } from '../ml/source-choice.ts';
+import { pickSource, thresholdOf, type SourceChoice } from '../ml/source-choice.ts';
 import type { ModelSpec } from '../ml/spec.ts';
 import { DEFAULT_SUGGEST, type StepModel, type SuggestOptions } from '../ml/suggest.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
@@ -8,8 +8,8 @@ import { DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
 import { splitTexts } from '../ml/train-data.ts';
 import { corpusTexts, getCorpusById } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
-import { setSuggestSource, type ModelRow } from '../store/models.ts';
-import { calibrateOn, pickSegments } from './evaluate.ts';
+import { getBaseModel, setSuggestSource, type ModelRow } from '../store/models.ts';
+import { calibrateOn, evaluateWith, pickSegments } from './evaluate.ts';
 import { loadWeightsFor } from './model-weights.ts';
 import { buildNgramFor } from './ngram.ts';
 
@@ -64,6 +64,7 @@ export function chooseSource(
   };
   const measured = (['lstm', 'ngram', 'mix'] as const).map((source) => ({ source, ...rows[source] }));
   const source = pickSource(measured);
+  const base = baseOn(db, row, segments, o);
   const choice: SourceChoice = {
     source,
     lambda: source === 'lstm' ? 1 : source === 'ngram' ? 0 : lambda,
@@ -71,7 +72,39 @@ export function chooseSource(
     corpus: corpus.name,
     measured,
     chars: segments.reduce((n, s) => n + s.text.length, 0),
+    ...(base && { base }),
   };
   setSuggestSource(db, row.id, choice);
   return choice;
+}
+
+/**
+ * The shipped base alone on `segments`, at the bar measured for it on its own held-out text (so
+ * not fitted to this text, as the personal model's sources are: a small optimism in their
+ * favour, stated in the README), as the app would suggest with it. One pass, no calibration.
+ */
+function baseOn(
+  db: Db,
+  row: ModelRow,
+  segments: { context: string; text: string }[],
+  o: SuggestOptions,
+): SourceChoice['base'] {
+  const baseRow = getBaseModel(db);
+  if (!baseRow || baseRow.id === row.id) return undefined;
+  const { spec, weights } = loadWeightsFor(db, baseRow);
+  const runner = new LstmRunner(spec, weights);
+  const own = baseRow.suggest_source ? (JSON.parse(baseRow.suggest_source) as SourceChoice) : null;
+  const threshold = (own && thresholdOf(own, 'lstm')) ?? DEFAULT_SUGGEST.threshold;
+  const r = evaluateWith(
+    'base',
+    runner,
+    CharTokenizer.fromSpec(spec as ModelSpec),
+    () => runner.zeroState(),
+    segments,
+    {
+      ...o,
+      threshold,
+    },
+  );
+  return { ksr: r.ksr, precision: r.precision, bitsPerChar: r.bitsPerChar, threshold };
 }

@@ -17,7 +17,7 @@ export {
 import type { CoreEvent } from '../../src-main/core/core.ts';
 
 export type { CoreEvent };
-export type { TrainEvent, TrainProgressEvent } from '../../src-main/api/contract.ts';
+export type { TrainEvent, TrainProgressEvent, TrainResult } from '../../src-main/api/contract.ts';
 export { appMessage };
 
 /**
