@@ -86,6 +86,18 @@ describe('nib CLI', () => {
     assert.ok(bits > 1 && bits < 6, measured.out);
     assert.match(nib('models').out, new RegExp(`${bits.toFixed(3)} \\(on plays\\)`));
     assert.equal(nib('rm-model', 'measured').code, 0);
+    // A corpus too short to hold text out: the model is imported all the same, and the line says
+    // why it was not measured and what to do (the app's Models view says the same in its words).
+    fs.writeFileSync(path.join(work, 'tiny.txt'), 'A short note, far too short to hold any text out of it.');
+    assert.equal(nib('import', path.join(work, 'tiny.txt'), '--corpus', 'tiny').code, 0);
+    const short = nib('import-model', path.join(work, 'exported'), '--name', 'short', '--corpus', 'tiny');
+    assert.equal(short.code, 0, short.err);
+    assert.match(
+      short.out,
+      /Imported model "short".*Not measured: cannot measure model "short" on corpus "tiny": .*nib import/,
+    );
+    assert.equal(nib('rm-model', 'short').code, 0);
+    assert.equal(nib('rm-corpus', 'tiny').code, 0);
     assert.equal(nib('rm-corpus', 'plays').code, 0);
     assertUserError(nib('import-model', path.join(work, 'nothing-here'), '--name', 'x'), 3, /model\.json not found/);
     assertUserError(nib('export', 'no-such-model', path.join(work, 'x')), 3, /no model named "no-such-model"/);

@@ -200,6 +200,14 @@ test('learning from drafts: the drafts feed a corpus, the base is copied into a 
   const text = fs.readFileSync(SHAKESPEARE, 'utf8').slice(100_000, 112_000);
   await core.call('drafts.save', { title: 'Play', text });
   await core.call('settings.set', { activeModel: 'base' });
+  // Idle learning leaves a writer's choice of the base in Models alone: no personal copy is made
+  // and put in use behind their back (asked for, below, it is).
+  await core.call('settings.set', { learnFromDrafts: true });
+  const idle = core as unknown as { lastTyping: number; learn(now: boolean): Promise<{ skipped?: string }> };
+  idle.lastTyping = 0;
+  assert.match((await idle.learn(false)).skipped ?? '', /base model is in use, as chosen in Models/);
+  assert.ok(!((await core.call('models.list', {})) as { name: string }[]).some((m) => m.name === 'My writing'));
+  await core.call('settings.set', { learnFromDrafts: false });
   const r = (await core.call('learn.now', { seconds: 6 })) as {
     model: string;
     adopted: boolean;

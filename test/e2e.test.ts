@@ -430,8 +430,20 @@ describe('web mode', { skip }, () => {
       assert.equal(await focused(), order.at(-2));
       // Settings → Editor font: monospace for a writer who wants it, the serif back by default.
       await page.getByTestId('nav-settings').click();
+      // A refused value is named and marked beside its field, and holds back no other setting.
+      const pause = page.getByLabel('Pause before suggesting (ms)');
+      const pauseBefore = await pause.inputValue();
+      await pause.fill('-5');
+      await pause.press('Enter');
+      await page
+        .getByTestId('settings-error')
+        .getByText(/Pause before suggesting/)
+        .waitFor();
+      assert.equal(await pause.getAttribute('aria-invalid'), 'true');
       await page.getByLabel('Editor font').selectOption('mono');
       await page.getByText('Saved.').waitFor();
+      assert.equal(await page.getByTestId('settings-error').count(), 0);
+      assert.equal(await pause.inputValue(), pauseBefore, 'the field shows the pause in effect');
       await page.getByTestId('nav-write').click();
       await page.locator('[data-testid="editor-host"].font-mono').waitFor();
       await page.screenshot({ path: path.join(ARTIFACTS, 'write-monospace.png') });
@@ -610,6 +622,12 @@ describe('web mode', { skip }, () => {
     const t0 = Date.now();
     while ((await points()) < stored && Date.now() - t0 < 2_000) await page.waitForTimeout(50);
     assert.ok((await points()) >= stored, `chart points ${await points()} of ${stored} stored`);
+    // The locked form shows the run's own settings, not the form's defaults.
+    for (let i = 0; i < 40 && (await page.getByLabel('Start from').inputValue()) !== 'scratch'; i++)
+      await page.waitForTimeout(50);
+    assert.equal(await page.getByLabel('Start from').inputValue(), 'scratch');
+    assert.equal(await page.getByLabel('Maximum steps').inputValue(), '100000');
+    assert.equal(await page.getByLabel('Model name').inputValue(), 'long');
     await page.screenshot({ path: path.join(ARTIFACTS, 'train-reopened.png') });
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByText(/Paused "long" at step \d+/).waitFor({ timeout: 30_000 });

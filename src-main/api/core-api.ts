@@ -242,7 +242,18 @@ export type TrainStatus =
       sample: string | null;
       /** The engine training now and why it was chosen (or why it changed). */
       engine: { name: string; why: string } | null;
+      /** What the run was started with, for the Train view's (locked) form. */
+      form: RunForm | null;
     };
+
+/** A run's settings as the Train view's form shows them. */
+export interface RunForm {
+  corpus: string | null;
+  from: 'base' | 'scratch';
+  units: number[];
+  maxTimeSec: number | null;
+  maxSteps: number | null;
+}
 
 export type CoreSuggestResult = SuggestResult & { model: string };
 

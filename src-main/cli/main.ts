@@ -598,10 +598,19 @@ const COMMANDS: Record<string, Command> = {
       if (corpus !== undefined && !(await c.call('corpora.list')).some((x) => x.name === corpus))
         throw noCorpus(corpus);
       const imported = await c.call('models.importFrom', { name: c.str('name')!, dir: path.resolve(dir) });
-      const m = corpus === undefined ? imported : await c.call('models.measure', { name: imported.name, corpus });
+      // Imported is imported: a corpus too short to measure on is said beside it, not as a failure.
+      let m = imported;
+      let unmeasured = ' Not measured: add --corpus NAME to measure it on your writing.';
+      if (corpus !== undefined)
+        try {
+          m = await c.call('models.measure', { name: imported.name, corpus });
+        } catch (e) {
+          if (!(e instanceof NibError)) throw e;
+          unmeasured = ` Not measured: ${e.message}.`;
+        }
       const measured =
         m.bestBitsPerChar === null
-          ? ' Not measured: add --corpus NAME to measure it on your writing.'
+          ? unmeasured
           : ` ${m.bestBitsPerChar.toFixed(3)} bits/char on the held-out text of corpus "${m.measuredOn}".`;
       c.out.result(
         m,

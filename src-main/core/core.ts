@@ -23,6 +23,7 @@ import {
   PRESETS,
   type CoreHandlers,
   type EndedRun,
+  type RunForm,
   type Settings,
 } from '../api/core-api.ts';
 import { openDb, type Db } from '../store/db.ts';
@@ -116,7 +117,12 @@ export class Core {
         const inUse = defaultSuggestModel(this.db, this.settings().activeModel);
         return models(this.db).map((m) => ({ ...m, inUse: m.name === inUse }));
       },
-      'models.delete': (p) => removeModel(this.db, p.name),
+      'models.delete': (p) => {
+        const gone = removeModel(this.db, p.name);
+        // The Train view no longer shows a run of a model that is gone.
+        if (this.ended?.model === p.name) this.ended = null;
+        return gone;
+      },
       'models.rename': (p) => {
         refuseWhileTraining(this.db, p.from);
         if (getModel(this.db, checkName('model', p.to)))
@@ -124,6 +130,7 @@ export class Core {
         if (!renameModel(this.db, p.from, p.to)) throw noModel(p.from);
         // The model chosen for suggestions stays chosen under its new name.
         if (this.settings().activeModel === p.from) setSettings(this.db, { activeModel: p.to });
+        if (this.ended?.model === p.from) this.ended = { ...this.ended, model: p.to };
       },
       'models.attempts': (p) => {
         const row = getModel(this.db, p.model);
@@ -177,6 +184,7 @@ export class Core {
               last: this.training.last,
               sample: this.training.sample,
               engine: this.training.engine,
+              form: this.runForm(this.training.model),
             }
           : { running: false, ended: this.ended },
       'learn.now': (p) => this.learn(true, p.seconds ?? undefined),
@@ -344,6 +352,10 @@ export class Core {
     if (this.training || this.learning) return { skipped: 'a training run is going' };
     const model = defaultSuggestModel(this.db, s.activeModel);
     if (!model) return { skipped: 'no model' };
+    // The writer chose the shipped base in Models: idle learning does not make a personal copy and
+    // put it in use behind their back ("Learn from my drafts now" still may: they asked).
+    if (!now && s.activeModel === model && getModel(this.db, model)?.origin === 'base')
+      return { skipped: 'the base model is in use, as chosen in Models: choose a model of your own to learn into' };
     const sync = syncDraftsCorpus(this.db);
     if (!now && getSettings(this.db).learnedDigest === sync.digest)
       return { skipped: 'no new writing since the last attempt' };
@@ -439,6 +451,20 @@ export class Core {
       (err) => this.endRun({ model: p.model, error: toWire(err) }),
     );
     return { started: true };
+  }
+
+  /** A training model's run settings, from its row (a resumed run's included): corpus, start, size, goal. */
+  private runForm(name: string): RunForm | null {
+    const row = getModel(this.db, name);
+    if (!row) return null;
+    const config = row.train_config ? (JSON.parse(row.train_config) as { maxTimeSec?: number; maxSteps?: number }) : {};
+    return {
+      corpus: row.corpus_name,
+      from: row.parent ? 'base' : 'scratch',
+      units: (JSON.parse(row.spec) as { units: number[] }).units,
+      maxTimeSec: config.maxTimeSec || null,
+      maxSteps: config.maxSteps || null,
+    };
   }
 
   private endRun(done: Pick<EndedRun, 'model' | 'result' | 'error' | 'stopped'>): void {

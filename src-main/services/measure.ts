@@ -2,7 +2,7 @@ import type { BackendReport } from '../ml/backend.ts';
 import { createEngine } from '../ml/engines.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
-import { splitCorpus } from '../ml/train-data.ts';
+import { DataError, splitCorpus, type TrainData } from '../ml/train-data.ts';
 import { evaluate } from '../ml/train-loop.ts';
 import { corpusTexts, getCorpus } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
@@ -39,7 +39,18 @@ export async function measureModel(
   if (!corpus) throw noCorpus(corpusName);
   const { spec, weights } = loadWeightsFor(db, row);
   const config: TrainConfig = { ...DEFAULT_TRAIN, evalWindows: WINDOWS };
-  const data = splitCorpus(corpusTexts(db, corpus.id), CharTokenizer.fromSpec(spec), config.valFraction, config.seqLen);
+  let data: TrainData;
+  try {
+    data = splitCorpus(corpusTexts(db, corpus.id), CharTokenizer.fromSpec(spec), config.valFraction, config.seqLen);
+  } catch (e) {
+    // The corpus cannot give held-out text (too short): said in the front end's words, not as a crash.
+    if (e instanceof DataError)
+      throw new NibError('data', `cannot measure model "${name}" on corpus "${corpusName}": ${e.problem}`, {
+        cli: 'import more writing into it with nib import, or choose another --corpus',
+        app: 'import more writing into it, or choose another corpus to measure on',
+      });
+    throw e;
+  }
   if (data.val.length < config.seqLen + 2)
     throw new NibError('data', `corpus "${corpusName}" has too little text to measure a model on`, {
       cli: 'import more writing into it with nib import, or choose another --corpus',
