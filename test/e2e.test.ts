@@ -440,6 +440,13 @@ describe('web mode', { skip }, () => {
         .getByText(/Pause before suggesting/)
         .waitFor();
       assert.equal(await pause.getAttribute('aria-invalid'), 'true');
+      // Emptied, it is refused as empty rather than saved as 0.
+      await pause.fill('');
+      await pause.press('Enter');
+      await page
+        .getByTestId('settings-error')
+        .getByText(/Pause before suggesting” needs a number/)
+        .waitFor();
       await page.getByLabel('Editor font').selectOption('mono');
       await page.getByText('Saved.').waitFor();
       assert.equal(await page.getByTestId('settings-error').count(), 0);
