@@ -39,23 +39,21 @@ export async function measureModel(
   if (!corpus) throw noCorpus(corpusName);
   const { spec, weights } = loadWeightsFor(db, row);
   const config: TrainConfig = { ...DEFAULT_TRAIN, evalWindows: WINDOWS };
+  const tooShort = {
+    cli: 'import more writing into it with nib import, or choose another --corpus',
+    app: 'import more writing into it, or choose another corpus to measure on',
+  };
   let data: TrainData;
   try {
     data = splitCorpus(corpusTexts(db, corpus.id), CharTokenizer.fromSpec(spec), config.valFraction, config.seqLen);
   } catch (e) {
     // The corpus cannot give held-out text (too short): said in the front end's words, not as a crash.
     if (e instanceof DataError)
-      throw new NibError('data', `cannot measure model "${name}" on corpus "${corpusName}": ${e.problem}`, {
-        cli: 'import more writing into it with nib import, or choose another --corpus',
-        app: 'import more writing into it, or choose another corpus to measure on',
-      });
+      throw new NibError('data', `cannot measure model "${name}" on corpus "${corpusName}": ${e.problem}`, tooShort);
     throw e;
   }
   if (data.val.length < config.seqLen + 2)
-    throw new NibError('data', `corpus "${corpusName}" has too little text to measure a model on`, {
-      cli: 'import more writing into it with nib import, or choose another --corpus',
-      app: 'import more writing into it, or choose another corpus',
-    });
+    throw new NibError('data', `corpus "${corpusName}" has too little text to measure a model on`, tooShort);
   const engine = createEngine(spec, weights, backend);
   try {
     setMeasured(db, row.id, await evaluate(engine, data.val, config), corpus.name);
