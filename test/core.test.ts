@@ -206,7 +206,9 @@ test('learning from drafts: the drafts feed a corpus, the base is copied into a 
   const idle = core as unknown as { lastTyping: number; learn(now: boolean): Promise<{ skipped?: string }> };
   idle.lastTyping = 0;
   assert.match((await idle.learn(false)).skipped ?? '', /base model is in use, as chosen in Models/);
-  assert.ok(!((await core.call('models.list', {})) as { name: string }[]).some((m) => m.name === 'My writing'));
+  assert.ok(
+    !((await core.call('models.list', {})) as { name: string }[]).some((m) => m.name === 'Learned from my drafts'),
+  );
   await core.call('settings.set', { learnFromDrafts: false });
   const r = (await core.call('learn.now', { seconds: 6 })) as {
     model: string;
@@ -215,10 +217,10 @@ test('learning from drafts: the drafts feed a corpus, the base is copied into a 
     valBefore: number;
     steps: number;
   };
-  assert.equal(r.model, 'My writing', 'the shipped base is not changed: a personal copy learns');
+  assert.equal(r.model, 'Learned from my drafts', 'the shipped base is not changed: a personal copy learns');
   assert.ok(r.steps > 0 && Number.isFinite(r.valBefore), JSON.stringify(r));
   assert.match(r.reason, /bits\/char/);
-  const attempts = (await core.call('models.attempts', { model: 'My writing' })) as {
+  const attempts = (await core.call('models.attempts', { model: 'Learned from my drafts' })) as {
     adopted: number;
     draft_chars: number;
   }[];
@@ -228,7 +230,7 @@ test('learning from drafts: the drafts feed a corpus, the base is copied into a 
   const corpora = (await core.call('corpora.list', {})) as { name: string; documents: number }[];
   assert.equal(corpora.find((c) => c.name === 'My drafts')?.documents, 1);
   const models = (await core.call('models.list', {})) as { name: string; origin: string; parent: string | null }[];
-  assert.equal(models.find((m) => m.name === 'My writing')?.parent, 'base');
+  assert.equal(models.find((m) => m.name === 'Learned from my drafts')?.parent, 'base');
 });
 
 test('no model at all and an n-gram lost to an interrupted import: the keystroke gets an empty answer at once, the n-gram is built in the background', async () => {
@@ -288,6 +290,11 @@ test('a refused field is named as the app labels it, not by its method and field
   assert.equal(appMessage(words), '“Longest suggestion (words)” must be between 1 and 50');
   assert.match(words.message, /"maxWords" must be between 1 and 50/, 'the CLI maps the field to its flag itself');
   assert.equal(appMessage(await bad('corpora.import', { corpus: '', files: [] })), 'The corpus name must not be empty');
+  // A length refused says the limit, so the writer knows how much to cut.
+  assert.equal(
+    appMessage(await bad('corpora.import', { corpus: 'x'.repeat(201), files: [] })),
+    'The corpus name is too long (at most 200 characters)',
+  );
   // A field the app's forms do not send is still named, without the method.
   assert.match(appMessage(await bad('train.start', { model: 'x', layers: 99 })), /^“layers” must be/);
 });

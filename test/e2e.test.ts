@@ -295,13 +295,19 @@ describe('web mode', { skip }, () => {
         trainedOn.startsWith('Training on TensorFlow.js'),
       `${engineName} / ${trainedOn}`,
     );
-    // An error raised in the app speaks of fields and buttons, never of command-line flags.
-    await page.getByTestId('train-start').click();
-    const err = page.getByText(/a model named "e2e" already exists/);
+    // The name just used is offered again with a number, as a file dialog does; typed back, it is
+    // refused as it is typed (in the words of the form, not of command-line flags), and Start waits.
+    const nameField = page.getByLabel('Model name');
+    for (let i = 0; i < 40 && (await nameField.inputValue()) !== 'e2e-2'; i++) await page.waitForTimeout(50);
+    assert.equal(await nameField.inputValue(), 'e2e-2');
+    await nameField.fill('e2e');
+    const err = page.getByText(/A model named “e2e” already exists/);
     await err.waitFor();
     const text = (await err.textContent()) ?? '';
-    assert.match(text, /type another model name/);
+    assert.match(text, /type another name/);
     assert.doesNotMatch(text, /--/);
+    assert.ok(await page.getByTestId('train-start').isDisabled());
+    assert.equal(await nameField.getAttribute('aria-invalid'), 'true');
     // Reopened after the run ended, the view still shows how it ended, its curve and its engine.
     await page.getByTestId('nav-models').click();
     await page.getByTestId('nav-train').click();

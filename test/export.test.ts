@@ -11,7 +11,8 @@ import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
 import type { ModelSpec } from '../src-main/ml/spec.ts';
 import { encodeArrays, initWeights } from '../src-main/ml/weights.ts';
 import { openDb, type Db } from '../src-main/store/db.ts';
-import { createModel, getModel, saveCheckpoints } from '../src-main/store/models.ts';
+import { createModel, getModel, saveCheckpoints, setSuggestSource } from '../src-main/store/models.ts';
+import type { SourceChoice } from '../src-main/ml/source-choice.ts';
 import { maxAbsDiff, tempDir } from './helpers.ts';
 
 let dir: string;
@@ -191,4 +192,41 @@ test('the app’s download and upload carry the same folder in memory; weight pa
     await assert.rejects(importModel(db, folder, 'evil'), (e: NibError) => /outside its folder/.test(e.message), evil);
   }
   assert.equal(getModel(db, 'evil'), undefined);
+});
+
+test('a model moved to another computer keeps the confidence bar measured for it alone; a tampered one is ignored', async () => {
+  // Training chose the mixture, and measured the LSTM alone at its own bar (0.2125).
+  const choice: SourceChoice = {
+    source: 'mix',
+    lambda: 0.4,
+    threshold: 0.25,
+    corpus: 'letters',
+    measured: [
+      { source: 'lstm', ksr: 0.3, precision: 0.52, bitsPerChar: 1.9, threshold: 0.2125 },
+      { source: 'ngram', ksr: 0.28, precision: 0.51, bitsPerChar: 2.1, threshold: 0.3 },
+      { source: 'mix', ksr: 0.33, precision: 0.51, bitsPerChar: 1.8, threshold: 0.25 },
+    ],
+    chars: 20000,
+  };
+  setSuggestSource(db, getModel(db, 'orig')!.id, choice);
+  const files = await exportModelFiles(db, 'orig');
+  const json = JSON.parse(files[0].data.toString('utf8'));
+  assert.deepEqual(json.userDefinedMetadata, {
+    nib: { suggest: { threshold: 0.2125, ksr: 0.3, precision: 0.52, bitsPerChar: 1.9, chars: 20000 } },
+  });
+  // The mixture needs the corpus's n-gram, which stays behind: the copy suggests alone, at its bar.
+  const copy = await importModelFiles(db, 'carried', files);
+  assert.equal(copy.suggestSource?.source, 'lstm');
+  assert.equal(copy.suggestSource?.threshold, 0.2125);
+  assert.deepEqual(copy.suggestSource?.measured, [choice.measured[0]]);
+  // Read from a file, so checked: a bar out of range (or a model.json without one) sets nothing.
+  for (const suggest of [{ ...json.userDefinedMetadata.nib.suggest, threshold: 5 }, 'x', null]) {
+    const bad = { ...json, userDefinedMetadata: { nib: { suggest } } };
+    const name = `tampered ${JSON.stringify(suggest)}`.slice(0, 60);
+    const m = await importModelFiles(db, name, [
+      { name: 'model.json', data: Buffer.from(JSON.stringify(bad)) },
+      ...files.slice(1),
+    ]);
+    assert.equal(m.suggestSource, null, name);
+  }
 });

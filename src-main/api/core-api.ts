@@ -34,7 +34,7 @@ const text = (max: number, nonEmpty = false) =>
   v.pipe(
     v.string('must be text'),
     v.check((s) => !nonEmpty || s.trim() !== '', 'must not be empty'),
-    v.maxLength(max, 'is too long'),
+    v.maxLength(max, `is too long (at most ${max.toLocaleString('en-US')} characters)`),
   );
 const range = (min: number, max: number, int = false) =>
   v.pipe(
@@ -65,7 +65,10 @@ const opt = <S extends v.GenericSchema>(s: S) =>
   );
 const params = <E extends v.ObjectEntries>(entries: E) => v.object(entries, 'is required');
 
-const Name = text(200, true);
+/** The longest name of a corpus or model, and of a draft's title (the forms hold them to it). */
+export const NAME_MAX = 200;
+export const TITLE_MAX = 500;
+const Name = text(NAME_MAX, true);
 const Id = range(1, Number.MAX_SAFE_INTEGER, true);
 
 /** A phantom carrying a method's result type (results come from the core and are not re-validated). */
@@ -330,7 +333,7 @@ export const CoreApi = {
   'drafts.list': { params: params({}), result: returns<Omit<DraftRow, 'text'>[]>() },
   'drafts.get': { params: params({ id: Id }), result: returns<DraftRow>() },
   'drafts.save': {
-    params: params({ id: opt(Id), title: text(500), text: text(50_000_000) }),
+    params: params({ id: opt(Id), title: text(TITLE_MAX), text: text(50_000_000) }),
     result: returns<{ id: number }>(),
   },
   'drafts.delete': { params: params({ id: Id }), result: returns<boolean>() },

@@ -43,6 +43,37 @@ export function pickSource(measured: SourceChoice['measured']): SourceKind {
 }
 
 /** The confidence bar measured for `source` (the chosen one's, or a candidate's), if any. */
+/** What the LSTM alone measured at its own bar: what a model carries beyond its weights. */
+export interface LstmMeasure {
+  threshold: number;
+  ksr: number;
+  precision: number;
+  bitsPerChar: number;
+  chars: number;
+}
+
+/** The LSTM alone suggests, at the bar it was measured at (the shipped base; an imported model). */
+export function lstmAlone(s: LstmMeasure): SourceChoice {
+  return {
+    source: 'lstm',
+    lambda: 1,
+    threshold: s.threshold,
+    corpus: null,
+    measured: [
+      { source: 'lstm', ksr: s.ksr, precision: s.precision, bitsPerChar: s.bitsPerChar, threshold: s.threshold },
+    ],
+    chars: s.chars,
+  };
+}
+
+/** The LSTM's own measurement in a stored choice (whichever source was chosen), if it has one. */
+export function lstmMeasure(choice: SourceChoice): LstmMeasure | null {
+  const m = choice.measured.find((x) => x.source === 'lstm');
+  const threshold = thresholdOf(choice, 'lstm');
+  if (!m || threshold === undefined) return null;
+  return { threshold, ksr: m.ksr, precision: m.precision, bitsPerChar: m.bitsPerChar, chars: choice.chars };
+}
+
 export function thresholdOf(choice: SourceChoice, source: SourceKind): number | undefined {
   if (choice.source === source && choice.threshold !== undefined) return choice.threshold;
   return choice.measured.find((m) => m.source === source)?.threshold;

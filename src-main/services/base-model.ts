@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SourceChoice } from '../ml/source-choice.ts';
+import { lstmAlone, type SourceChoice } from '../ml/source-choice.ts';
 import type { ModelSpec } from '../ml/spec.ts';
 import { SHARED_UNK, SHARED_VOCAB } from '../ml/vocab.ts';
 import { checkWeights, decodeArrays, encodeArrays } from '../ml/weights.ts';
@@ -51,18 +51,7 @@ export interface BaseCard {
 
 /** The base model's suggestion source as stored with the model: the model alone, at its measured bar. */
 function baseSource(card: BaseCard): SourceChoice | null {
-  const s = card.suggest;
-  if (!s) return null;
-  return {
-    source: 'lstm',
-    lambda: 1,
-    threshold: s.threshold,
-    corpus: null,
-    measured: [
-      { source: 'lstm', ksr: s.ksr, precision: s.precision, bitsPerChar: s.bitsPerChar, threshold: s.threshold },
-    ],
-    chars: s.chars,
-  };
+  return card.suggest ? lstmAlone(card.suggest) : null;
 }
 
 export function readBaseCard(dir = BASE_MODEL_DIR): BaseCard | null {

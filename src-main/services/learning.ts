@@ -24,7 +24,7 @@ import { engineFor } from './engine-choice.ts';
  * attempt is recorded.
  */
 export interface LearnParams {
-  /** The model in use; the base is first copied into a personal model ("My writing"). */
+  /** The model in use; the base is first copied into a personal model ("Learned from my drafts"). */
   model: string;
   maxTimeSec?: number;
 }
@@ -77,8 +77,9 @@ export async function learnFromDrafts(
   if (draftChars < 2000) return skip('too little writing in the drafts yet (2,000 characters needed)');
   if (row.origin === 'base') {
     // The shipped base stays as shipped: learning starts a personal model from it.
-    let name = 'My writing';
-    for (let i = 2; getModel(db, name); i++) name = `My writing ${i}`;
+    // Not "My writing": that is the Library's default corpus name, and a model is not a corpus.
+    let name = 'Learned from my drafts';
+    for (let i = 2; getModel(db, name); i++) name = `Learned from my drafts ${i}`;
     row = createModel(db, { name, corpusId: drafts!.id, corpusName: DRAFTS_CORPUS, spec, parent: row.name });
     saveCheckpoints(
       db,

@@ -25,6 +25,7 @@ import {
   type SkipCode,
 } from '../text/read-document.ts';
 import { invalid, NibError, noCorpus, notFound } from '../api/errors.ts';
+import { NAME_MAX } from '../api/core-api.ts';
 
 export interface ImportParams {
   paths: string[];
@@ -71,7 +72,7 @@ export function unknownReport(texts: string[]): UnknownReport {
 /** Validates a corpus or model name: printable, not empty, not absurdly long. */
 export function checkName(kind: string, name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '') throw invalid(`${kind} name is missing`);
-  if (name.length > 200) throw invalid(`${kind} name is too long (at most 200 characters)`);
+  if (name.length > NAME_MAX) throw invalid(`${kind} name is too long (at most ${NAME_MAX} characters)`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw invalid(`${kind} name contains control characters`);
   // Invisible characters that reorder or break text (direction overrides and isolates, line and

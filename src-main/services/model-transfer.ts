@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import * as v from 'valibot';
 import { fromLayersArtifacts, toLayersArtifacts, WEIGHTS_FILE } from '../ml/layers-format.ts';
+import { lstmAlone, lstmMeasure, type SourceChoice } from '../ml/source-choice.ts';
 import { encodeArrays } from '../ml/weights.ts';
 import type { Db } from '../store/db.ts';
-import { createModel, getModel, saveCheckpoints, setModelStatus } from '../store/models.ts';
+import { createModel, getModel, saveCheckpoints, setModelStatus, setSuggestSource } from '../store/models.ts';
 import { invalid, NibError, noModel, notFound } from '../api/errors.ts';
 import { checkName } from './library.ts';
 import { loadWeightsFor } from './model-weights.ts';
@@ -17,6 +19,27 @@ import { summarise, type ModelSummary } from './models.ts';
 
 const VOCAB_FILE = 'vocab.json';
 
+/**
+ * What the LSTM alone measured where it was trained, its confidence bar above all: carried in
+ * model.json's `userDefinedMetadata.nib.suggest` (the place tfjs keeps for a program's own data,
+ * which other readers ignore), so that a model moved to another computer suggests at its own
+ * measured bar rather than the default one. Only the LSTM's: a mixture needs the corpus's n-gram,
+ * which stays behind. Read from a file, so checked like any input: a value out of range is ignored.
+ */
+const CarriedMeasure = v.object({
+  threshold: v.pipe(v.number(), v.finite(), v.gtValue(0), v.ltValue(1)),
+  ksr: v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1)),
+  precision: v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1)),
+  bitsPerChar: v.pipe(v.number(), v.finite(), v.gtValue(0), v.maxValue(64)),
+  chars: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+});
+
+function carriedSource(modelJson: unknown): SourceChoice | null {
+  const meta = (modelJson as { userDefinedMetadata?: { nib?: { suggest?: unknown } } }).userDefinedMetadata;
+  const r = v.safeParse(CarriedMeasure, meta?.nib?.suggest);
+  return r.success ? lstmAlone(r.output) : null;
+}
+
 /** A file of a model folder, in memory (an upload from the app, or what a download carries). */
 export interface ModelFile {
   name: string;
@@ -29,8 +52,12 @@ export async function exportModelFiles(db: Db, name: string): Promise<ModelFile[
   if (!row) throw noModel(name);
   const { spec, weights } = loadWeightsFor(db, row);
   const art = await toLayersArtifacts(spec, weights);
+  const measured = row.suggest_source ? lstmMeasure(JSON.parse(row.suggest_source) as SourceChoice) : null;
+  const modelJson = measured
+    ? { ...(art.modelJson as object), userDefinedMetadata: { nib: { suggest: measured } } }
+    : art.modelJson;
   return [
-    { name: 'model.json', data: Buffer.from(JSON.stringify(art.modelJson)) },
+    { name: 'model.json', data: Buffer.from(JSON.stringify(modelJson)) },
     { name: WEIGHTS_FILE, data: Buffer.from(art.weightData) },
     {
       name: VOCAB_FILE,
@@ -133,6 +160,8 @@ async function importFrom(db: Db, name: string, where: string, readFile: (f: str
       bestValLoss: null,
     },
   );
+  const source = carriedSource(modelJson);
+  if (source) setSuggestSource(db, row.id, source);
   setModelStatus(db, row.id, 'ready');
   return summarise(getModel(db, modelName)!);
 }

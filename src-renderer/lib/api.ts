@@ -8,9 +8,11 @@ export {
   EDITOR_FONTS,
   engineLabel,
   LIMITS,
+  NAME_MAX,
   PRESET_NAMES,
   PRESETS,
   presetParameters,
+  TITLE_MAX,
   type EndedRun,
   type Settings,
 } from '../../src-main/api/core-api.ts';
