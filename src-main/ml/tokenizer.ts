@@ -1,3 +1,4 @@
+import { FOLDED_QUOTES } from './quotes.ts';
 import type { ModelSpec } from './spec.ts';
 
 /** Splits text into characters (code points, so an emoji is one token). */
@@ -20,6 +21,11 @@ export class CharTokenizer {
     readonly unk: number | null,
   ) {
     vocab.forEach((c, i) => this.index.set(c, i));
+    // Curly quotes read as straight ones wherever the vocabulary has those (ml/quotes.ts).
+    for (const [curly, straight] of FOLDED_QUOTES) {
+      const id = this.index.get(straight);
+      if (id !== undefined) this.index.set(curly, id);
+    }
   }
 
   static fromSpec(spec: Pick<ModelSpec, 'vocab' | 'unk'>): CharTokenizer {

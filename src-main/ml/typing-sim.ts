@@ -1,3 +1,4 @@
+import { QUOTE, QUOTE_WINDOW, styleQuotes } from './quotes.ts';
 import { takesSpaceBack } from './soft-space.ts';
 import {
   DecodeTrace,
@@ -109,6 +110,9 @@ export function simulateTypingAt<S>(
         if (s === undefined) {
           const range = { lo: -Infinity, hi: Infinity };
           s = readDecode(trace, tok, opts[k], before, range).text;
+          // In the document's quotes, as the editor shows it (ml/quotes.ts; only a suggestion with
+          // a quote needs the look back).
+          if (QUOTE.test(s)) s = styleQuotes(s, (prior + text.slice(0, i)).slice(-QUOTE_WINDOW));
           read.push({ kind: kind[k], range, text: s });
         }
         const t2 = performance.now();
