@@ -59,7 +59,7 @@ async function learnFromDrafts(dataDir: string, draftsDir: string) {
     .readdirSync(draftsDir)
     .filter((f) => f.endsWith('.txt'))
     .sort();
-  const core = new Core(dataDir, { idleLearning: false });
+  const core = new Core(dataDir, { idleLearning: false, fitBase: false });
   const attempts: { adopted: boolean; reason: string; steps: number; seconds: number; draftChars: number }[] = [];
   try {
     await core.call('settings.set', { activeModel: 'personal' });

@@ -62,13 +62,37 @@ test('a data folder from a newer Nib is refused with a clear message, not modifi
 test('saving to a draft that was deleted (or never existed) keeps the text as a new draft', () => {
   const dir = tempDir();
   const db = openDb(dir);
-  const id = saveDraft(db, null, 'Letter', 'Dear Ann,');
+  const { id } = saveDraft(db, null, 'Letter', 'Dear Ann,');
   deleteDraft(db, id);
-  const again = saveDraft(db, id, 'Letter', 'Dear Ann, thank you.');
+  const again = saveDraft(db, id, 'Letter', 'Dear Ann, thank you.').id;
   assert.equal(getDraft(db, again)?.text, 'Dear Ann, thank you.');
   assert.equal((db.prepare('SELECT COUNT(*) n FROM drafts').get() as { n: number }).n, 1);
-  const never = saveDraft(db, 987654, 'Note', 'Never lost.');
+  const never = saveDraft(db, 987654, 'Note', 'Never lost.').id;
   assert.equal(getDraft(db, never)?.text, 'Never lost.');
+  db.close();
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('two windows saving one draft: the save from an older revision becomes a copy, neither text is lost', () => {
+  const dir = tempDir();
+  const db = openDb(dir);
+  const first = saveDraft(db, null, 'Letter', 'Dear Ann,');
+  assert.deepEqual(first, { id: first.id, revision: 0 });
+  // Window A and window B both opened revision 0. A saves: revision 1.
+  assert.deepEqual(saveDraft(db, first.id, 'Letter', 'Dear Ann, from A.', 0), { id: first.id, revision: 1 });
+  // B saves what it typed on revision 0: A's text stays, B's goes to a copy, and B is told.
+  const b = saveDraft(db, first.id, 'Letter', 'Dear Ann, from B.', 0);
+  assert.equal(b.conflictWith, first.id);
+  assert.notEqual(b.id, first.id);
+  assert.equal(b.title, "Letter (this window's copy)");
+  assert.equal(getDraft(db, first.id)?.text, 'Dear Ann, from A.');
+  assert.equal(getDraft(db, b.id)?.text, 'Dear Ann, from B.');
+  // A goes on from its own revision; B from its copy's: no more conflicts.
+  assert.equal(saveDraft(db, first.id, 'Letter', 'Dear Ann, from A again.', 1).revision, 2);
+  assert.equal(saveDraft(db, b.id, b.title!, 'Dear Ann, from B again.', b.revision).revision, 1);
+  assert.equal(getDraft(db, first.id)?.revision, 2);
+  // Without a revision (the CLI, an older page) a save overwrites, as before.
+  assert.equal(saveDraft(db, first.id, 'Letter', 'Overwritten.').revision, 3);
   db.close();
   fs.rmSync(dir, { recursive: true });
 });

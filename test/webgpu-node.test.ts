@@ -248,7 +248,7 @@ describe('WebGPU in the training process (Dawn for Node on SwiftShader)', { skip
     // The app's path: a Core whose ML hosts inherit this process's environment, Settings → Compute engine.
     const saved = { ...process.env };
     Object.assign(process.env, SOFTWARE_GPU);
-    const core = new Core(dataDir, { idleLearning: false });
+    const core = new Core(dataDir, { idleLearning: false, fitBase: false });
     try {
       const estimate = async () =>
         (await core.call('train.estimate', {

@@ -2,12 +2,13 @@ import * as v from 'valibot';
 import type { LearningAttempt } from '../store/learning.ts';
 import type { MetricPoint } from '../store/runs.ts';
 import type { CorpusRow, DocumentRow } from '../store/corpora.ts';
-import type { DraftRow } from '../store/drafts.ts';
+import type { DraftRow, DraftSaved } from '../store/drafts.ts';
 import type { BackendReport } from '../ml/backend.ts';
 import type { WebGpuProbe } from '../ml/webgpu/node-adapter.ts';
 import { paramCount, PRESETS, type PresetName } from '../ml/spec.ts';
 import { SHARED_VOCAB } from '../ml/vocab.ts';
 import type { GenerateResult, SuggestResult, TrainEvent, TrainResult } from './contract.ts';
+import type { SourceChoice } from '../ml/source-choice.ts';
 import type { EvalResult } from '../services/evaluate.ts';
 import type { ImportResult } from '../services/library.ts';
 import type { LearnResult } from '../services/learning.ts';
@@ -289,6 +290,14 @@ export const CoreApi = {
   },
   /** An imported model's bits/char, measured on a corpus's held-out tails and kept with it. */
   'models.measure': { params: params({ name: Name, corpus: Name }), result: returns<ModelSummary>() },
+  /**
+   * Fits how the base suggests to the writer's text (services/base-fit.ts): on `corpus`, by default
+   * their largest. The app does it by itself after an import while the base is in use.
+   */
+  'models.fitBase': {
+    params: params({ corpus: opt(Name) }),
+    result: returns<{ corpus: string | null; choice: SourceChoice | null }>(),
+  },
 
   'train.start': {
     params: params({
@@ -333,8 +342,14 @@ export const CoreApi = {
   'drafts.list': { params: params({}), result: returns<Omit<DraftRow, 'text'>[]>() },
   'drafts.get': { params: params({ id: Id }), result: returns<DraftRow>() },
   'drafts.save': {
-    params: params({ id: opt(Id), title: text(TITLE_MAX), text: text(50_000_000) }),
-    result: returns<{ id: number }>(),
+    /** `revision`: the draft's revision this text was edited from (store/drafts.ts: a stale one makes a copy). */
+    params: params({
+      id: opt(Id),
+      title: text(TITLE_MAX),
+      text: text(50_000_000),
+      revision: opt(range(0, Number.MAX_SAFE_INTEGER, true)),
+    }),
+    result: returns<DraftSaved>(),
   },
   'drafts.delete': { params: params({ id: Id }), result: returns<boolean>() },
   'drafts.addToCorpus': { params: params({ id: Id, corpus: Name }), result: returns<ImportResult>() },

@@ -780,7 +780,7 @@ export async function main(argv: string[], opts: { launcher?: CoreOptions['launc
         return typeof v !== 'string' ? undefined : v.trim() === '' ? NaN : Number(v);
       },
       // The CLI's Core: no idle learning, and training at normal priority (it is the work itself).
-      core: () => (core ??= new Core(dataDir, { idleLearning: false, trainNice: 0, launcher })),
+      core: () => (core ??= new Core(dataDir, { idleLearning: false, fitBase: false, trainNice: 0, launcher })),
       call: (method, ...params) => ctx.core().call(method, params[0]) as never,
     };
     return (await cmd.run(ctx)) ?? 0;

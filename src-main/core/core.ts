@@ -12,6 +12,8 @@ import {
 } from '../services/library.ts';
 import { defaultSuggestModel, models, refuseWhileTraining, removeModel } from '../services/models.ts';
 import { installBaseModel } from '../services/base-model.ts';
+import { baseFitDue } from '../services/base-fit.ts';
+import type { SourceChoice } from '../ml/source-choice.ts';
 import { refreshNgram, storedNgramStamp } from '../services/ngram.ts';
 import {
   BACKENDS,
@@ -28,7 +30,7 @@ import {
 } from '../api/core-api.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { deleteDraft, getDraft, listDrafts, saveDraft } from '../store/drafts.ts';
-import { getModel, renameModel, setModelStatus } from '../store/models.ts';
+import { getBaseModel, getModel, renameModel, setModelStatus } from '../store/models.ts';
 import { listRuns, runMetrics } from '../store/runs.ts';
 import { listAttempts } from '../store/learning.ts';
 import { syncDraftsCorpus } from '../services/drafts-corpus.ts';
@@ -46,6 +48,9 @@ export type CoreEvent =
   | { type: 'train-done'; model: string; result?: TrainResult; error?: WireError; stopped?: 'pause' | 'cancel' | null }
   | { type: 'host-crashed'; which: 'train' | 'suggest'; why: string }
   | { type: 'learned'; result: LearnResult }
+  /** How the base suggests is being fitted to the writer's text (services/base-fit.ts), and was. */
+  | { type: 'base-fitting'; corpus: string | null }
+  | { type: 'base-fitted'; corpus: string | null; choice: SourceChoice | null }
   /** One file of a `corpora.importPaths` call: imported, or skipped and why. */
   | { type: 'import-file'; outcome: FileOutcome };
 
@@ -59,6 +64,11 @@ export interface CoreOptions {
   trainNice?: number;
   /** Learning from drafts when the writer is idle (the app); a CLI command never starts it. */
   idleLearning?: boolean;
+  /**
+   * Fitting the base to the writer's text in the background while it is in use (the app; a CLI
+   * command never starts it, `models.fitBase` does it on request).
+   */
+  fitBase?: boolean;
 }
 
 /**
@@ -95,8 +105,13 @@ export class Core {
     this.trainNice = opts.trainNice ?? 10;
     this.db = openDb(dataDir);
     installBaseModel(this.db);
-    if (opts.idleLearning ?? true) {
-      this.learnTimer = setInterval(() => void this.learn().catch(() => {}), 15_000);
+    this.autoFit = opts.fitBase ?? true;
+    const idleLearning = opts.idleLearning ?? true;
+    if (idleLearning || this.autoFit) {
+      this.learnTimer = setInterval(() => {
+        if (idleLearning) void this.learn().catch(() => {});
+        this.fitBaseSoon();
+      }, 15_000);
       this.learnTimer.unref();
     }
     // One handler per method of the contract (api/core-api.ts), typed by it: parameters arrive validated.
@@ -105,12 +120,20 @@ export class Core {
       'corpora.list': () => corpora(this.db),
       // Decoding, HTML and .docx extraction and the n-gram build take seconds for large files:
       // they run in the ML host so the app (and web mode's server) stays responsive.
-      'corpora.import': (p) => this.offload('library.import', p),
-      'corpora.delete': (p) => removeCorpus(this.db, p.corpus),
+      'corpora.import': async (p) => {
+        const r = await this.offload('library.import', p);
+        this.fitBaseSoon();
+        return r;
+      },
+      'corpora.delete': (p) => {
+        removeCorpus(this.db, p.corpus);
+        this.fitBaseSoon();
+      },
       'documents.list': (p) => documents(this.db, p.corpus),
       // The corpus's n-gram must forget the document too (it suggests, alone or mixed).
       'documents.delete': async (p) => {
         await this.offload('ngram.refresh', { corpus: removeDocument(this.db, p.id) });
+        this.fitBaseSoon();
       },
       // Which model suggests now: the one chosen in Settings, else the default (newest personal, else the base).
       'models.list': () => {
@@ -121,6 +144,8 @@ export class Core {
         const gone = removeModel(this.db, p.name);
         // The Train view no longer shows a run of a model that is gone.
         if (this.ended?.model === p.name) this.ended = null;
+        // The base may be in use again: fitted to the writer's text if it is not yet.
+        this.fitBaseSoon();
         return gone;
       },
       'models.rename': (p) => {
@@ -142,6 +167,7 @@ export class Core {
       'models.download': (p) => this.offload('models.exportFiles', p),
       'models.upload': (p) => this.offload('models.importFiles', p),
       'models.measure': (p) => this.offload('models.measure', p),
+      'models.fitBase': (p) => this.fitBaseNow(p.corpus ?? null),
       'train.start': (p) => {
         const sized = p.layers !== undefined || p.units !== undefined || p.embedding !== undefined;
         return this.startTraining({
@@ -194,7 +220,7 @@ export class Core {
         if (!d) throw notFound(`no draft ${p.id}`);
         return d;
       },
-      'drafts.save': (p) => ({ id: saveDraft(this.db, p.id ?? null, p.title, p.text) }),
+      'drafts.save': (p) => saveDraft(this.db, p.id ?? null, p.title, p.text, p.revision),
       'drafts.delete': (p) => deleteDraft(this.db, p.id),
       'drafts.addToCorpus': async (p) => {
         const d = getDraft(this.db, p.id);
@@ -202,7 +228,10 @@ export class Core {
         const r = importBuffers(this.db, p.corpus, [
           { name: `${d.title || 'Draft'}.txt`, data: Buffer.from(d.text, 'utf8') },
         ]);
-        if (r.imported) await this.offload('ngram.refresh', { corpus: r.corpus });
+        if (r.imported) {
+          await this.offload('ngram.refresh', { corpus: r.corpus });
+          this.fitBaseSoon();
+        }
         return r;
       },
       suggest: (p) => this.suggest(p.text, p.docKey ?? undefined, p.alternatives ?? undefined, p.asked ?? undefined),
@@ -255,6 +284,7 @@ export class Core {
       'settings.set': async (p) => {
         const before = this.settings().backend;
         setSettings(this.db, p);
+        if (p.activeModel !== undefined) this.fitBaseSoon();
         // A new backend preference applies from the next ML host: restart the idle ones.
         if (p.backend && p.backend !== before) {
           await this.suggestHost?.close();
@@ -335,6 +365,70 @@ export class Core {
     };
   }
 
+  private readonly autoFit: boolean;
+  /** The process fitting the base to the writer's text, while one runs (services/base-fit.ts). */
+  private fitting: { host: MlHost; done: Promise<unknown> } | null = null;
+
+  /**
+   * Fits the base to the writer's text in the background when that is due: the base is the model
+   * in use, a corpus of theirs has changed since the last fit, and no training or learning runs.
+   * In a process of its own at the training host's niceness, so typing stays responsive and a
+   * training run started meanwhile stops it at once (it is measured again later).
+   */
+  private fitBaseSoon(): void {
+    if (!this.autoFit || this.closing || this.fitting || this.training || this.learning) return;
+    const base = getBaseModel(this.db);
+    if (!base || defaultSuggestModel(this.db, this.settings().activeModel) !== base.name) return;
+    const due = baseFitDue(this.db);
+    // A fit that failed (not one stopped for training) is not retried every tick, only once the text changes.
+    if (!due || due.stamp === this.failedFit) return;
+    void this.fitBaseNow(due.corpus)
+      .then(() => this.fitBaseSoon())
+      .catch(() => {
+        if (!this.fitStopped) this.failedFit = due.stamp;
+      });
+  }
+  private failedFit: string | null = null;
+  private fitStopped = false;
+
+  private async fitBaseNow(corpus: string | null): Promise<{ corpus: string | null; choice: SourceChoice | null }> {
+    await this.fitting?.done.catch(() => {});
+    const backend = this.settings().backend;
+    const host = new MlHost({
+      dataDir: this.dataDir,
+      backend: backend === 'auto' ? undefined : backend,
+      launcher: this.launcher,
+      nice: this.trainNice,
+    });
+    const done = (async () => {
+      await host.ready;
+      return host.request('base.fit', { corpus: corpus ?? undefined });
+    })();
+    this.fitting = { host, done };
+    this.emit({ type: 'base-fitting', corpus });
+    try {
+      const r = await done;
+      this.emit({ type: 'base-fitted', ...r });
+      return r;
+    } finally {
+      this.fitting = null;
+      await host.close();
+    }
+  }
+
+  /** Stops a fit of the base (training and learning come first; it is done again when due). */
+  private async stopFitting(): Promise<void> {
+    const f = this.fitting;
+    if (!f) return;
+    this.fitStopped = true;
+    try {
+      await f.host.close();
+      await f.done.catch(() => {});
+    } finally {
+      this.fitStopped = false;
+    }
+  }
+
   private lastTyping = Date.now();
   private learning = false;
   private learnTimer: ReturnType<typeof setInterval> | null = null;
@@ -350,6 +444,9 @@ export class Core {
     if (!now && (!s.learnFromDrafts || Date.now() - this.lastTyping < s.learnIdleSec * 1000))
       return { skipped: 'not idle, or learning is off' };
     if (this.training || this.learning) return { skipped: 'a training run is going' };
+    // The base being measured on the writer's text: idle learning waits; "Learn now" goes first.
+    if (this.fitting && !now) return { skipped: 'Nib is measuring the base model on your writing' };
+    await this.stopFitting();
     const model = defaultSuggestModel(this.db, s.activeModel);
     if (!model) return { skipped: 'no model' };
     // The writer chose the shipped base in Models: idle learning does not make a personal copy and
@@ -423,6 +520,7 @@ export class Core {
   private async startTraining(p: TrainParams): Promise<{ started: true }> {
     if (this.training)
       throw new NibError('conflict', `model "${this.training.model}" is training: wait for it or cancel it first`);
+    await this.stopFitting();
     const h = this.host('train');
     await h.ready;
     const call = h.call('train', p, (e) => {
@@ -488,7 +586,7 @@ export class Core {
   async close(): Promise<void> {
     this.closing = true;
     if (this.learnTimer) clearInterval(this.learnTimer);
-    await Promise.all([this.trainHost?.close(), this.suggestHost?.close()]);
+    await Promise.all([this.trainHost?.close(), this.suggestHost?.close(), this.stopFitting()]);
     this.db.close();
   }
 }

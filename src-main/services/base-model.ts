@@ -54,6 +54,12 @@ function baseSource(card: BaseCard): SourceChoice | null {
   return card.suggest ? lstmAlone(card.suggest) : null;
 }
 
+/** How the base suggests as it ships: alone, at the bar measured on its own held-out text. */
+export function shippedSource(dir = BASE_MODEL_DIR): SourceChoice | null {
+  const card = readBaseCard(dir);
+  return card ? baseSource(card) : null;
+}
+
 export function readBaseCard(dir = BASE_MODEL_DIR): BaseCard | null {
   const file = path.join(dir, 'model.json');
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BaseCard) : null;
@@ -74,8 +80,11 @@ export function installBaseModel(db: Db, dir = BASE_MODEL_DIR): string | null {
   const sourceJson = source ? JSON.stringify(source) : null;
   const existing = getBaseModel(db);
   if (existing && existing.status === 'ready' && existing.parent === card.version) {
-    // Same weights; the measured bar may be newer than this data folder's copy.
-    if (existing.suggest_source !== sourceJson)
+    // Same weights; the measured bar may be newer than this data folder's copy, unless the base
+    // was fitted to the writer's own text (services/base-fit.ts): measured with these weights on
+    // what they write, that choice stays.
+    const stored = existing.suggest_source ? (JSON.parse(existing.suggest_source) as SourceChoice) : null;
+    if (existing.suggest_source !== sourceJson && !stored?.corpus)
       db.prepare('UPDATE models SET suggest_source = ? WHERE id = ?').run(sourceJson, existing.id);
     return existing.name;
   }

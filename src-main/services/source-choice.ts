@@ -1,15 +1,16 @@
 import { LstmRunner } from '../ml/lstm-runner.ts';
 import { fitLambda, MixtureModel } from '../ml/mixture.ts';
-import { pickSource, thresholdOf, type SourceChoice } from '../ml/source-choice.ts';
+import { pickSource, type SourceChoice } from '../ml/source-choice.ts';
 import type { ModelSpec } from '../ml/spec.ts';
 import { DEFAULT_SUGGEST, type StepModel, type SuggestOptions } from '../ml/suggest.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_TRAIN, type TrainConfig } from '../ml/train-config.ts';
 import { splitTexts } from '../ml/train-data.ts';
-import { corpusTexts, getCorpusById } from '../store/corpora.ts';
+import { corpusTexts, getCorpusById, type CorpusRow } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
 import { getBaseModel, setSuggestSource, type ModelRow } from '../store/models.ts';
 import { calibrateOn, evaluateWith, pickSegments } from './evaluate.ts';
+import { readBaseCard } from './base-model.ts';
 import { loadWeightsFor } from './model-weights.ts';
 import { buildNgramFor } from './ngram.ts';
 
@@ -27,8 +28,9 @@ export function chooseSource(
   o: SuggestOptions = DEFAULT_SUGGEST,
   /** Measure every candidate bar in one pass (the default), or, as `bench/source-choice.ts`'s reference, each bar the walk tries in its own. */
   bars: 'together' | 'one by one' = 'together',
+  /** The corpus whose held-out text and n-gram it measures: the model's own (the base's: the writer's, services/base-fit.ts). */
+  corpus: CorpusRow | undefined = row.corpus_id !== null ? getCorpusById(db, row.corpus_id) : undefined,
 ): SourceChoice | null {
-  const corpus = row.corpus_id !== null ? getCorpusById(db, row.corpus_id) : undefined;
   if (!corpus) return null;
   const { spec, weights } = loadWeightsFor(db, row);
   const config: TrainConfig = {
@@ -93,8 +95,8 @@ function baseOn(
   if (!baseRow || baseRow.id === row.id) return undefined;
   const { spec, weights } = loadWeightsFor(db, baseRow);
   const runner = new LstmRunner(spec, weights);
-  const own = baseRow.suggest_source ? (JSON.parse(baseRow.suggest_source) as SourceChoice) : null;
-  const threshold = (own && thresholdOf(own, 'lstm')) ?? DEFAULT_SUGGEST.threshold;
+  // The bar it ships with: "the base alone" as it came, not as fitted to this writer's text.
+  const threshold = readBaseCard()?.suggest?.threshold ?? DEFAULT_SUGGEST.threshold;
   const r = evaluateWith(
     'base',
     runner,

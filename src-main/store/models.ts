@@ -81,7 +81,10 @@ export function getBaseModel(db: Db): ModelRow | undefined {
 }
 
 export function setSuggestSource(db: Db, id: number, source: unknown): void {
-  db.prepare(`UPDATE models SET suggest_source = ? WHERE id = ?`).run(JSON.stringify(source), id);
+  db.prepare(`UPDATE models SET suggest_source = ? WHERE id = ?`).run(
+    source == null ? null : JSON.stringify(source),
+    id,
+  );
 }
 
 export function setMeasured(db: Db, id: number, valLoss: number, corpus: string): void {

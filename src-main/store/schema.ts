@@ -135,4 +135,9 @@ export const MIGRATIONS: readonly string[] = [
     measured_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
   );
   `,
+  `
+  -- A draft's revision, one more on every save: a save made from an older revision (another window
+  -- or tab saved since) keeps its text as a copy instead of overwriting the other's (store/drafts.ts).
+  ALTER TABLE drafts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -7,6 +7,7 @@ import type { ImportResult } from '../services/library.ts';
 import type { ModelSummary } from '../services/models.ts';
 import type { NgramSummary } from '../services/ngram.ts';
 import type { BackendReport } from '../ml/backend.ts';
+import type { SourceChoice } from '../ml/source-choice.ts';
 
 /**
  * MlHostApi: the contract between the core and the ML host process, declared once. Each method's
@@ -96,6 +97,12 @@ export const MlHostApi = {
   'models.importFiles': { params: obj({ name: str, files }), result: returns<ModelSummary>(), event: none },
   /** An imported model's bits/char on a corpus's held-out tails (services/measure.ts). */
   'models.measure': { params: obj({ name: str, corpus: str }), result: returns<ModelSummary>(), event: none },
+  /** How the base suggests for the writer's text, measured on a corpus (services/base-fit.ts). */
+  'base.fit': {
+    params: obj({ corpus: v.optional(str) }),
+    result: returns<{ corpus: string | null; choice: SourceChoice | null }>(),
+    event: none,
+  },
   train: {
     params: obj({
       model: str,

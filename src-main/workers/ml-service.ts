@@ -11,6 +11,8 @@ import { exportModel, exportModelFiles, importModel, importModelFiles } from '..
 import { importBuffers } from '../services/library.ts';
 import { installBaseModel } from '../services/base-model.ts';
 import { measureModel } from '../services/measure.ts';
+import { fitBase } from '../services/base-fit.ts';
+import { styleQuotes, usesCurlyQuotes } from '../ml/quotes.ts';
 import { learnFromDrafts } from '../services/learning.ts';
 import { train } from '../services/training.ts';
 import type { SuggestParams, SuggestResult } from '../api/contract.ts';
@@ -96,14 +98,19 @@ export function openService(dataDir: string, backend: BackendReport) {
     });
     const n = p.alternatives ?? 3;
     const before = p.text.slice(-80);
-    const answer = (alts: Suggestion[], fed: number, source: string): SuggestResult => ({
-      suggestion: alts[0]?.text ?? '',
-      probability: alts[0]?.probability ?? 0,
-      alternatives: alts.map((a) => a.text),
-      latencyMs: performance.now() - t0,
-      fedChars: fed,
-      source,
-    });
+    // Decoded with straight quotes (ml/quotes.ts), written with the document's.
+    const curly = usesCurlyQuotes(p.text);
+    const answer = (decoded: Suggestion[], fed: number, source: string): SuggestResult => {
+      const alts = decoded.map((a) => ({ ...a, text: styleQuotes(a.text, p.text, curly) }));
+      return {
+        suggestion: alts[0]?.text ?? '',
+        probability: alts[0]?.probability ?? 0,
+        alternatives: alts.map((a) => a.text),
+        latencyMs: performance.now() - t0,
+        fedChars: fed,
+        source,
+      };
+    };
     if (p.corpus) {
       // The corpus's n-gram model (it reads only its last few characters).
       const corpus = getCorpus(db, p.corpus);
@@ -183,7 +190,8 @@ export function openService(dataDir: string, backend: BackendReport) {
       runner: new LstmRunner(spec, weights),
       docs: new Map(),
       source,
-      corpusId: row.corpus_id,
+      // The base fitted to the writer's text mixes with a corpus of theirs (services/base-fit.ts).
+      corpusId: row.corpus_id ?? (source?.corpus ? (getCorpus(db, source.corpus)?.id ?? null) : null),
     };
     loaded.set(name, m);
     return m;
@@ -215,6 +223,7 @@ export function openService(dataDir: string, backend: BackendReport) {
         p.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64') })),
       ),
     'models.measure': (p) => measureModel(db, backend, p.name, p.corpus),
+    'base.fit': (p) => fitBase(db, p.corpus),
     train: (p, ctx) => train(db, backend, p, ctx),
     learn: (p, ctx) => learnFromDrafts(db, backend, p, () => ctx.isCancelled()),
     generate: (p) => {
