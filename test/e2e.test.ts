@@ -584,6 +584,22 @@ describe('web mode', { skip }, () => {
       .getByTestId('doc-select')
       .locator('option', { hasText: /^Trains$/ })
       .waitFor({ state: 'detached' });
+    // Said where the writer landed, with a way back: Undo brings the draft back and opens it.
+    await page
+      .getByTestId('deleted-note')
+      .getByText(/^Deleted “Trains”; “.+” is open\./)
+      .waitFor();
+    await page.getByTestId('deleted-note').getByRole('button', { name: 'Undo' }).click();
+    await page.getByTestId('editor').getByText('A second document, about trains.').waitFor();
+    await page
+      .getByTestId('doc-select')
+      .locator('option', { hasText: /^Trains$/ })
+      .waitFor({ state: 'attached' });
+    await page.getByRole('button', { name: /Delete “Trains”/ }).click();
+    await page
+      .getByTestId('doc-select')
+      .locator('option', { hasText: /^Trains$/ })
+      .waitFor({ state: 'detached' });
     // Two drafts of one title are told apart in the menu by when they were last changed.
     await core.call('drafts.save', { title: 'Dear Anna', text: 'Dear Anna, the first letter.' });
     await core.call('drafts.save', { title: 'Dear Anna', text: 'Dear Anna, the second letter.' });

@@ -138,3 +138,22 @@ describe('the editor state (CodeMirror, no view): Tab, then a closing mark', () 
     assert.equal(next.update(acceptAllSpec(next)!).state.doc.toString(), 'the cat , and');
   });
 });
+
+test('undo takes back a word at a time while typing on without a pause, a suggestion taken with Tab at once', async () => {
+  const { undo } = await import('@codemirror/commands');
+  const { wordUndo } = await import('../src-renderer/lib/undo-steps.ts');
+  let state = EditorState.create({ doc: '', extensions: [wordUndo()] });
+  // Typed 60 ms apart (well inside CodeMirror's half-second grouping), each key at the end.
+  const type = (text: string) => {
+    for (const ch of text)
+      state = state.update({ changes: { from: state.doc.length, insert: ch }, userEvent: 'input.type' }).state;
+  };
+  type('The cat sat on');
+  state = state.update({ changes: { from: state.doc.length, insert: ' the mat.' }, userEvent: 'input.complete' }).state;
+  const undone: string[] = [];
+  for (let k = 0; k < 5; k++) {
+    undo({ state, dispatch: (tr) => (state = tr.state) });
+    undone.push(state.doc.toString());
+  }
+  assert.deepEqual(undone, ['The cat sat on', 'The cat sat', 'The cat', 'The', '']);
+});
