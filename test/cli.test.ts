@@ -151,9 +151,26 @@ describe('nib CLI', () => {
       2,
       /--preset must be one of small, medium, large/,
     );
+    assertUserError(
+      nib('train', '--corpus', 'shakes', '--model', 'm', '--max-time', '5m5m'),
+      2,
+      /--max-time must be a duration such as 90s, 5m or 1h30m, got "5m5m"/,
+    );
+    assertUserError(nib('train', '--corpus', 'shakes', '--model', 'base'), 4, /it is the shipped base model/);
     assertUserError(nib('train', '--corpus', 'shakes'), 2, /needs --model NAME/);
     assertUserError(nib('train', '--corpus', 'shakes', '--model', 'm', '--bogus', '1'), 2, /Unknown option '--bogus'/);
     assertUserError(nib('rm-doc', 'abc'), 2, /the document ID must be a number, got "abc"/);
+    // Digits only: "0x1" is not document 1. A word too many is refused, never ignored (an unquoted
+    // "my novel" must not delete the corpus "my"), and nothing is deleted.
+    assertUserError(nib('rm-doc', '0x1'), 2, /the document ID must be a number, got "0x1"/);
+    assertUserError(
+      nib('rm-corpus', 'shakes', 'extra'),
+      2,
+      /takes one argument, got 2: "extra" is too many \(usage: nib rm-corpus NAME\); quote a name with spaces/,
+    );
+    assertUserError(nib('rm-model', 'base', 'x'), 2, /takes one argument, got 2/);
+    assertUserError(nib('corpora', 'shakes'), 2, /takes no arguments, only options: "shakes" is one too many/);
+    assert.match(nib('corpora').out, /shakes/, 'the corpus is still there');
     // The contract's ranges, named by the flag in every command (not only train's).
     assertUserError(
       nib('suggest', '--text', 'x', '--max-words', '0', '--corpus', 'shakes'),
@@ -460,4 +477,32 @@ describe('the built nib command needs only production dependencies', () => {
       fs.rmSync(app, { recursive: true, force: true });
     }
   });
+});
+
+test('an import whose n-gram cannot be built in the memory allowed keeps its documents, says so and succeeds', () => {
+  fs.writeFileSync(path.join(work, 'memo.txt'), 'A memo to keep, whatever the n-gram does.');
+  const r = nib('import', path.join(work, 'memo.txt'), '--corpus', 'memos', '--max-memory', '1');
+  assert.equal(r.code, 0, r.err);
+  assert.match(
+    r.err,
+    /n-gram model not built: the corpus is too large for an n-gram model .* raise the limit with --max-memory/,
+  );
+  assert.match(r.out, /1 imported, 0 skipped \(none\), 41 characters into corpus "memos"/);
+  assert.match(nib('docs', '--corpus', 'memos').out, /memo\.txt/);
+});
+
+test('export into a file, or under /proc, and eval of a folder or a FIFO are refused at once, with what to give instead', () => {
+  const file = path.join(work, 'short.txt');
+  assertUserError(
+    nib('export', 'base', file),
+    2,
+    /cannot write the model into .*short\.txt: it is a file, not a folder/,
+  );
+  if (process.platform === 'linux') {
+    assertUserError(nib('export', 'base', '/proc/nib-export'), 2, /it is inside \/proc, the kernel's own files/);
+    const fifo = path.join(work, 'fifo.txt');
+    spawnSync('mkfifo', [fifo]);
+    assertUserError(nib('eval', '--model', 'base', '--file', fifo), 2, /is not a regular file \(a pipe or a device\)/);
+  }
+  assertUserError(nib('eval', '--model', 'base', '--file', work), 2, /is a folder: give one text file/);
 });

@@ -298,4 +298,15 @@ test('a refused field is named as the app labels it, not by its method and field
   );
   // A field the app's forms do not send is still named, without the method.
   assert.match(appMessage(await bad('train.start', { model: 'x', layers: 99 })), /^“layers” must be/);
+  // Names are trimmed and printable in every method; training options and the model in use are real ones.
+  assert.match(
+    appMessage(await bad('train.start', { model: 'two\nlines', corpus: 'plays' })),
+    /^The model name contains control characters/,
+  );
+  assert.match(appMessage(await bad('train.start', { model: '\u202eevil', corpus: 'plays' })), /invisible characters/);
+  assert.match(
+    appMessage(await bad('train.start', { model: 'x', config: { foo: 1 } })),
+    /“config\.foo” is not a training option/,
+  );
+  assert.match((await bad('settings.set', { activeModel: 'no such model' })).message, /no model named "no such model"/);
 });

@@ -150,6 +150,27 @@ test('import-model explains what is wrong with a folder it cannot use', async ()
   fs.writeFileSync(path.join(bad, 'vocab.json'), '{"vocab": [1, 2]}');
   await assert.rejects(importModel(db, bad, 'b4'), (e: NibError) => /vocab\.json must be/.test(e.message));
   assert.equal(getModel(db, 'b3'), undefined);
+
+  // A good model's files, damaged one way at a time: each refused with what is wrong, nothing imported.
+  const good = await exportModelFiles(db, 'orig');
+  const [json, bin, voc] = good;
+  const tryFiles = (name: string, files: typeof good) => importModelFiles(db, name, files);
+  const nan = Buffer.alloc(bin.data.length, 0xff); // all NaN as float32
+  await assert.rejects(tryFiles('nan', [json, { ...bin, data: nan }, voc]), (e: NibError) =>
+    /hold NaN or infinite values: the file is damaged/.test(e.message),
+  );
+  await assert.rejects(
+    tryFiles('long', [json, { ...bin, data: Buffer.concat([bin.data, bin.data]) }, voc]),
+    (e: NibError) => /the weight files hold [\d,]+ bytes where model\.json declares [\d,]+/.test(e.message),
+  );
+  const vocabOf = (v: string[]) => ({ ...voc, data: Buffer.from(JSON.stringify({ vocab: v })) });
+  await assert.rejects(tryFiles('multi', [json, bin, vocabOf(['abc', ...vocab.slice(1)])]), (e: NibError) =>
+    /vocab\.json lists "abc": each entry must be one character/.test(e.message),
+  );
+  await assert.rejects(tryFiles('twice', [json, bin, vocabOf(['a', ...vocab.slice(1)])]), (e: NibError) =>
+    /vocab\.json lists "a" twice/.test(e.message),
+  );
+  for (const n of ['nan', 'long', 'multi', 'twice']) assert.equal(getModel(db, n), undefined, n);
 });
 
 test('the app’s download and upload carry the same folder in memory; weight paths never leave the folder', async () => {

@@ -139,6 +139,10 @@ test('resuming from a checkpoint continues exactly: same optimizer state, same d
     listRuns(db, id).map((r) => r.start_step),
     [0, 10],
   );
+  // A new time limit replaces the step goal it reached (it used to say "already trained 20 steps:
+  // pass a larger --max-steps (or --max-time)" though a --max-time was given).
+  const third = await train({ model: 'split', resume: true, config: { maxTimeSec: 1.5 } });
+  assert.ok(third.steps > 20, `trained on to step ${third.steps}`);
 });
 
 test('early stopping keeps the best weights and stops after `patience` evaluations without improvement', async () => {

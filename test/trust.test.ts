@@ -681,3 +681,43 @@ describe('training processes', () => {
     assert.match(r.err, /--max-time must be more than 0/);
   });
 });
+
+describe('ML processes never outlive the command that started them', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  test('a command killed while its ML process is busy (a long generation): the ML process ends within a second or two, not when its work would', async () => {
+    const cli = spawn(
+      process.execPath,
+      [NIB, 'generate', '--model', 'base', '--prompt', 'The ', '--length', '100000', '--data-dir', dataDir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    // Its ML process: the CLI's child, once the generation runs (~17 s of work at 0.17 ms a character).
+    let host = 0;
+    for (let i = 0; i < 200 && !host; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(cli.pid)], { encoding: 'utf8' });
+      host = Number(r.stdout.trim().split('\n')[0]) || 0;
+    }
+    assert.ok(host > 0, 'the ML process started');
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.ok(alive(host), 'still generating');
+    // The command dies at once (as a closed terminal or a crash ends it): no signal reaches the
+    // busy ML process, only the end of its parent.
+    cli.kill('SIGKILL');
+    const t0 = Date.now();
+    while (alive(host) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 100));
+    const took = Date.now() - t0;
+    assert.ok(!alive(host), 'the ML process ended');
+    assert.ok(took < 4000, `it ended ${took} ms after its parent, not when its generation would have`);
+    // The data folder is whole.
+    const db = openDb(dataDir);
+    assert.equal(integrityCheck(db), 'ok');
+    db.close();
+  });
+});

@@ -69,7 +69,27 @@ const params = <E extends v.ObjectEntries>(entries: E) => v.object(entries, 'is 
 /** The longest name of a corpus or model, and of a draft's title (the forms hold them to it). */
 export const NAME_MAX = 200;
 export const TITLE_MAX = 500;
-const Name = text(NAME_MAX, true);
+/** Characters a name may not hold: controls (a line break, a tab)… */
+// eslint-disable-next-line no-control-regex
+export const NAME_CONTROL = /[\u0000-\u001f\u007f]/;
+/**
+ * …and invisible ones that reorder or break text (direction overrides and isolates, line and
+ * paragraph separators, zero-width space, BOM): a name must read as what it is. Joiners and
+ * direction marks, which scripts and emoji need, are allowed.
+ */
+export const NAME_INVISIBLE = /[\u200b\u2028-\u202e\u2066-\u2069\ufeff]/;
+/**
+ * A corpus or model name, as every front end passes it: trimmed (so "m2 " is "m2", never a second
+ * model that no later command can name), and printable.
+ */
+const Name = v.pipe(
+  v.string('must be text'),
+  v.transform((s) => s.trim()),
+  v.check((s) => s !== '', 'must not be empty'),
+  v.maxLength(NAME_MAX, `is too long (at most ${NAME_MAX} characters)`),
+  v.check((s) => !NAME_CONTROL.test(s), 'contains control characters (a line break or a tab): write it on one line'),
+  v.check((s) => !NAME_INVISIBLE.test(s), 'contains invisible characters that reorder or break text: type it plainly'),
+);
 const Id = range(1, Number.MAX_SAFE_INTEGER, true);
 
 /** A phantom carrying a method's result type (results come from the core and are not re-validated). */
@@ -174,7 +194,7 @@ const SettingsEntries = {
    */
   spaceAfterSuggestion: flag,
   /** The model chosen in the Models view; null: the default (newest personal model, else the base). */
-  activeModel: v.nullable(text(200)),
+  activeModel: v.nullable(Name),
   backend: oneOf(BACKEND_IDS),
   /** Opt-in: fine-tune the model in use on the drafts after the writer has been idle a while. */
   learnFromDrafts: flag,
@@ -315,7 +335,7 @@ export const CoreApi = {
       maxTimeSec: opt(range(1, 30 * 86_400)),
       resume: opt(flag),
       /** Hyper-parameters beyond the app's form (the CLI's flags); a resume may change only some. */
-      config: opt(v.partial(params(TrainConfigEntries))),
+      config: opt(v.partial(v.strictObject(TrainConfigEntries, 'is not a training option'))),
       /** Memory the corpus n-gram's rebuild may use. */
       maxMemoryBytes: opt(Bytes),
     }),
@@ -387,7 +407,8 @@ export const CoreApi = {
       maxSizeBytes: opt(Bytes),
       maxMemoryBytes: opt(Bytes),
     }),
-    result: returns<ImportResult & { ngram: NgramSummary | null }>(),
+    /** `ngramError`: why the n-gram was not built (the documents are imported all the same). */
+    result: returns<ImportResult & { ngram: NgramSummary | null; ngramError?: string }>(),
   },
   /** A model written to a folder (tfjs layers format + vocab.json). */
   'models.exportTo': { params: params({ name: Name, dir: text(4096, true) }), result: returns<{ files: string[] }>() },

@@ -45,6 +45,8 @@ interface Command {
    * kebab-case name: a flag, or a positional argument (`[label, index]`).
    */
   fields?: Record<string, string | [string, number]>;
+  /** How many arguments (not options) it takes: none unless given, so a stray word is refused, not ignored. */
+  args?: number;
   run(ctx: Ctx): Promise<number | void>;
 }
 
@@ -158,6 +160,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'import files and folders into a corpus',
     usage: 'nib import PATH... --corpus NAME [--max-size 50MB] [--max-memory 4GB]',
     options: { corpus: { type: 'string' }, 'max-size': { type: 'string' }, 'max-memory': { type: 'string' } },
+    args: Infinity,
     fields: { paths: ['PATH', 0] },
     async run(c) {
       if (!c.str('corpus')) throw invalid('nib import needs --corpus NAME (the corpus is created if new)');
@@ -185,6 +188,10 @@ const COMMANDS: Record<string, Command> = {
           `${(100 * r.unknown.share).toFixed(2)}% of the corpus's characters are outside Nib's vocabulary and are read as unknown (never suggested): ${top}`,
         );
       }
+      if (r.ngramError && !c.out.json)
+        c.out.err(
+          `n-gram model not built: ${r.ngramError} (the documents are imported; it is built when first needed)`,
+        );
       if (ngram && !c.out.json) {
         c.out.err(
           `n-gram model: order ${ngram.order}, ${ngram.bitsPerChar.toFixed(3)} bits/char on held-out text, built in ${ngram.seconds.toFixed(1)} s (nib suggest --corpus ${r.corpus} uses it)`,
@@ -247,6 +254,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'delete a corpus and its documents',
     usage: 'nib rm-corpus NAME',
     options: {},
+    args: 1,
     async run(c) {
       const name = c.positionals[0];
       if (!name) throw invalid('nib rm-corpus needs the corpus NAME');
@@ -258,11 +266,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'delete one document',
     usage: 'nib rm-doc ID',
     options: {},
+    args: 1,
     fields: { id: ['the document ID', 0] },
     async run(c) {
       if (!c.positionals[0]) throw invalid('nib rm-doc needs a document ID (nib docs --corpus NAME lists them)');
+      // Digits only: "0x1" or "1e0" is not how `nib docs` writes an ID, and must not delete document 1.
+      const id = /^\s*\d+\s*$/.test(c.positionals[0]) ? Number(c.positionals[0]) : NaN;
       // The corpus's n-gram forgets it too (the Core rebuilds it).
-      await c.call('documents.delete', { id: c.positionals[0].trim() === '' ? NaN : Number(c.positionals[0]) });
+      await c.call('documents.delete', { id });
       c.out.result({ deleted: Number(c.positionals[0]) }, `Deleted document ${c.positionals[0]}.`);
     },
   },
@@ -497,6 +508,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'delete a model with its checkpoints and history',
     usage: 'nib rm-model NAME',
     options: {},
+    args: 1,
     async run(c) {
       if (!c.positionals[0]) throw invalid('nib rm-model needs the model NAME');
       await c.call('models.delete', { name: c.positionals[0] });
@@ -547,6 +559,7 @@ const COMMANDS: Record<string, Command> = {
   export: {
     summary: 'write a model as tfjs layers format (model.json + weights) plus vocab.json',
     usage: 'nib export MODEL DIR',
+    args: 2,
     options: {},
     async run(c) {
       const [model, dir] = c.positionals;
@@ -573,7 +586,13 @@ const COMMANDS: Record<string, Command> = {
         server = await startWebServer(core, { port, staticDir });
       } catch (e) {
         await core.close();
-        throw new NibError('invalid', `cannot listen on 127.0.0.1:${port}: ${(e as Error).message}`);
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new NibError(
+          'invalid',
+          code === 'EADDRINUSE'
+            ? `port ${port} is in use (another Nib or another program): choose another with --port, or leave --port out for any free one`
+            : `cannot listen on 127.0.0.1:${port}: ${(e as Error).message}`,
+        );
       }
       c.out.line(`Nib web: ${server.url}`);
       await new Promise<void>((resolve) => {
@@ -589,6 +608,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'add a model from a tfjs layers folder (model.json, weights, vocab.json)',
     usage: 'nib import-model DIR --name NAME [--corpus NAME]      (--corpus: measure its bits/char on that corpus)',
     options: { name: { type: 'string' }, corpus: { type: 'string' } },
+    args: 1,
     async run(c) {
       const dir = c.positionals[0];
       if (!dir) throw invalid('nib import-model needs DIR');
@@ -765,6 +785,17 @@ export async function main(argv: string[], opts: { launcher?: CoreOptions['launc
       out.line(`${cmd.summary}\n\nUsage: ${cmd.usage}`);
       return 0;
     }
+    // A word too many is refused, never ignored: `nib rm-corpus my novel` must not delete "my".
+    const most = cmd.args ?? 0;
+    if (parsed.positionals.length > most) {
+      const extra = parsed.positionals.slice(most).map((a) => JSON.stringify(a.length > 60 ? `${a.slice(0, 60)}…` : a));
+      throw invalid(
+        most === 0
+          ? `takes no arguments, only options: ${extra.join(' ')} is one too many (usage: ${cmd.usage})`
+          : `takes ${most === 1 ? 'one argument' : `${most} arguments`}, got ${parsed.positionals.length}: ${extra.join(' ')} ${extra.length === 1 ? 'is' : 'are'} too many (usage: ${cmd.usage}); quote a name with spaces, as in "my novel"`,
+      );
+    }
+    if (values['data-dir'] === '') throw invalid('--data-dir must name a folder, got ""');
     const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
     const ctx: Ctx = {
       values,

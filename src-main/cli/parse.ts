@@ -48,6 +48,9 @@ export function parseDuration(option: string, raw: string | undefined): number |
       .replace(/\s/g, '') !== text.replace(/\s/g, '')
   )
     throw fail();
+  // Each unit once, largest first ("1h30m"): "5m5m" is a slip, not ten minutes.
+  const order = parts.map((p) => DURATION_UNITS[p[2]]);
+  if (order.some((u, i) => i > 0 && u >= order[i - 1])) throw fail();
   const sec = parts.reduce((s, p) => s + Number(p[1]) * DURATION_UNITS[p[2]], 0);
   if (!(sec > 0)) throw fail();
   return sec;

@@ -252,7 +252,14 @@ export class Core {
         const r = importPaths(this.db, { paths: p.paths, corpus: p.corpus, maxSize: p.maxSizeBytes }, (outcome) =>
           this.emit({ type: 'import-file', outcome }),
         );
-        return { ...r, ngram: r.imported > 0 ? refreshNgram(this.db, r.corpus, p.maxMemoryBytes) : null };
+        if (r.imported === 0) return { ...r, ngram: null };
+        // The documents are in whatever becomes of the n-gram: its refusal is said beside them.
+        try {
+          return { ...r, ngram: refreshNgram(this.db, r.corpus, p.maxMemoryBytes) };
+        } catch (e) {
+          if (!(e instanceof NibError)) throw e;
+          return { ...r, ngram: null, ngramError: e.message };
+        }
       },
       'models.exportTo': (p) => this.offload('models.export', p),
       'models.importFrom': (p) => this.offload('models.import', p),
@@ -283,6 +290,8 @@ export class Core {
       'settings.get': () => this.settings(),
       'settings.set': async (p) => {
         const before = this.settings().backend;
+        // A model chosen for suggestions must exist: stored, a mistyped name would be passed over in silence.
+        if (p.activeModel && !getModel(this.db, p.activeModel)) throw noModel(p.activeModel);
         setSettings(this.db, p);
         if (p.activeModel !== undefined) this.fitBaseSoon();
         // A new backend preference applies from the next ML host: restart the idle ones.

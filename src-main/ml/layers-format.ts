@@ -80,6 +80,26 @@ export async function fromLayersArtifacts(
   vocab: { vocab: string[]; unk: number | null },
 ): Promise<{ spec: ModelSpec; weights: Weights }> {
   const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  // The weight files hold exactly what model.json declares: more is another model's data or a
+  // damaged file, less is refused by tfjs (in its words: said here in Nib's).
+  const bytes = (w: tf.io.WeightsManifestEntry) =>
+    (w.shape ?? []).reduce((n, d) => n * Number(d), 1) *
+    ({ float32: 4, int32: 4, bool: 1, float16: 2, uint8: 1 } as Record<string, number>)[
+      (w as { quantization?: { dtype?: string } }).quantization?.dtype ?? w.dtype
+    ];
+  const expected = weightSpecs.reduce((n, w) => n + (bytes(w) || 0), 0);
+  if (expected !== weightData.byteLength)
+    throw new Error(
+      `the weight files hold ${weightData.byteLength.toLocaleString('en-US')} bytes where model.json declares ${expected.toLocaleString('en-US')}: a file is missing, damaged or from another model`,
+    );
+  // One character per entry, each once: "abc" as an entry would be written out whole for one token.
+  const seen = new Set<string>();
+  for (const ch of vocab.vocab) {
+    if ([...ch].length !== 1)
+      throw new Error(`vocab.json lists ${JSON.stringify(ch)}: each entry must be one character`);
+    if (seen.has(ch)) throw new Error(`vocab.json lists ${JSON.stringify(ch)} twice: each character once`);
+    seen.add(ch);
+  }
   const model = await tf.loadLayersModel(
     tf.io.fromMemory({ modelTopology: modelJson.modelTopology as object, weightSpecs, weightData }),
   );
@@ -135,6 +155,9 @@ export async function fromLayersArtifacts(
       data: t.dataSync() as Float32Array,
     }));
     checkWeights(spec, weights);
+    for (const w of weights)
+      if (!w.data.every(Number.isFinite))
+        throw new Error(`the weights of ${w.name} hold NaN or infinite values: the file is damaged`);
     return { spec, weights };
   } finally {
     model.dispose();

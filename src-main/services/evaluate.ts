@@ -254,6 +254,10 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
         : '');
   } else {
     if (!fs.existsSync(p.file!)) throw notFound(`no such file: ${p.file}`);
+    // A folder, a FIFO or a device is no text to evaluate: opening a FIFO with no writer would wait for ever.
+    const st = fs.statSync(p.file!);
+    if (st.isDirectory()) throw invalid(`--file ${p.file} is a folder: give one text file`);
+    if (!st.isFile()) throw invalid(`--file ${p.file} is not a regular file (a pipe or a device): give a text file`);
     const r = readDocumentFile(p.file!);
     if (!r.ok) throw new NibError('data', `cannot read ${p.file}: ${r.reason}`);
     heldOut = r.doc.text;

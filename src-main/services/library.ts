@@ -25,7 +25,7 @@ import {
   type SkipCode,
 } from '../text/read-document.ts';
 import { invalid, NibError, noCorpus, notFound } from '../api/errors.ts';
-import { NAME_MAX } from '../api/core-api.ts';
+import { NAME_CONTROL, NAME_INVISIBLE, NAME_MAX } from '../api/core-api.ts';
 
 export interface ImportParams {
   paths: string[];
@@ -73,13 +73,8 @@ export function unknownReport(texts: string[]): UnknownReport {
 export function checkName(kind: string, name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '') throw invalid(`${kind} name is missing`);
   if (name.length > NAME_MAX) throw invalid(`${kind} name is too long (at most ${NAME_MAX} characters)`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw invalid(`${kind} name contains control characters`);
-  // Invisible characters that reorder or break text (direction overrides and isolates, line and
-  // paragraph separators, zero-width space, BOM): a name must read as what it is. Joiners and
-  // direction marks, which scripts and emoji need, are allowed.
-  if (/[\u200b\u2028-\u202e\u2066-\u2069\ufeff]/.test(name))
-    throw invalid(`${kind} name contains invisible direction or line-break characters`);
+  if (NAME_CONTROL.test(name)) throw invalid(`${kind} name contains control characters (a line break or a tab)`);
+  if (NAME_INVISIBLE.test(name)) throw invalid(`${kind} name contains invisible direction or line-break characters`);
   return name.trim();
 }
 

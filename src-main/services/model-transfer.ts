@@ -5,6 +5,7 @@ import { fromLayersArtifacts, toLayersArtifacts, WEIGHTS_FILE } from '../ml/laye
 import { lstmAlone, lstmMeasure, type SourceChoice } from '../ml/source-choice.ts';
 import { encodeArrays } from '../ml/weights.ts';
 import type { Db } from '../store/db.ts';
+import { FolderError, makeFolder } from '../store/folders.ts';
 import { createModel, getModel, saveCheckpoints, setModelStatus, setSuggestSource } from '../store/models.ts';
 import { invalid, NibError, noModel, notFound } from '../api/errors.ts';
 import { checkName } from './library.ts';
@@ -69,7 +70,11 @@ export async function exportModelFiles(db: Db, name: string): Promise<ModelFile[
 /** Writes model.json + weights (tfjs layers format) and vocab.json into `dir`. */
 export async function exportModel(db: Db, name: string, dir: string): Promise<{ files: string[] }> {
   const files = await exportModelFiles(db, name);
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    makeFolder(dir);
+  } catch (e) {
+    throw invalid(`cannot write the model into ${dir}: ${e instanceof FolderError ? e.why : (e as Error).message}`);
+  }
   for (const f of files) fs.writeFileSync(path.join(dir, f.name), f.data);
   return { files: files.map((f) => path.join(dir, f.name)) };
 }

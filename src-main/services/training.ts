@@ -152,6 +152,11 @@ function resumePoint(db: Db, p: TrainParams, row: ModelRow | null): Start {
     trainer.bestValLoss = best.val_loss;
     trainer.bestStep = best.step;
   }
+  // A new goal of one kind replaces the old goal of the other: "--resume --max-time 5m" after a
+  // run of 70 steps trains for five minutes, not zero more steps (and a new --max-steps is not cut
+  // short by what is left of an old time budget).
+  if (p.config.maxTimeSec !== undefined && p.config.maxSteps === undefined) config.maxSteps = 0;
+  if (p.config.maxSteps !== undefined && p.config.maxTimeSec === undefined) config.maxTimeSec = 0;
   // The goal it was started with: without a new --max-time, only what is left of the old budget.
   if (p.config.maxTimeSec === undefined && trainer.timeGoalSec !== undefined && config.maxTimeSec > 0) {
     config.maxTimeSec = trainer.timeGoalSec - trainer.elapsedSec;
@@ -185,7 +190,10 @@ function newModelStart(db: Db, p: TrainParams, row: ModelRow | null): Start {
     // The Train view offers only a paused or cut-off model for resuming (the CLI resumes any).
     const resumable = row.status === 'interrupted';
     throw new NibError('conflict', `a model named "${p.model}" already exists`, {
-      cli: `continue it with nib train --resume ${p.model}, or choose another --model name`,
+      cli:
+        row.origin === 'base'
+          ? `it is the shipped base model, which personalising starts from: choose another --model name`
+          : `continue it with nib train --resume ${p.model}, or choose another --model name`,
       app: resumable
         ? 'resume it from the list below, or type another model name'
         : 'type another model name (the Models view lists the names taken)',

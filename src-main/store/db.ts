@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MIGRATIONS } from './schema.ts';
+import { FolderError, makeFolder } from './folders.ts';
 
 export type Db = Database.Database;
 
@@ -32,13 +33,15 @@ export function openDb(dataDir: string, opts: { readonly?: boolean } = {}): Db {
     const err = e as NodeJS.ErrnoException & { code?: string };
     const code = String(err.code ?? '');
     const why =
-      code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN'
-        ? 'it cannot be written (check its permissions)'
-        : code === 'ENOTDIR' || code === 'EEXIST'
-          ? 'it is a file, not a folder'
-          : code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
-            ? `its ${DB_FILE} is not a readable Nib database (damaged or another kind of file)`
-            : `it cannot be opened (${err.message})`;
+      e instanceof FolderError
+        ? e.why
+        : code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN'
+          ? 'it cannot be written (check its permissions)'
+          : code === 'ENOTDIR' || code === 'EEXIST'
+            ? 'it is a file, not a folder'
+            : code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
+              ? `its ${DB_FILE} is not a readable Nib database (damaged or another kind of file)`
+              : `it cannot be opened (${err.message})`;
     throw new DataFolderError(
       `cannot use the data folder ${dataDir}: ${why}. Choose another with --data-dir (or NIB_DATA_DIR), or move the damaged file away.`,
     );
@@ -47,7 +50,7 @@ export function openDb(dataDir: string, opts: { readonly?: boolean } = {}): Db {
 
 function openDbUnchecked(dataDir: string, opts: { readonly?: boolean }): Db {
   // A writer's documents are private: the folder is the owner's alone (0700), the files 0600.
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  makeFolder(dataDir, 0o700);
   const file = path.join(dataDir, DB_FILE);
   const created = !fs.existsSync(file);
   const db = new Database(file, { readonly: opts.readonly ?? false });

@@ -6,6 +6,7 @@ import os from 'node:os';
 import { toWire } from '../api/errors.ts';
 import { initBackend } from '../ml/backend.ts';
 import { openService } from './ml-service.ts';
+import { watchForOrphaning } from './orphan-watch.ts';
 import type { HostReply, HostRequest } from './protocol.ts';
 
 // In Electron's utility process messages travel over process.parentPort; under Node, over IPC.
@@ -27,6 +28,9 @@ const onMessage = (fn: (m: unknown) => void) =>
   parentPort ? parentPort.on('message', (e) => fn(e.data)) : process.on('message', fn);
 const cancelled = new Set<number>();
 const running = new Set<number>();
+/** The calls that stop by themselves at a safe point when asked (and checkpoint): training, learning. */
+const stopsSafely = new Set<number>();
+const orphanWatch = watchForOrphaning();
 let stopping = false;
 
 function stopSoon(): void {
@@ -60,6 +64,8 @@ try {
       return;
     }
     running.add(m.id);
+    if (m.method === 'train' || m.method === 'learn') stopsSafely.add(m.id);
+    orphanWatch.setSafeStopping(stopsSafely.size > 0);
     try {
       const result = await service.call(m.method, m.params, {
         emit: (event) => void send({ kind: 'event', id: m.id, event }),
@@ -71,6 +77,8 @@ try {
     } finally {
       running.delete(m.id);
       cancelled.delete(m.id);
+      stopsSafely.delete(m.id);
+      orphanWatch.setSafeStopping(stopsSafely.size > 0);
       if (stopping && running.size === 0) process.exit(0);
     }
   });
