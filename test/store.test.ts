@@ -8,6 +8,7 @@ import { DB_FILE, openDb } from '../src-main/store/db.ts';
 import { MIGRATIONS } from '../src-main/store/schema.ts';
 import { createModel, deleteModel, saveCheckpoints } from '../src-main/store/models.ts';
 import { deleteDraft, getDraft, saveDraft } from '../src-main/store/drafts.ts';
+import { addMetrics, endRun, recentPace, startRun } from '../src-main/store/runs.ts';
 import { tempDir } from './helpers.ts';
 
 test('a new database is migrated, in WAL mode, with foreign keys enforced', () => {
@@ -93,6 +94,76 @@ test('two windows saving one draft: the save from an older revision becomes a co
   assert.equal(getDraft(db, first.id)?.revision, 2);
   // Without a revision (the CLI, an older page) a save overwrites, as before.
   assert.equal(saveDraft(db, first.id, 'Letter', 'Overwritten.').revision, 3);
+  db.close();
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('the pace of a real run is found for a model of the same shape, batch and engine, and only then', () => {
+  const dir = tempDir();
+  const db = openDb(dir);
+  const spec = { vocab: Array(213).fill('x'), embedding: 64, units: [256, 256] };
+  const shape = { units: [256, 256], embedding: 64, vocab: 213, batch: 32, seqLen: 64, engine: 'nib-kernel (avx512)' };
+  assert.equal(recentPace(db, shape), null, 'no run yet');
+  const run = (
+    name: string,
+    s: object,
+    config: object,
+    engine: string,
+    points: [number, number][],
+    status = 'completed',
+  ) => {
+    const m = createModel(db, { name, corpusId: null, corpusName: null, spec: s });
+    const id = startRun(db, m.id, config, engine, 0, 1);
+    addMetrics(
+      db,
+      id,
+      points.map(([step, elapsedSec]) => ({
+        step,
+        elapsedSec,
+        trainLoss: 1,
+        valLoss: null,
+        lr: 0.001,
+        charsPerSec: 1,
+      })),
+    );
+    endRun(db, id, status, 'max-time');
+  };
+  // 1,100 steps in 120 s: 0.109 s a step.
+  run('mine', spec, { batch: 32, seqLen: 64 }, 'nib-kernel (avx512, 2 threads)', [
+    [100, 10.9],
+    [1100, 120],
+  ]);
+  assert.ok(Math.abs(recentPace(db, shape)! - 109.1 / 1000) < 1e-9);
+  // Another shape, batch, engine, a run too short or one that failed does not count, however recent.
+  run('wide', { ...spec, units: [512, 512] }, { batch: 32, seqLen: 64 }, 'nib-kernel', [
+    [0, 0],
+    [500, 300],
+  ]);
+  run('batch', spec, { batch: 64, seqLen: 64 }, 'nib-kernel', [
+    [0, 0],
+    [500, 300],
+  ]);
+  run('gpu', spec, { batch: 32, seqLen: 64 }, 'webgpu (NVIDIA)', [
+    [0, 0],
+    [500, 30],
+  ]);
+  run('short', spec, { batch: 32, seqLen: 64 }, 'nib-kernel', [
+    [0, 0],
+    [50, 30],
+  ]);
+  run(
+    'failed',
+    spec,
+    { batch: 32, seqLen: 64 },
+    'nib-kernel',
+    [
+      [0, 0],
+      [500, 30],
+    ],
+    'failed',
+  );
+  assert.ok(Math.abs(recentPace(db, shape)! - 109.1 / 1000) < 1e-9);
+  assert.equal(recentPace(db, { ...shape, engine: 'webgpu (NVIDIA)' }), 30 / 500);
   db.close();
   fs.rmSync(dir, { recursive: true });
 });

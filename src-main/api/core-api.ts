@@ -350,7 +350,14 @@ export const CoreApi = {
       preset: opt(oneOf(PRESET_NAMES)),
       steps: range(1, 10_000_000, true),
     }),
-    result: returns<{ params: number; secondsPerStep: number; totalSec: number; engine: string }>(),
+    /** `basis`: a few steps timed now, or the pace of a real run of this shape here (store/runs.ts). */
+    result: returns<{
+      params: number;
+      secondsPerStep: number;
+      totalSec: number;
+      engine: string;
+      basis: 'timed' | 'past run';
+    }>(),
   },
   'train.history': { params: params({ model: Name }), result: returns<MetricPoint[]>() },
   'train.status': { params: params({}), result: returns<TrainStatus>() },

@@ -44,6 +44,7 @@ import {
   markAbandonedRuns,
   startRun,
   type MetricPoint,
+  setRunEngine,
 } from '../store/runs.ts';
 import type { TrainEvent, TrainParams, TrainResult } from '../api/contract.ts';
 import { NibError, noModel } from '../api/errors.ts';
@@ -459,6 +460,7 @@ export async function train(db: Db, backend: BackendReport, p: TrainParams, ctx:
   const notice = run.corpusChanged ? await remeasureBest(db, row.id, run, backend) : undefined;
   const chosen = await engineFor(db, run.spec, run.weights, run.config, backend);
   let engine = chosen.engine;
+  setRunEngine(db, runId, engine.name);
   if (run.optimizer) engine.setOptimizerState(run.optimizer);
   ctx.emit({
     ...(notice && { notice }),
@@ -485,6 +487,7 @@ export async function train(db: Db, backend: BackendReport, p: TrainParams, ctx:
           chosen.fallback,
           (why, fromStep, cpu) => {
             engine = cpu;
+            setRunEngine(db, runId, cpu.name);
             hooks.rewind(fromStep);
             ctx.emit({ type: 'fallback', why, fromStep, engine: cpu.name });
           },

@@ -38,6 +38,11 @@ export function startRun(
   return Number(info.lastInsertRowid);
 }
 
+/** The engine a run trains on, once chosen (or fallen back to): what its pace was measured on. */
+export function setRunEngine(db: Db, runId: number, engine: string): void {
+  db.prepare('UPDATE training_runs SET backend = ? WHERE id = ?').run(engine, runId);
+}
+
 export function endRun(db: Db, runId: number, status: string, reason: string): void {
   db.prepare(`UPDATE training_runs SET status = ?, end_reason = ?, ended_at = ${NOW} WHERE id = ?`).run(
     status,
@@ -122,4 +127,47 @@ export function runMetrics(db: Db, runId: number): MetricPoint[] {
     charsPerSec: r.chars_per_s,
     elapsedSec: r.elapsed_s,
   }));
+}
+
+/**
+ * How fast training of one shape really went here: seconds per step over the most recent finished
+ * run (completed or stopped, ≥ 100 steps and ≥ 20 s between its first and last metric points) of a
+ * model with the same layer sizes, batch and sequence length, on the same engine. A few steps timed
+ * alone run faster than a real run, which also evaluates, checkpoints and reads random windows of
+ * the corpus (a 2-minute personalisation ran 1,100 steps where the timed steps promised 1,370), so
+ * the Train view's estimate prefers this pace once there is one. Null when none.
+ */
+export function recentPace(
+  db: Db,
+  shape: { units: number[]; embedding: number; vocab: number; batch: number; seqLen: number; engine: string },
+): number | null {
+  const runs = db
+    .prepare(
+      `SELECT r.id, r.config, r.backend, m.spec FROM training_runs r JOIN models m ON m.id = r.model_id
+       WHERE r.status IN ('completed', 'stopped') ORDER BY r.id DESC LIMIT 50`,
+    )
+    .all() as { id: number; config: string; backend: string | null; spec: string }[];
+  // By engine, not its details: 'nib-kernel (avx512, 2 threads)' is the kernel, whatever its threads.
+  const engineId = (name: string | null) => (name ?? '').split(' ')[0];
+  for (const r of runs) {
+    const spec = JSON.parse(r.spec) as { units?: number[]; embedding?: number; vocab?: unknown[] };
+    const config = JSON.parse(r.config) as { batch?: number; seqLen?: number };
+    if (
+      engineId(r.backend) !== engineId(shape.engine) ||
+      JSON.stringify(spec.units) !== JSON.stringify(shape.units) ||
+      spec.embedding !== shape.embedding ||
+      spec.vocab?.length !== shape.vocab ||
+      config.batch !== shape.batch ||
+      config.seqLen !== shape.seqLen
+    )
+      continue;
+    const span = db
+      .prepare(
+        'SELECT MIN(step) s0, MAX(step) s1, MIN(elapsed_s) t0, MAX(elapsed_s) t1 FROM metrics WHERE run_id = ? AND elapsed_s IS NOT NULL',
+      )
+      .get(r.id) as { s0: number | null; s1: number | null; t0: number | null; t1: number | null };
+    if (span.s0 === null || span.s1 === null || span.t0 === null || span.t1 === null) continue;
+    if (span.s1 - span.s0 >= 100 && span.t1 - span.t0 >= 20) return (span.t1 - span.t0) / (span.s1 - span.s0);
+  }
+  return null;
 }

@@ -75,7 +75,14 @@ export const MlHostApi = {
       preset: v.optional(preset),
       steps: int,
     }),
-    result: returns<{ params: number; secondsPerStep: number; totalSec: number; engine: string }>(),
+    /** `basis`: a few steps timed now, or the pace of a real run of this shape here (store/runs.ts). */
+    result: returns<{
+      params: number;
+      secondsPerStep: number;
+      totalSec: number;
+      engine: string;
+      basis: 'timed' | 'past run';
+    }>(),
     event: none,
   },
   'ngram.refresh': { params: obj({ corpus: str }), result: returns<NgramSummary | null>(), event: none },
