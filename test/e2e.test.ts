@@ -53,6 +53,19 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** The editor's text as the writer's document holds it: without the ghost of a suggestion. */
+function editorText(page: Page): Promise<string> {
+  return page.getByTestId('editor').evaluate((el) => {
+    const copy = (
+      el as unknown as {
+        cloneNode(deep: boolean): { querySelectorAll(s: string): { remove(): void }[]; textContent: string };
+      }
+    ).cloneNode(true);
+    for (const g of copy.querySelectorAll('.cm-ghost')) g.remove();
+    return copy.textContent;
+  });
+}
+
 function get(pathAndQuery: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     http
@@ -562,16 +575,7 @@ describe('web mode', { skip }, () => {
     await page.getByTestId('editor').click();
     for (let k = 0; k < 3; k++) await page.keyboard.press('Control+z');
     await page.waitForTimeout(600);
-    const textOnly = await page.getByTestId('editor').evaluate((el) => {
-      const copy = (
-        el as unknown as {
-          cloneNode(deep: boolean): { querySelectorAll(s: string): { remove(): void }[]; textContent: string };
-        }
-      ).cloneNode(true);
-      for (const g of copy.querySelectorAll('.cm-ghost')) g.remove();
-      return copy.textContent;
-    });
-    assert.equal(textOnly, 'A second document, about trains.');
+    assert.equal(await editorText(page), 'A second document, about trains.');
     const another = (await core.call('drafts.list', {})) as { id: number; title: string }[];
     const anotherId = another.find((d) => d.title === 'Another one')!.id;
     assert.equal(
@@ -620,16 +624,6 @@ describe('web mode', { skip }, () => {
   test('two tabs on one draft never overwrite each other; Write reopens the draft and place the writer left; the list browses by keyboard; Rename takes the focus', async () => {
     // Two tabs of one browser (one localStorage), as a writer opens them.
     const ctx = await browser.newContext({ viewport: { width: 1200, height: 720 } });
-    const text = (p: Page) =>
-      p.getByTestId('editor').evaluate((el) => {
-        const copy = (
-          el as unknown as {
-            cloneNode(deep: boolean): { querySelectorAll(s: string): { remove(): void }[]; textContent: string };
-          }
-        ).cloneNode(true);
-        for (const g of copy.querySelectorAll('.cm-ghost')) g.remove();
-        return copy.textContent;
-      });
     const focused = (p: Page) =>
       p.evaluate(() => {
         const el = (
@@ -690,13 +684,13 @@ describe('web mode', { skip }, () => {
       await a.getByTestId('editor').getByText('Only in A.').waitFor();
       await a.keyboard.type('X');
       await a.getByTestId('save-state').getByText('Saved').waitFor();
-      assert.equal(await text(a), 'SharedX draft. Only in A.');
+      assert.equal(await editorText(a), 'SharedX draft. Only in A.');
       await a.reload();
       await a.getByTestId('editor').getByText('SharedX').waitFor();
       // (Write takes the focus itself; no click, which would move the cursor.)
       await a.keyboard.type('Y');
       await a.getByTestId('save-state').getByText('Saved').waitFor();
-      assert.equal(await text(a), 'SharedXY draft. Only in A.');
+      assert.equal(await editorText(a), 'SharedXY draft. Only in A.');
 
       // The document list is browsed with the arrow keys: the focus stays on it as drafts open.
       await a.getByTestId('doc-select').focus();
@@ -711,6 +705,20 @@ describe('web mode', { skip }, () => {
       assert.equal(await focused(a), 'rename-input');
       await a.keyboard.press('Escape');
       assert.equal(await focused(a), 'editor');
+      // Ctrl+O opens a draft by part of its title: the words typed narrow the list, Enter opens.
+      await a.keyboard.press('Control+o');
+      await a.getByTestId('switch-input').waitFor();
+      assert.equal(await focused(a), 'switch-input');
+      await a.keyboard.type('newest later');
+      await a.keyboard.press('Escape');
+      await a.getByTestId('switch-input').waitFor({ state: 'detached' });
+      await a.keyboard.press('Control+o');
+      await a.keyboard.type('lat');
+      assert.equal(await a.getByTestId('switch-list').getByRole('option').count(), 1);
+      await a.screenshot({ path: path.join(ARTIFACTS, 'write-switcher.png') });
+      await a.keyboard.press('Enter');
+      await a.getByTestId('editor').getByText('A later draft, the newest.').waitFor();
+      assert.equal(await a.getByTestId('switch-input').count(), 0);
     } finally {
       await ctx.close();
     }

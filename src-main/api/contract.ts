@@ -92,6 +92,16 @@ export interface TrainResult {
   suggestSource?: SourceChoice | null;
 }
 
+/** What a run would take here, before it starts (the Train view's estimate). */
+export interface TrainEstimate {
+  params: number;
+  secondsPerStep: number;
+  totalSec: number;
+  engine: string;
+  /** A few steps timed now, or the pace of a real run of this shape here (store/runs.ts). */
+  basis: 'timed' | 'past run';
+}
+
 export interface GenerateParams {
   model: string;
   prompt: string;

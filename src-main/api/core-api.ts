@@ -7,7 +7,7 @@ import type { BackendReport } from '../ml/backend.ts';
 import type { WebGpuProbe } from '../ml/webgpu/node-adapter.ts';
 import { paramCount, PRESETS, type PresetName } from '../ml/spec.ts';
 import { SHARED_VOCAB } from '../ml/vocab.ts';
-import type { GenerateResult, SuggestResult, TrainEvent, TrainResult } from './contract.ts';
+import type { GenerateResult, SuggestResult, TrainEstimate, TrainEvent, TrainResult } from './contract.ts';
 import type { SourceChoice } from '../ml/source-choice.ts';
 import type { EvalResult } from '../services/evaluate.ts';
 import type { ImportResult } from '../services/library.ts';
@@ -350,14 +350,7 @@ export const CoreApi = {
       preset: opt(oneOf(PRESET_NAMES)),
       steps: range(1, 10_000_000, true),
     }),
-    /** `basis`: a few steps timed now, or the pace of a real run of this shape here (store/runs.ts). */
-    result: returns<{
-      params: number;
-      secondsPerStep: number;
-      totalSec: number;
-      engine: string;
-      basis: 'timed' | 'past run';
-    }>(),
+    result: returns<TrainEstimate>(),
   },
   'train.history': { params: params({ model: Name }), result: returns<MetricPoint[]>() },
   'train.status': { params: params({}), result: returns<TrainStatus>() },

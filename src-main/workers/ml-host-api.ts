@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { GenerateResult, SuggestResult, TrainEvent, TrainResult } from '../api/contract.ts';
+import type { GenerateResult, SuggestResult, TrainEstimate, TrainEvent, TrainResult } from '../api/contract.ts';
 import { NibError } from '../api/errors.ts';
 import type { EvalResult } from '../services/evaluate.ts';
 import type { LearnResult } from '../services/learning.ts';
@@ -75,14 +75,7 @@ export const MlHostApi = {
       preset: v.optional(preset),
       steps: int,
     }),
-    /** `basis`: a few steps timed now, or the pace of a real run of this shape here (store/runs.ts). */
-    result: returns<{
-      params: number;
-      secondsPerStep: number;
-      totalSec: number;
-      engine: string;
-      basis: 'timed' | 'past run';
-    }>(),
+    result: returns<TrainEstimate>(),
     event: none,
   },
   'ngram.refresh': { params: obj({ corpus: str }), result: returns<NgramSummary | null>(), event: none },

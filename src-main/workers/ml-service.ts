@@ -15,7 +15,7 @@ import { fitBase } from '../services/base-fit.ts';
 import { styleQuotes, usesCurlyQuotes } from '../ml/quotes.ts';
 import { learnFromDrafts } from '../services/learning.ts';
 import { train } from '../services/training.ts';
-import type { SuggestParams, SuggestResult } from '../api/contract.ts';
+import type { SuggestParams, SuggestResult, TrainEstimate } from '../api/contract.ts';
 import type { BackendReport } from '../ml/backend.ts';
 import { CachedModel, DocumentCacheTracker } from '../ml/document-cache.ts';
 import { DocumentState } from '../ml/document-state.ts';
@@ -250,11 +250,7 @@ export function openService(dataDir: string, backend: BackendReport) {
  * timed on the engine the run would train on (services/engine-choice.ts: the measured or forced
  * choice, a GPU included), extrapolated. Also the parameter count for the corpus's vocabulary.
  */
-async function estimate(
-  db: Db,
-  backend: BackendReport,
-  p: MlParsed<'estimate'>,
-): Promise<{ params: number; secondsPerStep: number; totalSec: number; engine: string; basis: 'timed' | 'past run' }> {
+async function estimate(db: Db, backend: BackendReport, p: MlParsed<'estimate'>): Promise<TrainEstimate> {
   const corpus = getCorpus(db, p.corpus);
   if (!corpus) throw noCorpus(p.corpus);
   const base = p.from !== 'scratch' ? getBaseModel(db) : undefined;
