@@ -1,11 +1,13 @@
 /**
  * Keystroke → ghost text in the browser: web mode with a trained model, Chromium typing held-out
  * text one key at a time, the time from each keydown to the ghost text shown for it.
- *   npm run bench:browser -- --data-dir DIR --model NAME [--keys 50] [--during-learning]
+ *   npm run bench:browser -- --data-dir DIR --model NAME [--keys 50] [--during-learning | --during-fit]
  * Suggestion pause 0 and a confidence bar of 0 here, so every keystroke asks (or types through)
  * and shows. With --during-learning, a learning-from-drafts run (the training host fine-tuning the
  * model in use on a 20,000-character draft) is going the whole time the keys are typed: what a
- * writer feels when Nib learns while they write.
+ * writer feels when Nib learns while they write. With --during-fit (the base in use, a fresh data
+ * folder), 400,000 characters are imported first, as a writer's first import, and the keys are
+ * typed while the app fits the base to them in the background (services/base-fit.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +19,7 @@ import { arg, DATA, opt, percentile, ROOT } from './common.ts';
 const keys = arg('keys', 50);
 const core = new Core(opt('data-dir'));
 const duringLearning = process.argv.includes('--during-learning');
+const duringFit = process.argv.includes('--during-fit');
 await core.call('settings.set', { activeModel: opt('model'), pauseMs: 0, confidenceBar: 0 });
 const server = await startWebServer(core, { staticDir: path.join(ROOT, 'dist', 'renderer') });
 const browser = await chromium.launch({
@@ -63,18 +66,35 @@ if (duringLearning) {
   // Wait until the training host is actually stepping (its start-up is not what is measured).
   await new Promise((r) => setTimeout(r, 8000));
 }
+let fitEnded = false;
+if (duringFit) {
+  let fitting = false;
+  core.on((e) => {
+    if (e.type === 'base-fitting') fitting = true;
+    if (e.type === 'base-fitted') fitEnded = true;
+  });
+  const data = Buffer.from(fs.readFileSync(DATA, 'utf8').slice(0, 400_000)).toString('base64');
+  await core.call('corpora.import', { corpus: 'bench import', files: [{ name: 'import.txt', data }] });
+  for (let i = 0; i < 100 && !fitting; i++) await new Promise((r) => setTimeout(r, 100));
+  if (!fitting)
+    throw new Error('the fit did not start: is the base the model in use (--model base), in a fresh folder?');
+  // Past its start-up: the fit's measuring is what the writer types beside.
+  await new Promise((r) => setTimeout(r, 5000));
+}
 await page.evaluate('window.__lat = []');
 for (const ch of text.slice(200 - keys, 200)) {
   await page.keyboard.type(ch === '\n' ? ' ' : ch);
   await page.waitForTimeout(60);
 }
 const lat = (await page.evaluate('window.__lat')) as number[];
+// The whole typing must have had the fit beside it.
+if (duringFit && fitEnded) console.log('note: the fit ended before the typing did: import more text');
 if (!lat.length) {
   await page.screenshot({ path: '/tmp/bench-browser.png' });
   throw new Error('no ghost text appeared: see /tmp/bench-browser.png');
 }
 console.log(
-  `keystroke → ghost text, model ${opt('model')}${duringLearning ? ', while learning from drafts runs' : ''}: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms over ${lat.length} keystrokes (Chromium ${browser.version()})`,
+  `keystroke → ghost text, model ${opt('model')}${duringLearning ? ', while learning from drafts runs' : duringFit ? ', while the base is fitted to an import' : ''}: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms over ${lat.length} keystrokes (Chromium ${browser.version()})`,
 );
 await browser.close();
 if (learning) console.log('learning:', JSON.stringify(await learning));

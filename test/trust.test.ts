@@ -368,7 +368,8 @@ describe('names', () => {
     () => {
       const r = nib('import', SHAKESPEARE, '--corpus', 'notes\u202Etxt.exe');
       assert.equal(r.code, 2, r.err);
-      assert.match(r.err, /corpus name contains invisible direction or line-break characters/);
+      assert.match(r.err, /--corpus contains invisible characters that reorder or break text/);
+      assert.doesNotMatch(r.err, /\u202E/, 'the refused name is echoed escaped, never raw');
       const folder = tempDir('nib-names-');
       try {
         fs.writeFileSync(path.join(folder, 'two\nlines.txt'), 'A file whose name has a line break in it. '.repeat(20));

@@ -83,7 +83,9 @@ function flagMessage(cmd: Command, c: Pick<Ctx, 'values' | 'positionals'>, e: Pa
     ? named[0]
     : (named ?? FIELD_FLAGS[last] ?? `--${last.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase())}`);
   const raw = Array.isArray(named) ? c.positionals[named[1]] : c.values[label.replace(/^--/, '')];
-  return `${label} ${e.reason}${typeof raw === 'string' ? `, got "${raw}"` : ''}`;
+  // Echoed as it can be read: invisible characters escaped, a very long value cut.
+  const shown = (t: string) => visible(t.length > 80 ? `${t.slice(0, 80)}…` : t);
+  return `${label} ${e.reason}${typeof raw === 'string' ? `, got "${shown(raw)}"` : ''}`;
 }
 
 const TRAIN_OPTIONS: Options = {

@@ -407,7 +407,9 @@ export class Core {
       dataDir: this.dataDir,
       backend: backend === 'auto' ? undefined : backend,
       launcher: this.launcher,
-      nice: this.trainNice,
+      // Lower still than training: a measurement nobody waits for gives way to typing first
+      // (bench/README.md "Typing while the base is fitted": on two cores it still costs some).
+      nice: this.trainNice > 0 ? 19 : 0,
     });
     const done = (async () => {
       await host.ready;

@@ -61,12 +61,14 @@ export class MlHost {
   /**
    * `nice` (0–19) lowers the host's scheduling priority: the app's training host runs at 10, so
    * while it trains (or learns from drafts) the suggestion host and the editor still get the CPU
-   * first when the writer types; alone, it runs at full speed.
+   * first when the writer types; alone, it runs at full speed. `threads` caps the native kernel's
+   * threads (NIB_THREADS): a background measurement on one core leaves the other to the writer.
    */
-  constructor(opts: { dataDir: string; backend?: string; launcher?: ChildLauncher; nice?: number }) {
+  constructor(opts: { dataDir: string; backend?: string; launcher?: ChildLauncher; nice?: number; threads?: number }) {
     const env: Record<string, string> = { NIB_DATA_DIR: opts.dataDir };
     if (opts.backend) env.NIB_BACKEND = opts.backend;
     if (opts.nice) env.NIB_NICE = String(opts.nice);
+    if (opts.threads) env.NIB_THREADS = String(opts.threads);
     // Bundled (the Electron app), this module and the child sit side by side as .mjs files.
     const child = import.meta.url.endsWith('.ts') ? CHILD : CHILD.replace(/\.ts$/, '.mjs');
     this.child = (opts.launcher ?? forkLauncher)(child, env);
