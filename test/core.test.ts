@@ -310,3 +310,31 @@ test('a refused field is named as the app labels it, not by its method and field
   );
   assert.match((await bad('settings.set', { activeModel: 'no such model' })).message, /no model named "no such model"/);
 });
+
+test('a trained model that saves fewer keystrokes than the base alone is not put in use; the writer is told, and may still choose it', async () => {
+  const c = new Core(path.join(dir, 'kept'), { idleLearning: false, fitBase: false });
+  try {
+    const plays = fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 30_000);
+    await c.call('corpora.import', {
+      corpus: 'plays',
+      files: [{ name: 'p.txt', data: Buffer.from(plays).toString('base64') }],
+    });
+    const done = new Promise<Extract<CoreEvent, { type: 'train-done' }>>((resolve) =>
+      c.on((e) => e.type === 'train-done' && resolve(e)),
+    );
+    // Twenty steps from scratch: a trial, worse than the base on this text.
+    await c.call('train.start', { corpus: 'plays', model: 'trial', from: 'scratch', preset: 'small', maxSteps: 20 });
+    const r = (await done).result!;
+    const s = r.suggestSource!;
+    const chosen = s.measured.find((m) => m.source === s.source)!;
+    assert.ok(chosen.ksr < s.base!.ksr, `chosen ${chosen.ksr}, base ${s.base!.ksr}`);
+    assert.equal(r.keptInUse, 'base');
+    const inUse = async () =>
+      ((await c.call('models.list', {})) as { name: string; inUse: boolean }[]).find((m) => m.inUse)?.name;
+    assert.equal(await inUse(), 'base');
+    await c.call('settings.set', { activeModel: 'trial' });
+    assert.equal(await inUse(), 'trial', 'chosen by name, it suggests');
+  } finally {
+    await c.close();
+  }
+});

@@ -652,8 +652,8 @@ describe('web mode', { skip }, () => {
       await b.keyboard.press('Control+End');
       await b.keyboard.type(' Only in B.');
       await b
-        .getByTestId('suggest-notice')
-        .getByText(/This draft was changed in another window or tab\./)
+        .getByTestId('conflict-note')
+        .getByText(/^Another window or tab saved this draft while you typed here/)
         .waitFor();
       await b.getByTestId('save-state').getByText('Saved').waitFor();
       // Neither is lost: A's text stays in the draft, B's is in a copy that B now edits.
@@ -709,6 +709,13 @@ describe('web mode', { skip }, () => {
       await a.keyboard.press('Control+o');
       await a.getByTestId('switch-input').waitFor();
       assert.equal(await focused(a), 'switch-input');
+      // Before anything is typed the draft before this one is chosen, not the one already open.
+      const selected = (await a.getByTestId('switch-list').getByRole('option', { selected: true }).textContent()) ?? '';
+      assert.doesNotMatch(selected, /open now/);
+      await a
+        .getByTestId('switch-list')
+        .getByRole('option', { name: /open now/ })
+        .waitFor();
       await a.keyboard.type('newest later');
       await a.keyboard.press('Escape');
       await a.getByTestId('switch-input').waitFor({ state: 'detached' });

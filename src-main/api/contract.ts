@@ -90,6 +90,11 @@ export interface TrainResult {
   charsPerSec: number;
   /** Which source suggests for this model, as measured when training ended (null when not measured). */
   suggestSource?: SourceChoice | null;
+  /**
+   * The model that stays in use because the new one saved fewer keystrokes than the base alone on
+   * its held-out writing (the Core; absent when the new one is put in use, or the writer chose one).
+   */
+  keptInUse?: string;
 }
 
 /** What a run would take here, before it starts (the Train view's estimate). */

@@ -323,6 +323,10 @@ const COMMANDS: Record<string, Command> = {
           c.out.err(
             `Suggestions will come from: ${sourceLabel(r.suggestSource.source, r.suggestSource.lambda)} (${m}; ${r.suggestSource.chars.toLocaleString('en-US')} held-out characters${r.suggestSource.base ? `; the base model alone: ${(100 * r.suggestSource.base.ksr).toFixed(1)}% KSR` : ''}).`,
           );
+          if (r.keptInUse)
+            c.out.err(
+              `It saves fewer keystrokes than the base model alone, so "${r.keptInUse}" still suggests by default (nib suggest --model ${r.model} uses it).`,
+            );
         }
         return r.reason === 'cancelled' ? 130 : 0;
       } finally {

@@ -534,6 +534,7 @@ export class Core {
     await this.stopFitting();
     const h = this.host('train');
     await h.ready;
+    const inUseBefore = defaultSuggestModel(this.db, this.settings().activeModel);
     const call = h.call('train', p, (e) => {
       if (this.training) {
         const ev = e as TrainEvent;
@@ -555,11 +556,27 @@ export class Core {
           const row = getModel(this.db, p.model);
           if (row) setModelStatus(this.db, row.id, 'ready');
         }
-        this.endRun({ model: p.model, result, stopped });
+        this.endRun({ model: p.model, result: this.keepBetterInUse(result, inUseBefore), stopped });
       },
       (err) => this.endRun({ model: p.model, error: toWire(err) }),
     );
     return { started: true };
+  }
+
+  /**
+   * A finished model becomes the one that suggests (the newest personal one does, unless the writer
+   * chose one) only if it saves at least as many keystrokes on its held-out writing as the base
+   * alone there: a 50-step trial from scratch must not make everyone's suggestions worse. If not,
+   * what suggested before stays, chosen by name, and the result says so.
+   */
+  private keepBetterInUse(result: TrainResult, before: string | null): TrainResult {
+    const c = result.suggestSource;
+    const chosen = c?.measured.find((m) => m.source === c.source);
+    if (!c?.base || !chosen || chosen.ksr >= c.base.ksr) return result;
+    if (this.settings().activeModel || !before || before === result.model) return result;
+    if (defaultSuggestModel(this.db, null) !== result.model) return result;
+    setSettings(this.db, { activeModel: before });
+    return { ...result, keptInUse: before };
   }
 
   /** A training model's run settings, from its row (a resumed run's included): corpus, start, size, goal. */
