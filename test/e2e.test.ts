@@ -342,6 +342,8 @@ describe('web mode', { skip }, () => {
     const row = page.getByTestId('model-row').filter({ hasText: 'e2e' });
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /e2e.*ready/);
+    // Every figure says what text it was measured on: a trained model's, its corpus's held-out text.
+    assert.match((await row.getByTestId('model-bits').textContent()) ?? '', /^\d\.\d{3} on plays/);
     await shot('models');
 
     // Write: type, see the ghost text, take it with Tab.
