@@ -334,14 +334,8 @@ export class Core {
   private host(which: 'train' | 'suggest'): MlHost {
     const existing = which === 'train' ? this.trainHost : this.suggestHost;
     if (existing) return existing;
-    const backend = this.settings().backend;
     // Training (and learning from drafts) yields the CPU to suggestions: see MlHost's `nice`.
-    const h = new MlHost({
-      dataDir: this.dataDir,
-      backend: backend === 'auto' ? undefined : backend,
-      launcher: this.launcher,
-      nice: which === 'train' ? this.trainNice : 0,
-    });
+    const h = this.startHost(which === 'train' ? this.trainNice : 0);
     h.onExit((why) => {
       if (which === 'train') this.trainHost = null;
       else this.suggestHost = null;
@@ -351,6 +345,17 @@ export class Core {
     if (which === 'train') this.trainHost = h;
     else this.suggestHost = h;
     return h;
+  }
+
+  /** A new ML host process for this data folder, on the engine Settings prefer. */
+  private startHost(nice: number): MlHost {
+    const backend = this.settings().backend;
+    return new MlHost({
+      dataDir: this.dataDir,
+      backend: backend === 'auto' ? undefined : backend,
+      launcher: this.launcher,
+      nice,
+    });
   }
 
   /** Runs heavy work in the suggestion host, keeping the main process (the app's UI) responsive. */
@@ -381,7 +386,7 @@ export class Core {
   /**
    * Fits the base to the writer's text in the background when that is due: the base is the model
    * in use, a corpus of theirs has changed since the last fit, and no training or learning runs.
-   * In a process of its own at the training host's niceness, so typing stays responsive and a
+   * In a process of its own at the lowest priority, so typing gives way to it least and a
    * training run started meanwhile stops it at once (it is measured again later).
    */
   private fitBaseSoon(): void {
@@ -402,15 +407,9 @@ export class Core {
 
   private async fitBaseNow(corpus: string | null): Promise<{ corpus: string | null; choice: SourceChoice | null }> {
     await this.fitting?.done.catch(() => {});
-    const backend = this.settings().backend;
-    const host = new MlHost({
-      dataDir: this.dataDir,
-      backend: backend === 'auto' ? undefined : backend,
-      launcher: this.launcher,
-      // Lower still than training: a measurement nobody waits for gives way to typing first
-      // (bench/README.md "Typing while the base is fitted": on two cores it still costs some).
-      nice: this.trainNice > 0 ? 19 : 0,
-    });
+    // Lower still than training: a measurement nobody waits for gives way to typing first
+    // (bench/README.md "Typing while the base is fitted": on two cores it still costs some).
+    const host = this.startHost(this.trainNice > 0 ? 19 : 0);
     const done = (async () => {
       await host.ready;
       return host.request('base.fit', { corpus: corpus ?? undefined });
