@@ -104,8 +104,12 @@ async function stillAnswers(): Promise<void> {
     ws.on('open', r);
     ws.on('error', j);
   });
+  // Its reply, not an event the Core broadcasts meanwhile (a fit of the base after an import).
   const reply = await new Promise<{ id: number; result?: { dataDir: string } }>((resolve) => {
-    ws.once('message', (m) => resolve(JSON.parse(String(m))));
+    ws.on('message', (m) => {
+      const msg = JSON.parse(String(m));
+      if (msg.id !== undefined) resolve(msg);
+    });
     ws.send(JSON.stringify({ id: 7, method: 'app.info', params: {} }));
   });
   ws.close();
