@@ -20,7 +20,8 @@ import {
   DEFAULT_MAX_SIZE,
   documentFromBytes,
   readDocumentFile,
-  SUPPORTED_EXTENSIONS,
+  formatOf,
+  unsupportedReason,
   type ReadOutcome,
   type SkipCode,
 } from '../text/read-document.ts';
@@ -150,15 +151,9 @@ export function importBuffers(
   const corpusId = lazyCorpus(db, corpusName);
   const result = emptyImport(corpusName);
   for (const f of files) {
-    const ext = path.extname(f.name).toLowerCase();
-    const format = SUPPORTED_EXTENSIONS[ext];
+    const format = formatOf(f.name, f.data);
     const outcome: ReadOutcome = !format
-      ? {
-          ok: false,
-          path: f.name,
-          code: 'unsupported',
-          reason: `unsupported file type "${ext || '(none)'}" (Nib reads .txt, .md, .markdown, .html, .htm, .docx)`,
-        }
+      ? { ok: false, path: f.name, code: 'unsupported', reason: unsupportedReason(f.name) }
       : f.data.length > maxSize
         ? { ok: false, path: f.name, code: 'too-large', reason: `too large (${f.data.length} bytes > ${maxSize})` }
         : documentFromBytes(f.name, f.name, format, f.data);

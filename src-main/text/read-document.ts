@@ -4,6 +4,7 @@ import path from 'node:path';
 import { decodeTextBytes, normaliseNewlines } from './decode.ts';
 import { docxToText } from './docx.ts';
 import { htmlToText } from './html.ts';
+import { emailToText, looksLikeMbox, mboxToText, type MailText } from './mail.ts';
 import { ZipError } from './zip.ts';
 
 export const SUPPORTED_EXTENSIONS: Record<string, string> = {
@@ -14,7 +15,40 @@ export const SUPPORTED_EXTENSIONS: Record<string, string> = {
   '.html': 'html',
   '.htm': 'html',
   '.docx': 'docx',
+  '.eml': 'email',
+  '.mbox': 'mailbox',
 };
+
+/** What the "unsupported" message lists, in the words of a file picker. */
+export const READABLE_KINDS = '.txt, .md, .markdown, .html, .htm, .docx, .eml, .mbox';
+
+/**
+ * The format of a file by its name, or for a file with no extension by its first bytes: Thunderbird
+ * keeps each mail folder ("Sent", "Inbox") as an mbox file with no extension.
+ */
+export function formatOf(name: string, head: Uint8Array): string | undefined {
+  const ext = path.extname(name).toLowerCase();
+  if (!ext && looksLikeMbox(head)) return 'mailbox';
+  return SUPPORTED_EXTENSIONS[ext];
+}
+
+export function unsupportedReason(name: string): string {
+  const ext = path.extname(name).toLowerCase();
+  return `unsupported file type "${ext || '(none)'}" (Nib reads ${READABLE_KINDS})`;
+}
+
+function readHead(filePath: string): Uint8Array {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(filePath, 'r');
+    const buf = Buffer.alloc(200);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, 200, 0));
+  } catch {
+    return new Uint8Array(0);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
 
 export const DEFAULT_MAX_SIZE = 50 * 1024 * 1024;
 
@@ -40,14 +74,10 @@ function skip(p: string, code: SkipCode, reason: string): ReadOutcome {
 
 /** Reads one file and turns it into plain text, or says precisely why it cannot. */
 export function readDocumentFile(filePath: string, maxSize = DEFAULT_MAX_SIZE): ReadOutcome {
-  const ext = path.extname(filePath).toLowerCase();
-  const format = SUPPORTED_EXTENSIONS[ext];
-  if (!format)
-    return skip(
-      filePath,
-      'unsupported',
-      `unsupported file type "${ext || '(none)'}" (Nib reads .txt, .md, .markdown, .html, .htm, .docx)`,
-    );
+  // Only a file with no extension is opened to look at its first line (a FIFO never reaches here:
+  // collectFiles passes such files over).
+  const format = formatOf(filePath, path.extname(filePath) ? new Uint8Array(0) : readHead(filePath));
+  if (!format) return skip(filePath, 'unsupported', unsupportedReason(filePath));
   let stat: fs.Stats;
   try {
     stat = fs.statSync(filePath);
@@ -71,7 +101,12 @@ export function documentFromBytes(sourcePath: string, name: string, format: stri
   if (bytes.length === 0) return skip(sourcePath, 'empty', 'empty file');
   let text: string;
   let encoding = 'utf-8';
-  if (format === 'docx') {
+  let mail: MailText | undefined;
+  if (format === 'email' || format === 'mailbox') {
+    mail = format === 'email' ? emailToText(bytes) : mboxToText(bytes);
+    text = mail.text;
+    encoding = 'per message';
+  } else if (format === 'docx') {
     try {
       text = docxToText(bytes);
     } catch (e) {
@@ -91,7 +126,13 @@ export function documentFromBytes(sourcePath: string, name: string, format: stri
     return skip(
       sourcePath,
       'empty',
-      format === 'html' || format === 'docx' ? 'no visible text' : 'empty file (only white space)',
+      mail
+        ? mail.messages === 0
+          ? 'no messages found: not a mailbox (save the folder as .mbox or each message as .eml)'
+          : `no text of the sender's own in ${mail.messages === 1 ? 'this message' : `its ${mail.messages} messages`} (only quotes, forwards, signatures or attachments)`
+        : format === 'html' || format === 'docx'
+          ? 'no visible text'
+          : 'empty file (only white space)',
     );
   const sha256 = crypto.createHash('sha256').update(text).digest('hex');
   return { ok: true, doc: { name, sourcePath, format, sizeBytes: bytes.length, sha256, text, encoding } };
