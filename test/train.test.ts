@@ -143,6 +143,12 @@ test('resuming from a checkpoint continues exactly: same optimizer state, same d
   // pass a larger --max-steps (or --max-time)" though a --max-time was given).
   const third = await train({ model: 'split', resume: true, config: { maxTimeSec: 1.5 } });
   assert.ok(third.steps > 20, `trained on to step ${third.steps}`);
+  // A limit shorter than a step still takes one (it used to take none and list a model that had
+  // learned nothing as ready).
+  const blink = await train({ model: 'blink', ...TINY, config: { ...FAST, maxTimeSec: 1e-7 } });
+  assert.equal(blink.reason, 'max-time');
+  assert.equal(blink.steps, 1);
+  assert.equal(getModel(db, 'blink')!.steps, 1);
 });
 
 test('early stopping keeps the best weights and stops after `patience` evaluations without improvement', async () => {

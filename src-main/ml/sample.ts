@@ -67,7 +67,11 @@ export function generate(
   const t0 = performance.now();
   const out: number[] = [];
   for (let i = 0; i < length; i++) {
-    const id = sampleToken(runner.probs(state, o.temperature), o, rng);
+    const probs = runner.probs(state, o.temperature);
+    // The unknown symbol stands for every character outside the vocabulary: it is no character to
+    // write (it came out as "\uFFFD"), so it is never drawn; sampleToken renormalises the rest.
+    if (tok.unk !== null) probs[tok.unk] = 0;
+    const id = sampleToken(probs, o, rng);
     out.push(id);
     runner.step(state, id);
   }

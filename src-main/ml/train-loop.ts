@@ -103,6 +103,9 @@ export async function runTraining(
   const maxStart = data.train.length - seqLen - 1;
   const runStart = performance.now();
   const elapsedBefore = state.elapsedSec;
+  // A time limit shorter than one step (--max-time 1ms) still takes one: a run that took none would
+  // leave a model that learned nothing listed as ready, or the base's weights under a new name.
+  const firstStep = state.step;
   let lastCheckpoint = performance.now();
   let smoothLoss: number | null = null;
   let rateWindow = { t: performance.now(), chars: 0 };
@@ -154,7 +157,7 @@ export async function runTraining(
       reason = 'max-steps';
       break;
     }
-    if (config.maxTimeSec > 0 && runSec() >= config.maxTimeSec) {
+    if (config.maxTimeSec > 0 && state.step > firstStep && runSec() >= config.maxTimeSec) {
       reason = 'max-time';
       break;
     }
