@@ -504,7 +504,6 @@ describe('web mode', { skip }, () => {
 
   test('documents: new, text kept by a reload right after typing, rename, switch, export as .md, delete', async () => {
     const page: Page = await browser.newPage({ viewport: { width: 1200, height: 720 }, acceptDownloads: true });
-    page.on('dialog', (d) => void d.accept());
     await core.call('drafts.save', { title: 'Another one', text: 'Another one, to switch to.' });
     await page.goto(server.url);
     await page.getByTestId('editor').waitFor();
@@ -585,7 +584,21 @@ describe('web mode', { skip }, () => {
       'Another one, to switch to.',
     );
 
+    // Asked in the app's own dialog (not the browser's "127.0.0.1 says"): the focus starts on
+    // Cancel, so Enter alone never deletes; Esc keeps the draft.
     await page.getByRole('button', { name: /Delete “Trains”/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete “Trains”?' });
+    await dialog.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'confirm-delete.png') });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.ok(
+      ((await core.call('drafts.list', {})) as { title: string }[]).some((d) => d.title === 'Trains'),
+      'Esc kept the draft',
+    );
+    await page.getByRole('button', { name: /Delete “Trains”/ }).click();
+    await dialog.getByRole('button', { name: 'Delete draft' }).click();
     await page
       .getByTestId('doc-select')
       .locator('option', { hasText: /^Trains$/ })
@@ -602,6 +615,7 @@ describe('web mode', { skip }, () => {
       .locator('option', { hasText: /^Trains$/ })
       .waitFor({ state: 'attached' });
     await page.getByRole('button', { name: /Delete “Trains”/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete draft' }).click();
     await page
       .getByTestId('doc-select')
       .locator('option', { hasText: /^Trains$/ })
@@ -757,7 +771,6 @@ describe('web mode', { skip }, () => {
 
   test('Train: reopening shows the whole curve, Pause says paused, Resume keeps the goal, Cancel stops for good', async () => {
     const page: Page = await browser.newPage({ viewport: { width: 1200, height: 720 } });
-    page.on('dialog', (d) => void d.accept());
     await page.goto(`${server.url}#train`);
     await page.getByLabel('Model name').fill('long');
     await page.getByLabel('Start from').selectOption('scratch');
@@ -797,6 +810,10 @@ describe('web mode', { skip }, () => {
     }
     assert.equal(status.last?.maxSteps, 100000);
     await page.getByRole('button', { name: 'Cancel' }).click();
+    await page
+      .getByRole('dialog', { name: 'Stop this training for good?' })
+      .getByRole('button', { name: 'Stop training' })
+      .click();
     await page.getByText(/Stopped "long" for good at step \d+/).waitFor({ timeout: 30_000 });
     // Models: rename in place (no dialog), and a stale error disappears after a successful action.
     await page.getByTestId('nav-models').click();
@@ -894,7 +911,19 @@ describe('web mode', { skip }, () => {
         .waitFor();
       assert.equal(await page.getByTestId('model-row').filter({ hasText: /^bad/ }).count(), 0);
       await page.screenshot({ path: path.join(ARTIFACTS, 'models-import.png') });
-      await core.call('models.delete', { name: 'e2e copy' });
+      // Deleted from its row, after the app's own question (Cancel first keeps it).
+      await page.getByRole('button', { name: 'Delete model e2e copy' }).click();
+      const ask = page.getByRole('dialog', { name: 'Delete model “e2e copy”?' });
+      await ask.getByRole('button', { name: 'Cancel' }).click();
+      await ask.waitFor({ state: 'hidden' });
+      assert.equal(await copy.count(), 1, 'Cancel kept the model');
+      await page.getByRole('button', { name: 'Delete model e2e copy' }).click();
+      await ask.getByRole('button', { name: 'Delete model' }).click();
+      await copy.waitFor({ state: 'detached' });
+      assert.equal(
+        ((await core.call('models.list', {})) as { name: string }[]).filter((m) => m.name === 'e2e copy').length,
+        0,
+      );
     } finally {
       await page.close();
     }
