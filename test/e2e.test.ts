@@ -589,7 +589,14 @@ describe('web mode', { skip }, () => {
     await page.getByRole('button', { name: /Delete “Trains”/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete “Trains”?' });
     await dialog.waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel');
+    assert.equal(
+      await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document
+            .activeElement?.textContent,
+      ),
+      'Cancel',
+    );
     await page.screenshot({ path: path.join(ARTIFACTS, 'confirm-delete.png') });
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
