@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { emailToText, looksLikeMbox, mboxToText } from '../src-main/text/mail.ts';
 import { importBuffers } from '../src-main/services/library.ts';
 import { corpusTexts, getCorpus } from '../src-main/store/corpora.ts';
@@ -260,4 +260,113 @@ test('dropped in the app: a Thunderbird "Sent" file and an .eml are stored as th
     db.close();
     fs.rmSync(dir, { recursive: true });
   }
+});
+
+/* Shapes a hostile probe of the reader found (session 17), each kept as it was reported. */
+describe('what a hostile probe found', () => {
+  test('a mailbox is split in linear time (a last line of digit groups with no line end was quadratic)', () => {
+    const mbox = 'From me@x Mon Jan 1 2024\nSubject: a\n\nHi.\n\nFrom x ' + '1234 '.repeat(200_000);
+    const t0 = Date.now();
+    const out = mboxToText(utf8(mbox));
+    assert.ok(Date.now() - t0 < 2_000, `${Date.now() - t0} ms for 1 MB`);
+    assert.equal(out.messages, 1);
+  });
+
+  test('format=flowed: the signature separator and a quote boundary stop the join', () => {
+    const sig = (delsp: string) =>
+      emailToText(
+        utf8(
+          `Content-Type: text/plain; format=flowed${delsp}\n\nHi Sam, \nthanks.\n\n-- \nJohn Smith\nAcme Corp, +1 555 0100\n`,
+        ),
+      ).text;
+    assert.equal(sig(''), 'Hi Sam, thanks.');
+    assert.equal(sig('; delsp=yes'), 'Hi Sam,thanks.');
+    const answer = 'Content-Type: text/plain; format=flowed\n\n> Can you come on Friday? \nYes, I can come at six.\n';
+    assert.equal(emailToText(utf8(answer)).text, 'Yes, I can come at six.');
+  });
+
+  test('mbox separators: no blank line before, no date on the line; a body sentence starting "From " is no separator', () => {
+    const tight =
+      'From me@x.org Mon Jan  1 10:00:00 2024\nSubject: 1\n\nFirst.\nFrom me@x.org Tue Jan  2 10:00:00 2024\nSubject: 2\n\nSecond.\n';
+    assert.deepEqual(mboxToText(utf8(tight)), { text: 'First.\n\nSecond.', messages: 2, withText: 2 });
+    const undated = 'From me@x.org\nSubject: 1\n\nFirst body.\n\nFrom me@x.org\nSubject: 2\n\nSecond body.\n';
+    assert.deepEqual(mboxToText(utf8(undated)), { text: 'First body.\n\nSecond body.', messages: 2, withText: 2 });
+    const unescaped =
+      'From a Mon Jan  1 10:00:00 2024\nSubject: 1\n\nHello all.\n\nFrom now on the standup moves to 9:30, starting 8 January 2024.\nPlease be on time.\n';
+    assert.deepEqual(mboxToText(utf8(unescaped)), {
+      text: 'Hello all.\n\nFrom now on the standup moves to 9:30, starting 8 January 2024. Please be on time.',
+      messages: 1,
+      withText: 1,
+    });
+  });
+
+  test('other people’s words in other languages and clients are left out', () => {
+    const german =
+      'Subject: AW: x\n\nDanke, passt.\n\n-----Ursprüngliche Nachricht-----\nVon: Paul <p@x.de>\nGesendet: Montag\nAn: Ann\nBetreff: x\n\nSeine Worte.\n';
+    assert.equal(emailToText(utf8(german)).text, 'Danke, passt.');
+    const french = 'Subject: RE: x\n\nOui, merci.\n\nDe : Paul\nEnvoyé : lundi\nÀ : Ann\nObjet : x\n\nSes mots.\n';
+    assert.equal(emailToText(utf8(french)).text, 'Oui, merci.');
+    const attributions =
+      'Subject: x\n\nD’accord.\n\nLe lun. 1 janv. 2024, Paul Martin <paul@x.fr> a écrit :\n> ses mots\n\nGut.\n\nAm Montag, 1. Januar 2024 schrieb Paul Müller <paul@x.de>:\n> seine Worte\n';
+    assert.equal(emailToText(utf8(attributions)).text, 'D’accord.\n\nGut.');
+    const yahoo =
+      'Content-Type: text/html; charset=utf-8\n\n<div>Lovely!</div><div class="yahoo_quoted"><div>On Monday, Ann wrote:</div><div>Look at this photo of our cat.</div></div>';
+    assert.equal(emailToText(utf8(yahoo)).text, 'Lovely!');
+    const files = `Content-Type: multipart/mixed; boundary=b
+
+--b
+Content-Type: text/plain
+
+See the log.
+--b
+Content-Type: text/plain
+Content-Disposition: inline; filename="server.log"
+
+ERROR 42
+--b
+Content-Type: text/plain; name="notes.txt"
+
+notes
+--b--
+`;
+    assert.equal(emailToText(utf8(files)).text, 'See the log.');
+    const pgp =
+      'Subject: x\n\n-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nThe list:\n- - first item\n- -- \nAnn\n';
+    assert.equal(emailToText(utf8(pgp)).text, 'The list:\n- first item');
+    const armour =
+      'Subject: x\n\nMy key is below.\n-----BEGIN PGP MESSAGE-----\nhQEMA\n-----END PGP MESSAGE-----\nThanks.\n';
+    assert.equal(emailToText(utf8(armour)).text, 'My key is below.\nThanks.');
+    assert.equal(emailToText(utf8('Subject: x\n\nOn my way.\n\nSent from my iPhone\n')).text, 'On my way.');
+    assert.equal(emailToText(utf8('Subject: x\n\nOk.\n\nGet Outlook for iOS<https://aka.ms/o0ukef>\n')).text, 'Ok.');
+  });
+
+  test('the writer’s own words stay: prose ending "wrote:", a message saved without headers', () => {
+    assert.equal(
+      emailToText(utf8('Subject: x\n\nOn reflection, I think this is what I wrote:\n\nthe plan holds.\n')).text,
+      'On reflection, I think this is what I wrote:\n\nthe plan holds.',
+    );
+    assert.equal(
+      emailToText(utf8('Hi Sam,\nThanks for lunch: it was great.\n\nSee you next week.\n')).text,
+      'Hi Sam,\nThanks for lunch: it was great.\n\nSee you next week.',
+    );
+  });
+
+  test('declared UTF-8 that is not is read as windows-1252; binary and non-mailboxes are refused with the reason', () => {
+    const mislabelled = Buffer.concat([
+      Buffer.from('Content-Type: text/plain; charset=utf-8\n\nI'),
+      Buffer.from([0x92]),
+      Buffer.from('ll be at the caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('.\n'),
+    ]);
+    assert.equal(emailToText(mislabelled).text, 'I’ll be at the café.');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nib-mail-bad-'));
+    fs.writeFileSync(path.join(dir, 'ls.mbox'), Buffer.concat([Buffer.from('\x7fELF'), Buffer.alloc(64)]));
+    fs.writeFileSync(path.join(dir, 'plain.mbox'), 'Just some notes, not mail.\n');
+    const binary = readDocumentFile(path.join(dir, 'ls.mbox'));
+    assert.ok(!binary.ok && binary.code === 'binary', JSON.stringify(binary));
+    const plain = readDocumentFile(path.join(dir, 'plain.mbox'));
+    assert.ok(!plain.ok && /no messages found: not a mailbox/.test(plain.reason), JSON.stringify(plain));
+    fs.rmSync(dir, { recursive: true });
+  });
 });

@@ -33,31 +33,51 @@ export interface MailText {
   withText: number;
 }
 
-/** A file whose first line is an mbox "From " line (Thunderbird's folders have no extension). */
-export function looksLikeMbox(head: Uint8Array): boolean {
-  return /^From \S+ .*\d{4}/.test(Buffer.from(head.subarray(0, 200)).toString('latin1').split('\n')[0]);
+/** A header field's first line: a name of printable characters other than the colon, then a colon. */
+const HEADER_LINE = /^[\x21-\x39\x3b-\x7e]+:/;
+
+/**
+ * A mailbox's message starts at a "From " line followed at once by a header (every mbox writer
+ * puts the message's own headers there). A sentence of a body that starts with "From " (written
+ * ">From " by most writers, not by all) is followed by more prose, not by a header.
+ */
+function isSeparator(line: string, next: string | undefined): boolean {
+  return line.startsWith('From ') && next !== undefined && HEADER_LINE.test(next);
 }
 
-/** One message (.eml). */
+/** A file that starts as a mailbox does (Thunderbird's folders have no extension). */
+export function looksLikeMbox(head: Uint8Array): boolean {
+  const lines = Buffer.from(head.subarray(0, 1024)).toString('latin1').split(/\r?\n/);
+  return isSeparator(lines[0], lines[1]);
+}
+
+/** Bytes read for `looksLikeMbox`. */
+export const MBOX_HEAD_BYTES = 1024;
+
+/** One message (.eml). A file with no headers at all is read as the body alone. */
 export function emailToText(bytes: Uint8Array): MailText {
-  const text = messageText(Buffer.from(bytes).toString('latin1').replace(/\r\n?/g, '\n'), 0);
+  const raw = Buffer.from(bytes).toString('latin1').replace(/\r\n?/g, '\n');
+  if (!raw.trim()) return { text: '', messages: 0, withText: 0 };
+  const text = messageText(raw, 0);
   return { text, messages: 1, withText: text ? 1 : 0 };
 }
 
-/** A mailbox (.mbox): every message's text, in order. */
+/**
+ * A mailbox (.mbox): every message's text, in order. A file with no separator at all is one
+ * message if it starts with a header, else no mailbox (messages: 0).
+ */
 export function mboxToText(bytes: Uint8Array): MailText {
-  const raw = Buffer.from(bytes).toString('latin1').replace(/\r\n?/g, '\n');
-  // A message starts at a "From " line at the start of the file or after a blank line; a line of
-  // a body that starts with "From " is written ">From " by every mbox writer, and the date on the
-  // separator tells it from a sentence that happens to start so after a blank line.
+  const lines = Buffer.from(bytes).toString('latin1').replace(/\r\n?/g, '\n').split('\n');
   const starts: number[] = [];
-  const sep = /(^|\n\n)From \S+ [^\n]*\d{4}[^\n]*\n/g;
-  for (let m = sep.exec(raw); m; m = sep.exec(raw)) starts.push(m.index + m[1].length);
-  if (!starts.length) return { ...emailToText(bytes), messages: raw.trim() ? 1 : 0 };
+  for (let i = 0; i < lines.length; i++) if (isSeparator(lines[i], lines[i + 1])) starts.push(i);
+  if (!starts.length) return HEADER_LINE.test(lines[0]) ? emailToText(bytes) : { text: '', messages: 0, withText: 0 };
   const texts: string[] = [];
   for (const [i, start] of starts.entries()) {
-    const chunk = raw.slice(raw.indexOf('\n', start) + 1, starts[i + 1] ?? raw.length);
-    const text = messageText(chunk.replace(/^>(>*From )/gm, '$1'), 0);
+    const body = lines
+      .slice(start + 1, starts[i + 1] ?? lines.length)
+      .map((l) => (/^>+From /.test(l) ? l.slice(1) : l))
+      .join('\n');
+    const text = messageText(body, 0);
     if (text) texts.push(text);
   }
   return { text: texts.join('\n\n'), messages: starts.length, withText: texts.length };
@@ -69,8 +89,11 @@ interface Part {
 }
 
 function parsePart(raw: string): Part {
-  // Headers end at the first blank line; a part that starts with one has none.
-  const end = raw.startsWith('\n') ? 0 : raw.indexOf('\n\n');
+  // Headers end at the first blank line; a part that starts with one, or with a line that is no
+  // header (a message saved without its headers), has none.
+  if (!HEADER_LINE.test(raw.slice(0, raw.indexOf('\n') >>> 0)))
+    return { headers: new Map(), body: raw.startsWith('\n') ? raw.slice(1) : raw };
+  const end = raw.indexOf('\n\n');
   const head = end < 0 ? raw : raw.slice(0, end);
   const body = end < 0 ? '' : raw.slice(end === 0 ? 1 : end + 2);
   const headers = new Map<string, string>();
@@ -113,14 +136,21 @@ function messageText(raw: string, depth: number): string {
 function partText(part: Part, depth: number): string[] {
   if (depth > MAX_DEPTH) return [];
   const type = headerValue(part.headers.get('content-type'), 'text/plain');
-  if (headerValue(part.headers.get('content-disposition'), 'inline').value === 'attachment') return [];
+  // An attachment, or a file sent inline (Apple Mail's text attachments carry a file name): a log,
+  // notes, an invoice are not the sender's writing.
+  const disposition = headerValue(part.headers.get('content-disposition'), 'inline');
+  if (disposition.value === 'attachment' || disposition.params.has('filename') || type.params.has('name')) return [];
   if (type.value.startsWith('multipart/')) {
     const boundary = type.params.get('boundary');
     if (!boundary) return [];
     const parts = splitMultipart(part.body, boundary).map(parsePart);
     if (type.value === 'multipart/alternative') {
-      const plain = parts.find((p) => headerValue(p.headers.get('content-type'), 'text/plain').value === 'text/plain');
-      const chosen = plain ?? parts.at(-1);
+      const typeOf = (p: Part) => headerValue(p.headers.get('content-type'), 'text/plain').value;
+      // The plain text, else a structure that may hold it (related, mixed), else the richest.
+      const chosen =
+        parts.find((p) => typeOf(p) === 'text/plain') ??
+        parts.find((p) => typeOf(p).startsWith('multipart/')) ??
+        parts.at(-1);
       return chosen ? partText(chosen, depth + 1) : [];
     }
     return parts.flatMap((p) => partText(p, depth + 1));
@@ -173,7 +203,8 @@ function transferDecode(body: string, encoding: string | undefined): Buffer {
  */
 function decodeCharset(bytes: Buffer, charset: string | undefined): string {
   const label = charset?.trim().toLowerCase();
-  if (label && !WESTERN.has(label) && label !== 'us-ascii' && label !== 'ascii') {
+  // Declared UTF-8 that is not (an old client's windows-1252 mislabelled) falls to the guess below.
+  if (label && !WESTERN.has(label) && !UTF8.has(label) && label !== 'us-ascii' && label !== 'ascii') {
     try {
       return new TextDecoder(label).decode(bytes);
     } catch {
@@ -191,6 +222,7 @@ function decodeCharset(bytes: Buffer, charset: string | undefined): string {
  * Labels that mean windows-1252 in practice (the WHATWG Encoding standard maps ISO-8859-1 to it, as
  * mail clients do: Outlook's "ISO-8859-1" mail has curly quotes at 0x93 and 0x94).
  */
+const UTF8 = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8']);
 const WESTERN = new Set(['windows-1252', 'cp1252', 'iso-8859-1', 'iso8859-1', 'latin1', 'l1', 'x-cp1252']);
 /** windows-1252's 0x80–0x9F; the rest of its bytes are Latin-1's. Node's TextDecoder reads the label as Latin-1. */
 const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ'.split('');
@@ -201,19 +233,51 @@ function windows1252(bytes: Buffer): string {
   return out;
 }
 
-/** RFC 3676: a line ending in a space continues on the next (a signature separator does not). */
+/**
+ * RFC 3676: a line ending in a space continues on the next line of the same quote depth; the
+ * signature separator "-- " is no such line, and a line is never joined across quote depths (an
+ * answer under a quoted question stays the writer's). Space-stuffing is undone; quoted lines keep
+ * their ">" so the quote is still seen as one.
+ */
 function joinFlowed(text: string, delsp: boolean): string {
-  return text.replace(/([^\n]) \n(?!-- \n)/g, (_, c: string) => (delsp ? c : c + ' '));
+  const out: string[] = [];
+  let cur: string | null = null;
+  let curDepth = -1;
+  for (const raw of text.split('\n')) {
+    const depth = /^>*/.exec(raw)![0].length;
+    let line = raw.slice(depth);
+    if (line.startsWith(' ')) line = line.slice(1);
+    const flowed = line !== '-- ' && line.endsWith(' ');
+    const content = flowed && delsp ? line.slice(0, -1) : line;
+    if (cur !== null && depth === curDepth) cur += content;
+    else {
+      if (cur !== null) out.push(cur);
+      cur = (depth ? '>'.repeat(depth) + ' ' : '') + content;
+      curDepth = depth;
+    }
+    if (!flowed) {
+      out.push(cur);
+      cur = null;
+    }
+  }
+  if (cur !== null) out.push(cur);
+  return out.join('\n');
 }
 
-/** An HTML reply carries the message it answers in <blockquote> (Gmail, Apple Mail, Thunderbird). */
+/**
+ * An HTML reply carries the message it answers in <blockquote> (Gmail, Apple Mail, Thunderbird),
+ * each left as one quoted line (so the "On … wrote:" before it is seen as an attribution), or
+ * after Yahoo's quoted block, which is cut off whole.
+ */
 function withoutQuotedHtml(html: string): string {
+  const yahoo = html.search(/<div\b[^>]*class="[^"]*yahoo_quoted/i);
+  if (yahoo >= 0) html = html.slice(0, yahoo);
   let out = '';
   let depth = 0;
   const tag = /<(\/?)blockquote\b[^>]*>/gi;
   let last = 0;
   for (let m = tag.exec(html); m; m = tag.exec(html)) {
-    if (depth === 0) out += html.slice(last, m.index);
+    if (depth === 0) out += html.slice(last, m.index) + (m[1] ? '' : '<div>&gt;</div>');
     depth = Math.max(0, depth + (m[1] ? -1 : 1));
     last = m.index + m[0].length;
   }
@@ -224,30 +288,53 @@ function withoutQuotedHtml(html: string): string {
 const STOP = [
   /^-- ?$/, // signature
   /^_{20,}$/, // mailing list footer (Mailman)
-  /^-{2,}\s*(original message|forwarded message|forwarded by)/i,
+  /^-{2,}\s*(original message|forwarded message|forwarded by|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht|weitergeleitete nachricht|message transféré)/i,
   /^begin forwarded message:?$/i,
   /^-----BEGIN PGP SIGNATURE-----$/,
 ];
-const ATTRIBUTION = /\b(wrote|writes|said|schrieb|a écrit|escribió|scrisse|schreef):\s*$/i;
+/** Outlook's header block over the message it answers, in the languages it is most often set to. */
+const OUTLOOK_FROM = /^\*?(From|Von|De|Da|Van|Från|Fra)\s?:\*?\s/;
+const OUTLOOK_NEXT =
+  /^\*?(Sent|Date|To|Subject|Gesendet|Datum|An|Betreff|Envoyé|Date|À|Objet|Enviado|Fecha|Para|Asunto|Inviato|Oggetto|Verzonden|Aan|Onderwerp|Skickat|Till|Ämne|Sendt|Til|Emne)\s?:\*?\s/;
+/** "On Tue, Ann wrote:", "Am Montag schrieb Paul <p@x.de>:", "Le lun., Paul a écrit :". */
+const ATTRIBUTION = /\b(wrote|writes|said|schrieb|a écrit|escribió|scrisse|schreef|skrev)\b.{0,120}:\s*$/i;
+/** The line a phone or a mail program adds under every message. */
+const FOOTER =
+  /^(Sent from my \S|Sent from (Mail|Outlook|Yahoo Mail)\b|Get Outlook for \S|Envoyé de mon |Von meinem \S+ gesendet)/i;
 
 /** The lines of a text part the sender wrote. */
 function ownWords(text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const quoted = (l: string | undefined) => l !== undefined && /^\s*>/.test(l);
+  /** The next line that is not blank is quoted: what comes before it may be its attribution. */
+  const quoteFollows = (i: number) => {
+    let j = i + 1;
+    while (j < lines.length && !lines[j].trim()) j++;
+    return quoted(lines[j]);
+  };
   const out: string[] = [];
+  let signed = false;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trimEnd();
+    let line = lines[i].trimEnd();
+    // Inline PGP: a signed message dash-escapes its lines ("- -- " is its signature separator).
+    if (signed && line.startsWith('- ')) line = line.slice(2);
     if (STOP.some((r) => r.test(line))) break;
     // Outlook quotes the message it answers under a header block, not with "> ".
-    if (/^\*?From:\*? /.test(line) && lines.slice(i + 1, i + 5).some((l) => /^\*?(Sent|Date|To|Subject):\*? /.test(l)))
-      break;
+    if (OUTLOOK_FROM.test(line) && lines.slice(i + 1, i + 5).some((l) => OUTLOOK_NEXT.test(l))) break;
     if (line === '-----BEGIN PGP SIGNED MESSAGE-----') {
+      signed = true;
       if (/^Hash: /.test(lines[i + 1] ?? '')) i++;
       continue;
     }
-    if (/^\s*>/.test(line)) continue;
-    if (line.length < 300 && ATTRIBUTION.test(line)) {
+    if (line === '-----BEGIN PGP MESSAGE-----') {
+      while (i < lines.length && lines[i].trimEnd() !== '-----END PGP MESSAGE-----') i++;
+      continue;
+    }
+    if (quoted(line) || FOOTER.test(line)) continue;
+    // An attribution is one only over a quote: "this is what I wrote:" ending a paragraph stays.
+    if (line.length < 300 && ATTRIBUTION.test(line) && quoteFollows(i)) {
       // "On Tue, 3 Sep 2002, Ann Smith <ann@example.org>" / "wrote:" may take two lines.
-      if (out.length && /^On\b/.test(out.at(-1)!) && !/[.!?]$/.test(out.at(-1)!)) out.pop();
+      if (out.length && /^(On|Am|Le|El|Il|Op)\b/.test(out.at(-1)!) && !/[.!?]$/.test(out.at(-1)!)) out.pop();
       continue;
     }
     out.push(line);

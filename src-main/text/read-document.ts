@@ -4,7 +4,7 @@ import path from 'node:path';
 import { decodeTextBytes, normaliseNewlines } from './decode.ts';
 import { docxToText } from './docx.ts';
 import { htmlToText } from './html.ts';
-import { emailToText, looksLikeMbox, mboxToText, type MailText } from './mail.ts';
+import { emailToText, looksLikeMbox, MBOX_HEAD_BYTES, mboxToText, type MailText } from './mail.ts';
 import { ZipError } from './zip.ts';
 
 export const SUPPORTED_EXTENSIONS: Record<string, string> = {
@@ -41,8 +41,8 @@ function readHead(filePath: string): Uint8Array {
   let fd: number | undefined;
   try {
     fd = fs.openSync(filePath, 'r');
-    const buf = Buffer.alloc(200);
-    return buf.subarray(0, fs.readSync(fd, buf, 0, 200, 0));
+    const buf = Buffer.alloc(MBOX_HEAD_BYTES);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, MBOX_HEAD_BYTES, 0));
   } catch {
     return new Uint8Array(0);
   } finally {
@@ -103,6 +103,14 @@ export function documentFromBytes(sourcePath: string, name: string, format: stri
   let encoding = 'utf-8';
   let mail: MailText | undefined;
   if (format === 'email' || format === 'mailbox') {
+    // Mail is text: a NUL byte means a program, an image or a compressed mailbox named like one.
+    const nul = bytes.indexOf(0);
+    if (nul >= 0)
+      return skip(
+        sourcePath,
+        'binary',
+        `binary file (a NUL byte at offset ${nul}): not a ${format === 'email' ? 'message' : 'mailbox'} (a compressed mailbox must be unpacked first)`,
+      );
     mail = format === 'email' ? emailToText(bytes) : mboxToText(bytes);
     text = mail.text;
     encoding = 'per message';
@@ -128,7 +136,9 @@ export function documentFromBytes(sourcePath: string, name: string, format: stri
       'empty',
       mail
         ? mail.messages === 0
-          ? 'no messages found: not a mailbox (save the folder as .mbox or each message as .eml)'
+          ? format === 'email'
+            ? 'empty file (only white space)'
+            : 'no messages found: not a mailbox (save the folder as .mbox or each message as .eml)'
           : `no text of the sender's own in ${mail.messages === 1 ? 'this message' : `its ${mail.messages} messages`} (only quotes, forwards, signatures or attachments)`
         : format === 'html' || format === 'docx'
           ? 'no visible text'
