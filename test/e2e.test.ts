@@ -644,6 +644,73 @@ describe('web mode', { skip }, () => {
     await page.close();
   });
 
+  test('Library: a mailbox says how many messages held the writer’s own text; deleting a document keeps the list open and the focus in it', async () => {
+    const page: Page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    try {
+      await page.goto(`${server.url}#library`);
+      await page.getByLabel('Corpus name').fill('mail');
+      // Thunderbird keeps a folder as an mbox file with no extension; the second message only quotes.
+      const sent = path.join(dir, 'Sent');
+      fs.writeFileSync(
+        sent,
+        [
+          'From - Mon Jan  1 10:00:00 2024',
+          'Subject: lunch',
+          '',
+          'Hi Sam,',
+          '',
+          'Shall we have lunch on Thursday? Let me know what suits you.',
+          '',
+          'From - Tue Jan  2 10:00:00 2024',
+          'Subject: Re: lunch',
+          '',
+          '> Thursday is fine.',
+          '',
+          'From - Wed Jan  3 10:00:00 2024',
+          'Subject: notes',
+          '',
+          'Thanks for the notes, they were a great help.',
+          '',
+        ].join('\n'),
+      );
+      const notes = path.join(dir, 'notes.txt');
+      fs.writeFileSync(notes, 'Notes for the second chapter: the storm, the letter, the long walk home.');
+      const more = path.join(dir, 'more.txt');
+      fs.writeFileSync(more, 'More notes: the sister arrives in the spring, and nobody is ready for her.');
+      await page.getByTestId('import-input').setInputFiles([sent, notes, more]);
+      await page.getByText(/Sent: \d+ characters, your own text in 2 of 3 messages/).waitFor();
+      // Its documents, then two deleted one after the other from the keyboard.
+      await page.getByRole('button', { name: 'mail', exact: true }).click();
+      await page.getByRole('button', { name: 'Delete document Sent' }).click();
+      const ask = page.getByRole('dialog', { name: 'Delete “Sent” from the corpus?' });
+      await ask.getByRole('button', { name: 'Delete document' }).click();
+      await page.getByRole('button', { name: 'Delete document Sent' }).waitFor({ state: 'detached' });
+      // The list stayed open, and the focus is on the document now in that place.
+      const focused = () =>
+        page.evaluate(
+          () =>
+            (
+              globalThis as unknown as {
+                document: { activeElement: { getAttribute(n: string): string | null } | null };
+              }
+            ).document.activeElement?.getAttribute('aria-label') ?? null,
+        );
+      assert.equal(await focused(), 'Delete document notes.txt');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Delete document notes.txt' }).waitFor({ state: 'detached' });
+      assert.equal(await focused(), 'Delete document more.txt');
+      // The corpus goes through the same question (the other tests expect "plays" alone).
+      await page.getByRole('button', { name: 'Delete corpus mail' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete corpus' }).click();
+      await page.getByRole('button', { name: 'Delete corpus mail' }).waitFor({ state: 'detached' });
+      assert.ok(!((await core.call('corpora.list', {})) as { name: string }[]).some((c) => c.name === 'mail'));
+    } finally {
+      await page.close();
+    }
+  });
+
   test('two tabs on one draft never overwrite each other; Write reopens the draft and place the writer left; the list browses by keyboard; Rename takes the focus', async () => {
     // Two tabs of one browser (one localStorage), as a writer opens them.
     const ctx = await browser.newContext({ viewport: { width: 1200, height: 720 } });

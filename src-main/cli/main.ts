@@ -169,7 +169,10 @@ const COMMANDS: Record<string, Command> = {
       const off = c.core().on((e) => {
         if (e.type !== 'import-file' || c.out.json) return;
         const o = e.outcome;
-        if (o.status === 'imported') c.out.err(`  imported  ${visible(o.path)} (${o.chars} chars)`);
+        if (o.status === 'imported')
+          c.out.err(
+            `  imported  ${visible(o.path)} (${o.chars} chars${o.messages ? `, your own text in ${o.messages.withText} of ${o.messages.total} messages` : ''})`,
+          );
         else c.out.err(`  skipped   ${visible(o.path)}: ${visible(o.reason ?? '')}`);
       });
       // The n-gram's build is capped to the memory allowed (half of this computer's, or --max-memory).

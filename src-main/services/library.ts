@@ -42,6 +42,8 @@ export interface FileOutcome {
   reason?: string;
   documentId?: number;
   chars?: number;
+  /** A mail file's messages, and how many had text of the sender's own. */
+  messages?: { total: number; withText: number };
 }
 
 export interface ImportResult {
@@ -136,7 +138,14 @@ function addOutcome(
       code: 'duplicate',
       reason: `the same text is already in corpus "${corpusName}"`,
     });
-  else add({ path: label, status: 'imported', documentId: id, chars: Array.from(r.doc.text).length });
+  else
+    add({
+      path: label,
+      status: 'imported',
+      documentId: id,
+      chars: Array.from(r.doc.text).length,
+      ...(r.doc.messages && { messages: r.doc.messages }),
+    });
 }
 
 /** The same import for files that arrive as bytes (the app's file picker and drag-and-drop). */

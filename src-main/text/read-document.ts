@@ -60,6 +60,8 @@ export interface ReadDocument {
   sha256: string;
   text: string;
   encoding: string;
+  /** A mail file's messages, and how many had text of the sender's own. */
+  messages?: { total: number; withText: number };
 }
 
 export type ReadOutcome = { ok: true; doc: ReadDocument } | { ok: false; path: string; reason: string; code: SkipCode };
@@ -145,7 +147,19 @@ export function documentFromBytes(sourcePath: string, name: string, format: stri
           : 'empty file (only white space)',
     );
   const sha256 = crypto.createHash('sha256').update(text).digest('hex');
-  return { ok: true, doc: { name, sourcePath, format, sizeBytes: bytes.length, sha256, text, encoding } };
+  return {
+    ok: true,
+    doc: {
+      name,
+      sourcePath,
+      format,
+      sizeBytes: bytes.length,
+      sha256,
+      text,
+      encoding,
+      ...(mail && { messages: { total: mail.messages, withText: mail.withText } }),
+    },
+  };
 }
 
 /**
