@@ -16,6 +16,9 @@
  * --recalibrate keeps the shipped weights and model.json, and measures only the confidence bar
  * again (after a change to how suggestions are made), on the same held-out text.
  *
+ * --loss-of FILE.nibw measures those weights (an earlier base, say) on the export's validation
+ * windows of WORK's corpus, and changes nothing: the same figure the export prints, for comparison.
+ *
  * The exact command and the numbers of the shipped model are in resources/base-model/MODEL.md.
  */
 import { execFileSync } from 'node:child_process';
@@ -141,7 +144,8 @@ if (argv.includes('--recalibrate')) {
   process.exit(0);
 }
 
-if (!argv.includes('--export-only')) {
+const lossOf = argv.includes('--loss-of') ? path.resolve(opt('loss-of', '')) : null;
+if (!lossOf && !argv.includes('--export-only')) {
   fs.rmSync(work, { recursive: true, force: true });
   execFileSync(
     process.execPath,
@@ -169,6 +173,14 @@ const valLoss = async (w: typeof weights) => {
     e.dispose();
   }
 };
+if (lossOf) {
+  const other = decodeArrays(fs.readFileSync(lossOf)).arrays;
+  console.log(
+    `${lossOf} on the validation windows (4,096) of ${dataDir}: ${((await valLoss(other)) / Math.LN2).toFixed(4)} bits/char`,
+  );
+  db.close();
+  process.exit(0);
+}
 const half = encodeArrays(weights, null, { half: true });
 const full32 = await valLoss(weights);
 const full16 = await valLoss(decodeArrays(half).arrays);
