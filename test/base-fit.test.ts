@@ -106,24 +106,6 @@ describe('the app fits the base by itself after an import, in a process a traini
     const data = Buffer.from(plays.slice(0, 30_000)).toString('base64');
     await core.call('corpora.import', { corpus: 'plays', files: [{ name: 'plays.txt', data }] });
     assert.deepEqual(await waitFor('base-fitting', from), { type: 'base-fitting', corpus: 'plays' });
-    if (process.platform === 'linux') {
-      // While the writer types, the fit's process is stopped outright (core/give-way.ts), and it
-      // goes on once the typing stops.
-      const fitPid = (core as unknown as { fitting: { host: { pid: number } } | null }).fitting!.host.pid;
-      const state = () => fs.readFileSync(`/proc/${fitPid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
-      const stopped: string[] = [];
-      for (const text of ['Th', 'The ', 'The qu', 'The quee', 'The queen ']) {
-        await core.call('suggest', { text });
-        await new Promise((r) => setTimeout(r, 30));
-        stopped.push(state());
-      }
-      assert.ok(
-        stopped.slice(1).every((x) => x === 'T'),
-        `stopped while typing: ${stopped.join('')}`,
-      );
-      await new Promise((r) => setTimeout(r, 1_000));
-      assert.notEqual(state(), 'T', 'going on after the typing stopped');
-    }
     const done = (await waitFor('base-fitted', from)) as Extract<CoreEvent, { type: 'base-fitted' }>;
     assert.equal(done.corpus, 'plays');
     const base = (

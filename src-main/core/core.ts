@@ -13,7 +13,6 @@ import {
 import { defaultSuggestModel, models, refuseWhileTraining, removeModel } from '../services/models.ts';
 import { installBaseModel } from '../services/base-model.ts';
 import { baseFitDue } from '../services/base-fit.ts';
-import { GiveWay, type Pausable } from './give-way.ts';
 import type { SourceChoice } from '../ml/source-choice.ts';
 import { refreshNgram, storedNgramStamp } from '../services/ngram.ts';
 import {
@@ -432,7 +431,6 @@ export class Core {
     const f = this.fitting;
     if (!f) return;
     this.fitStopped = true;
-    this.giveWay.release();
     try {
       await f.host.close();
       await f.done.catch(() => {});
@@ -443,16 +441,6 @@ export class Core {
 
   private lastTyping = Date.now();
   private learning = false;
-  /** Stops the fit and learning processes while the writer types (core/give-way.ts). */
-  private readonly giveWay = new GiveWay();
-
-  /** The processes doing work nobody is waiting for: a fit of the base, learning from drafts. */
-  private backgroundWork(): Pausable[] {
-    const hosts: Pausable[] = [];
-    if (this.fitting) hosts.push(this.fitting.host);
-    if (this.learning && !this.training && this.trainHost) hosts.push(this.trainHost);
-    return hosts;
-  }
   private learnTimer: ReturnType<typeof setInterval> | null = null;
 
   /**
@@ -491,7 +479,6 @@ export class Core {
       return r;
     } finally {
       this.learning = false;
-      this.giveWay.release();
     }
   }
 
@@ -502,7 +489,6 @@ export class Core {
     asked?: boolean,
   ): Promise<SuggestResult & { model: string }> {
     this.lastTyping = Date.now();
-    this.giveWay.typed(this.backgroundWork());
     const s = this.settings();
     const h = this.host('suggest');
     await h.ready;
@@ -544,8 +530,6 @@ export class Core {
   private async startTraining(p: TrainParams): Promise<{ started: true }> {
     if (this.training)
       throw new NibError('conflict', `model "${this.training.model}" is training: wait for it or cancel it first`);
-    // Learning from drafts, if it was paused for typing, finishes (or hears the cancel) at once.
-    this.giveWay.release();
     await this.stopFitting();
     const h = this.host('train');
     await h.ready;
@@ -629,7 +613,6 @@ export class Core {
   async close(): Promise<void> {
     this.closing = true;
     if (this.learnTimer) clearInterval(this.learnTimer);
-    this.giveWay.release();
     await Promise.all([this.trainHost?.close(), this.suggestHost?.close(), this.stopFitting()]);
     this.db.close();
   }

@@ -105,37 +105,6 @@ export class MlHost {
     return this.child.pid;
   }
 
-  private pausedSince: number | null = null;
-
-  /**
-   * Stops the process where it stands (SIGSTOP), for background work that gives way to typing
-   * (core/give-way.ts). False where it cannot be: the process has exited, or the platform has no
-   * such signal (Windows), where the host's low priority is all there is.
-   */
-  pause(): boolean {
-    if (this.pausedSince !== null) return true;
-    if (this.exited || !this.pid) return false;
-    try {
-      process.kill(this.pid, 'SIGSTOP');
-    } catch {
-      return false;
-    }
-    this.pausedSince = Date.now();
-    return true;
-  }
-
-  /** Lets a paused process go on (SIGCONT). */
-  resume(): void {
-    if (this.pausedSince === null) return;
-    this.pausedSince = null;
-    if (this.exited || !this.pid) return;
-    try {
-      process.kill(this.pid, 'SIGCONT');
-    } catch {
-      // Gone meanwhile: nothing to resume.
-    }
-  }
-
   onExit(fn: (why: string) => void): void {
     this.exitListeners.push(fn);
   }
@@ -169,8 +138,6 @@ export class MlHost {
   }
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
-    // A stopped process would hold a SIGTERM until continued.
-    this.resume();
     if (!this.exited) this.child.kill(signal);
   }
 
@@ -179,7 +146,6 @@ export class MlHost {
     if (this.exited) return;
     await new Promise<void>((resolve) => {
       this.onExit(() => resolve());
-      this.resume();
       this.child.kill('SIGTERM');
     });
   }
