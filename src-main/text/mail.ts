@@ -45,20 +45,23 @@ function isSeparator(line: string, next: string | undefined): boolean {
   return line.startsWith('From ') && next !== undefined && HEADER_LINE.test(next);
 }
 
-/** A file that starts as a mailbox does (Thunderbird's folders have no extension). */
-export function looksLikeMbox(head: Uint8Array): boolean {
-  const lines = Buffer.from(head.subarray(0, 1024)).toString('latin1').split(/\r?\n/);
-  return isSeparator(lines[0], lines[1]);
-}
-
 /** Bytes read for `looksLikeMbox`. */
 export const MBOX_HEAD_BYTES = 1024;
 
+/** A file that starts as a mailbox does (Thunderbird's folders have no extension). */
+export function looksLikeMbox(head: Uint8Array): boolean {
+  const lines = Buffer.from(head.subarray(0, MBOX_HEAD_BYTES)).toString('latin1').split(/\r?\n/);
+  return isSeparator(lines[0], lines[1]);
+}
+
 /** One message (.eml). A file with no headers at all is read as the body alone. */
 export function emailToText(bytes: Uint8Array): MailText {
-  const raw = Buffer.from(bytes).toString('latin1').replace(/\r\n?/g, '\n');
+  return oneMessage(Buffer.from(bytes).toString('latin1').replace(/\r\n?/g, '\n'));
+}
+
+function oneMessage(raw: string): MailText {
   if (!raw.trim()) return { text: '', messages: 0, withText: 0 };
-  const text = messageText(raw, 0);
+  const text = messageText(raw);
   return { text, messages: 1, withText: text ? 1 : 0 };
 }
 
@@ -70,14 +73,15 @@ export function mboxToText(bytes: Uint8Array): MailText {
   const lines = Buffer.from(bytes).toString('latin1').replace(/\r\n?/g, '\n').split('\n');
   const starts: number[] = [];
   for (let i = 0; i < lines.length; i++) if (isSeparator(lines[i], lines[i + 1])) starts.push(i);
-  if (!starts.length) return HEADER_LINE.test(lines[0]) ? emailToText(bytes) : { text: '', messages: 0, withText: 0 };
+  if (!starts.length)
+    return HEADER_LINE.test(lines[0]) ? oneMessage(lines.join('\n')) : { text: '', messages: 0, withText: 0 };
   const texts: string[] = [];
   for (const [i, start] of starts.entries()) {
     const body = lines
       .slice(start + 1, starts[i + 1] ?? lines.length)
       .map((l) => (/^>+From /.test(l) ? l.slice(1) : l))
       .join('\n');
-    const text = messageText(body, 0);
+    const text = messageText(body);
     if (text) texts.push(text);
   }
   return { text: texts.join('\n\n'), messages: starts.length, withText: texts.length };
@@ -125,8 +129,8 @@ function headerValue(value: string | undefined, fallback: string): { value: stri
 
 const MAX_DEPTH = 8;
 
-function messageText(raw: string, depth: number): string {
-  return partText(parsePart(raw), depth)
+function messageText(raw: string): string {
+  return partText(parsePart(raw), 0)
     .filter(Boolean)
     .join('\n\n')
     .replace(/\n{3,}/g, '\n\n')
@@ -204,7 +208,7 @@ function transferDecode(body: string, encoding: string | undefined): Buffer {
 function decodeCharset(bytes: Buffer, charset: string | undefined): string {
   const label = charset?.trim().toLowerCase();
   // Declared UTF-8 that is not (an old client's windows-1252 mislabelled) falls to the guess below.
-  if (label && !WESTERN.has(label) && !UTF8.has(label) && label !== 'us-ascii' && label !== 'ascii') {
+  if (label && !GUESSED.has(label)) {
     try {
       return new TextDecoder(label).decode(bytes);
     } catch {
@@ -219,11 +223,25 @@ function decodeCharset(bytes: Buffer, charset: string | undefined): string {
 }
 
 /**
- * Labels that mean windows-1252 in practice (the WHATWG Encoding standard maps ISO-8859-1 to it, as
- * mail clients do: Outlook's "ISO-8859-1" mail has curly quotes at 0x93 and 0x94).
+ * Labels left to the guess: ASCII and UTF-8 (which the guess reads, and whose mislabelled bytes it
+ * reads as windows-1252), and those that mean windows-1252 in practice (the WHATWG Encoding
+ * standard maps ISO-8859-1 to it, as mail clients do: Outlook's "ISO-8859-1" mail has curly quotes
+ * at 0x93 and 0x94).
  */
-const UTF8 = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8']);
-const WESTERN = new Set(['windows-1252', 'cp1252', 'iso-8859-1', 'iso8859-1', 'latin1', 'l1', 'x-cp1252']);
+const GUESSED = new Set([
+  'us-ascii',
+  'ascii',
+  'utf-8',
+  'utf8',
+  'unicode-1-1-utf-8',
+  'windows-1252',
+  'cp1252',
+  'iso-8859-1',
+  'iso8859-1',
+  'latin1',
+  'l1',
+  'x-cp1252',
+]);
 /** windows-1252's 0x80–0x9F; the rest of its bytes are Latin-1's. Node's TextDecoder reads the label as Latin-1. */
 const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ'.split('');
 
@@ -295,7 +313,7 @@ const STOP = [
 /** Outlook's header block over the message it answers, in the languages it is most often set to. */
 const OUTLOOK_FROM = /^\*?(From|Von|De|Da|Van|Från|Fra)\s?:\*?\s/;
 const OUTLOOK_NEXT =
-  /^\*?(Sent|Date|To|Subject|Gesendet|Datum|An|Betreff|Envoyé|Date|À|Objet|Enviado|Fecha|Para|Asunto|Inviato|Oggetto|Verzonden|Aan|Onderwerp|Skickat|Till|Ämne|Sendt|Til|Emne)\s?:\*?\s/;
+  /^\*?(Sent|Date|To|Subject|Gesendet|Datum|An|Betreff|Envoyé|À|Objet|Enviado|Fecha|Para|Asunto|Inviato|Oggetto|Verzonden|Aan|Onderwerp|Skickat|Till|Ämne|Sendt|Til|Emne)\s?:\*?\s/;
 /** "On Tue, Ann wrote:", "Am Montag schrieb Paul <p@x.de>:", "Le lun., Paul a écrit :". */
 const ATTRIBUTION = /\b(wrote|writes|said|schrieb|a écrit|escribió|scrisse|schreef|skrev)\b.{0,120}:\s*$/i;
 /** The line a phone or a mail program adds under every message. */

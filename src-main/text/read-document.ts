@@ -137,11 +137,7 @@ export function documentFromBytes(sourcePath: string, name: string, format: stri
       sourcePath,
       'empty',
       mail
-        ? mail.messages === 0
-          ? format === 'email'
-            ? 'empty file (only white space)'
-            : 'no messages found: not a mailbox (save the folder as .mbox or each message as .eml)'
-          : `no text of the sender's own in ${mail.messages === 1 ? 'this message' : `its ${mail.messages} messages`} (only quotes, forwards, signatures or attachments)`
+        ? emptyMailReason(format, mail)
         : format === 'html' || format === 'docx'
           ? 'no visible text'
           : 'empty file (only white space)',
@@ -160,6 +156,15 @@ export function documentFromBytes(sourcePath: string, name: string, format: stri
       ...(mail && { messages: { total: mail.messages, withText: mail.withText } }),
     },
   };
+}
+
+/** Why a mail file gave no text: no messages at all, or only other people's words and machinery. */
+function emptyMailReason(format: string, mail: MailText): string {
+  if (mail.messages > 0)
+    return `no text of the sender's own in ${mail.messages === 1 ? 'this message' : `its ${mail.messages} messages`} (only quotes, forwards, signatures or attachments)`;
+  return format === 'email'
+    ? 'empty file (only white space)'
+    : 'no messages found: not a mailbox (save the folder as .mbox or each message as .eml)';
 }
 
 /**
