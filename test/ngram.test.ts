@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import fs from 'node:fs';
 import type { NibError } from '../src-main/api/errors.ts';
 import { NgramModel, ngramBuildBytes, ngramOrderWithin } from '../src-main/ml/ngram.ts';
-import { buildNgramFor } from '../src-main/services/ngram.ts';
+import { buildNgramFor, ngramFromStored } from '../src-main/services/ngram.ts';
+import zlib from 'node:zlib';
 import { SHAKESPEARE } from './helpers.ts';
 import { Rng } from '../src-main/ml/rng.ts';
 import type { StepModel } from '../src-main/ml/suggest.ts';
@@ -49,11 +50,124 @@ describe('n-gram model (interpolated Kneser-Ney)', () => {
   test('it predicts what it has seen, and round-trips through its stored form', () => {
     const p = model.distribution(Array.from(tok.encode('the ca')));
     assert.equal(tok.vocab[p.indexOf(Math.max(...p))], 't');
-    const again = NgramModel.fromData(JSON.parse(JSON.stringify(model.toData())));
+    const bytes = model.toBytes();
+    const again = NgramModel.fromBytes(bytes);
     assert.deepEqual(
       again.distribution(Array.from(tok.encode('on the '))),
       model.distribution(Array.from(tok.encode('on the '))),
     );
+    assert.deepEqual(again.toBytes(), bytes, 'the same counts give the same bytes');
+  });
+
+  test('every probability is interpolated Kneser-Ney as written out by hand from the text', () => {
+    // An independent reference: counts taken afresh with plain maps, the recursion of
+    // Chen & Goodman's interpolated KN written directly, in float64.
+    const ids = Array.from(tok.encode(train));
+    const V = tok.size;
+    const raw = (n: number) => {
+      const m = new Map<string, Map<number, number>>();
+      for (let i = n - 1; i < ids.length; i++) {
+        const k = ids.slice(i - n + 1, i).join(',');
+        if (!m.has(k)) m.set(k, new Map());
+        m.get(k)!.set(ids[i], (m.get(k)!.get(ids[i]) ?? 0) + 1);
+      }
+      return m;
+    };
+    const cont = (n: number) => {
+      // N1+(• h w): distinct characters seen before (h w).
+      const seen = new Map<string, Map<number, Set<number>>>();
+      for (let i = n; i < ids.length; i++) {
+        const k = ids.slice(i - n + 1, i).join(',');
+        if (!seen.has(k)) seen.set(k, new Map());
+        const m = seen.get(k)!;
+        if (!m.has(ids[i])) m.set(ids[i], new Set());
+        m.get(ids[i])!.add(ids[i - n]);
+      }
+      return new Map([...seen].map(([k, m]) => [k, new Map([...m].map(([w, s]) => [w, s.size]))]));
+    };
+    const tables = Array.from({ length: model.order }, (_, i) => (i + 1 === model.order ? raw(i + 1) : cont(i + 1)));
+    const D = tables.map((t) => {
+      let n1 = 0;
+      let n2 = 0;
+      for (const m of t.values())
+        for (const c of m.values()) {
+          if (c === 1) n1++;
+          else if (c === 2) n2++;
+        }
+      return Math.min(0.95, Math.max(0.05, n1 / (n1 + 2 * n2)));
+    });
+    const prob = (ctx: number[], w: number): number => {
+      let p = 1 / V;
+      for (let n = 1; n <= model.order && n - 1 <= ctx.length; n++) {
+        const m = tables[n - 1].get(ctx.slice(ctx.length - (n - 1)).join(','));
+        if (!m) continue;
+        const total = [...m.values()].reduce((a, b) => a + b, 0);
+        p = (D[n - 1] * m.size * p) / total + Math.max((m.get(w) ?? 0) - D[n - 1], 0) / total;
+      }
+      return p;
+    };
+    for (const text of ['the cat sat', 'on the log. a ', 'xyz the', 'a dog met on a m']) {
+      const ctx = Array.from(tok.encode(text));
+      const p = model.distribution(ctx);
+      for (let w = 0; w < V; w++) {
+        assert.ok(Math.abs(p[w] - prob(ctx, w)) < 1e-6, `${JSON.stringify(text)} → ${tok.vocab[w]}`);
+        assert.ok(Math.abs(model.probability(ctx, w) - prob(ctx, w)) < 1e-12);
+      }
+    }
+  });
+
+  test('pruned, it keeps fewer counts and every distribution still sums to 1', () => {
+    const text = fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 24_000);
+    const stok = new CharTokenizer([...new Set(text)].sort(), null);
+    const ids = stok.encode(text.slice(0, 20_000));
+    const held = stok.encode(text.slice(20_000));
+    const { model: full } = NgramModel.build(stok.vocab, ids, held, 5);
+    assert.ok(full.order >= 3, `order ${full.order}`);
+    const small = full.pruned([1, 1, 2, 2, 2]);
+    assert.ok(small.entries < full.entries * 0.6, `${small.entries} of ${full.entries}`);
+    for (let i = 0; i < held.length; i += 7) {
+      const p = small.distribution(held.subarray(Math.max(0, i - 4), i));
+      const sum = p.reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-5, `sum ${sum}`);
+    }
+    // What it dropped falls to the lower orders: it loses little on text it never saw.
+    const loss = (m: NgramModel) => m.crossEntropy(held);
+    assert.ok(loss(small) < loss(full) + 0.1, `${loss(small)} against ${loss(full)}`);
+    const ctx = Array.from(held.subarray(100, 104));
+    assert.deepEqual(NgramModel.fromBytes(small.toBytes()).distribution(ctx), small.distribution(ctx));
+  });
+
+  test('damaged stored bytes are refused, never read as a model', () => {
+    const bytes = model.toBytes();
+    assert.throws(() => NgramModel.fromBytes(bytes.subarray(0, bytes.length - 3)), /truncated|inconsistent|malformed/);
+    assert.throws(() => NgramModel.fromBytes(new Uint8Array([...bytes, 0])), /trailing/);
+    assert.throws(() => NgramModel.fromBytes(new TextEncoder().encode('{"kind":"char-ngram-kn"}')), /not Nib n-gram/);
+    const huge = new Uint8Array(bytes);
+    const text = new TextDecoder().decode(huge);
+    const at = text.indexOf('"contexts":') + '"contexts":'.length;
+    huge.set(new TextEncoder().encode('9'), at); // a context count far beyond the bytes there are
+    assert.throws(() => NgramModel.fromBytes(huge));
+  });
+
+  test('reads the JSON form data folders stored before the binary one', () => {
+    const legacy = {
+      kind: 'char-ngram-kn' as const,
+      vocab: model.vocab,
+      order: model.order,
+      discounts: model.discounts,
+      tables: model.tables.map((t) =>
+        Array.from({ length: t.size }, (_, c) => {
+          const k = String.fromCharCode(...t.keys.subarray(c * t.width, (c + 1) * t.width));
+          const pairs: [number, number][] = [];
+          for (let e = t.start[c]; e < t.start[c + 1]; e++) pairs.push([t.next[e], t.counts[e]]);
+          return [k, pairs] as [string, [number, number][]];
+        }),
+      ),
+    };
+    const gz = zlib.gzipSync(JSON.stringify(legacy));
+    const ctx = Array.from(tok.encode('met on '));
+    assert.deepEqual(ngramFromStored(gz).distribution(ctx), model.distribution(ctx));
+    assert.deepEqual(ngramFromStored(zlib.gzipSync(model.toBytes())).distribution(ctx), model.distribution(ctx));
   });
 });
 

@@ -1,4 +1,6 @@
 import type { StepModel } from './suggest.ts';
+import { decodeNgram, encodeNgram } from './ngram-bytes.ts';
+import { CountTable, freezeTable, pruneTable } from './ngram-table.ts';
 import type { CharTokenizer } from './tokenizer.ts';
 
 /**
@@ -24,9 +26,10 @@ export function ngramContext(order: number, tok: Pick<CharTokenizer, 'id'>, text
  * context — seen or not — gives a proper distribution over the vocabulary.
  */
 
-/** Counts for one order: context key → (next token → count). */
+/** Counts for one order while counting: context key → (next token → count). */
 type Table = Map<string, Map<number, number>>;
 
+/** The JSON form n-grams were stored in before the binary one (ml/ngram-bytes.ts); still read. */
 export interface NgramData {
   kind: 'char-ngram-kn';
   vocab: string[];
@@ -75,18 +78,16 @@ function continuationCounts(raw: Table[]): Table[] {
   return out;
 }
 
-function discountsFor(tables: Table[]): number[] {
-  return tables.map((t) => {
-    let n1 = 0;
-    let n2 = 0;
-    for (const m of t.values())
-      for (const c of m.values()) {
-        if (c === 1) n1++;
-        else if (c === 2) n2++;
-      }
-    const d = n1 + 2 * n2 > 0 ? n1 / (n1 + 2 * n2) : 0.5;
-    return Math.min(0.95, Math.max(0.05, d));
-  });
+/** The absolute discount of one order, D = n1 / (n1 + 2·n2), from how many counts are 1 and 2. */
+function discountOf(t: CountTable): number {
+  let n1 = 0;
+  let n2 = 0;
+  for (const c of t.counts) {
+    if (c === 1) n1++;
+    else if (c === 2) n2++;
+  }
+  const d = n1 + 2 * n2 > 0 ? n1 / (n1 + 2 * n2) : 0.5;
+  return Math.min(0.95, Math.max(0.05, d));
 }
 
 /**
@@ -109,22 +110,30 @@ export function ngramOrderWithin(chars: number, limitBytes: number, maxOrder = 8
 }
 
 export class NgramModel implements StepModel<number[]> {
-  private readonly totals: Map<string, number>[];
+  /**
+   * Per order and context, the weight the lower order gets: 1 − Σ max(c − D, 0) / total over the
+   * counts kept. Unpruned that is Kneser-Ney's D·(distinct next tokens)/total; pruned, the mass of
+   * the counts left out goes to the lower order too, and each context's total stays as counted, so
+   * a pruned context is not made more certain of what it kept (pruning measured in MODEL.md).
+   */
+  private readonly backoff: Float64Array[];
 
   private constructor(
     readonly vocab: string[],
     readonly order: number,
-    private readonly discounts: number[],
-    private readonly tables: Table[],
+    readonly discounts: number[],
+    /** tables[n-1]: raw counts for the highest order, continuation counts below. */
+    readonly tables: CountTable[],
   ) {
-    this.totals = tables.map((t) => {
-      const m = new Map<string, number>();
-      for (const [k, c] of t) {
-        let s = 0;
-        for (const v of c.values()) s += v;
-        m.set(k, s);
+    this.backoff = tables.map((t, i) => {
+      const D = discounts[i];
+      const b = new Float64Array(t.size);
+      for (let c = 0; c < t.size; c++) {
+        let kept = 0;
+        for (let e = t.start[c]; e < t.start[c + 1]; e++) kept += Math.max(t.counts[e] - D, 0);
+        b[c] = Math.max(0, 1 - kept / t.totals[c]);
       }
-      return m;
+      return b;
     });
   }
 
@@ -140,14 +149,18 @@ export class NgramModel implements StepModel<number[]> {
   ): { model: NgramModel; tried: { order: number; valLoss: number }[] } {
     const raw = countAll(trainIds, maxOrder);
     const cont = continuationCounts(raw);
+    const V = vocab.length;
+    const frozenRaw = raw.map((t, i) => freezeTable(i, V, t));
+    const frozenCont = cont.map((t, i) => freezeTable(i, V, t));
+    raw.length = cont.length = 0; // the maps are the build's peak memory: let them go
     const tried: { order: number; valLoss: number }[] = [];
     let best: NgramModel | null = null;
     let bestLoss = Infinity;
     // Choosing the order needs only a sample of the held-out text.
     const sample = valIds.subarray(0, 30_000);
     for (let order = 2; order <= maxOrder; order++) {
-      const tables = [...cont.slice(0, order - 1), raw[order - 1]];
-      const m = new NgramModel(vocab, order, discountsFor(tables), tables);
+      const tables = [...frozenCont.slice(0, order - 1), frozenRaw[order - 1]];
+      const m = new NgramModel(vocab, order, tables.map(discountOf), tables);
       const loss = m.crossEntropy(sample);
       tried.push({ order, valLoss: loss });
       if (loss < bestLoss) {
@@ -158,19 +171,46 @@ export class NgramModel implements StepModel<number[]> {
     return { model: best!, tried };
   }
 
+  /** From the JSON form stored before the binary one. */
   static fromData(d: NgramData): NgramModel {
-    const tables: Table[] = d.tables.map((entries) => new Map(entries.map(([k, pairs]) => [k, new Map(pairs)])));
+    const tables = d.tables.map((entries, i) =>
+      freezeTable(i, d.vocab.length, new Map(entries.map(([k, pairs]) => [k, new Map(pairs)]))),
+    );
     return new NgramModel(d.vocab, d.order, d.discounts, tables);
   }
 
-  toData(): NgramData {
-    return {
-      kind: 'char-ngram-kn',
-      vocab: this.vocab,
-      order: this.order,
-      discounts: this.discounts,
-      tables: this.tables.map((t) => [...t].map(([k, m]) => [k, [...m]] as [string, [number, number][]])),
-    };
+  /** From its stored form (ml/ngram-bytes.ts). */
+  static fromBytes(bytes: Uint8Array): NgramModel {
+    const d = decodeNgram(bytes);
+    return new NgramModel(
+      d.vocab,
+      d.order,
+      d.discounts,
+      d.tables.map((t) => new CountTable(t)),
+    );
+  }
+
+  toBytes(): Uint8Array {
+    return encodeNgram(this);
+  }
+
+  /**
+   * A smaller model: at each order n, the counts below `minCounts[n-1]` left out (their mass goes
+   * to the order below, see `backoff`), the discounts as estimated on the full counts.
+   */
+  pruned(minCounts: readonly number[]): NgramModel {
+    const V = this.vocab.length;
+    return new NgramModel(
+      this.vocab,
+      this.order,
+      this.discounts,
+      this.tables.map((t, i) => pruneTable(t, minCounts[i] ?? 1, V)),
+    );
+  }
+
+  /** How many (context, next character) counts it keeps: its size. */
+  get entries(): number {
+    return this.tables.reduce((n, t) => n + t.entries, 0);
   }
 
   /** P(· | context) over the vocabulary; `context` holds the preceding token ids (any length). */
@@ -181,14 +221,14 @@ export class NgramModel implements StepModel<number[]> {
     for (let n = 1; n <= this.order; n++) {
       const h = n - 1;
       if (h > len) break;
-      const k = key(context, len - h, len);
-      const counts = this.tables[n - 1].get(k);
-      if (!counts) continue; // unseen context: this order defers wholly to the lower one
-      const total = this.totals[n - 1].get(k)!;
+      const t = this.tables[n - 1];
+      const c = t.find(context, len - h);
+      if (c < 0) continue; // unseen context: this order defers wholly to the lower one
+      const total = t.totals[c];
       const D = this.discounts[n - 1];
-      const lambda = (D * counts.size) / total;
+      const lambda = this.backoff[n - 1][c];
       for (let w = 0; w < V; w++) p[w] *= lambda;
-      for (const [w, c] of counts) p[w] += Math.max(c - D, 0) / total;
+      for (let e = t.start[c]; e < t.start[c + 1]; e++) p[t.next[e]] += Math.max(t.counts[e] - D, 0) / total;
     }
     return Float32Array.from(p);
   }
@@ -198,12 +238,11 @@ export class NgramModel implements StepModel<number[]> {
     let p = 1 / this.vocab.length;
     const len = context.length;
     for (let n = 1; n <= this.order && n - 1 <= len; n++) {
-      const k = key(context, len - (n - 1), len);
-      const counts = this.tables[n - 1].get(k);
-      if (!counts) continue;
-      const total = this.totals[n - 1].get(k)!;
+      const t = this.tables[n - 1];
+      const c = t.find(context, len - (n - 1));
+      if (c < 0) continue;
       const D = this.discounts[n - 1];
-      p = (D * counts.size * p) / total + Math.max((counts.get(w) ?? 0) - D, 0) / total;
+      p = this.backoff[n - 1][c] * p + Math.max(t.countOf(c, w) - D, 0) / t.totals[c];
     }
     return p;
   }
@@ -223,8 +262,9 @@ export class NgramModel implements StepModel<number[]> {
   contextStats(context: ArrayLike<number>): { order: number; total: number } {
     const len = context.length;
     for (let n = Math.min(this.order, len + 1); n >= 1; n--) {
-      const total = this.totals[n - 1].get(key(context, len - (n - 1), len));
-      if (total) return { order: n, total };
+      const t = this.tables[n - 1];
+      const c = t.find(context, len - (n - 1));
+      if (c >= 0) return { order: n, total: t.totals[c] };
     }
     return { order: 0, total: 0 };
   }

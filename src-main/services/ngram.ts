@@ -1,6 +1,7 @@
 import zlib from 'node:zlib';
 import { defaultMemoryLimit } from '../ml/memory.ts';
 import { NgramModel, ngramBuildBytes, ngramOrderWithin, type NgramData } from '../ml/ngram.ts';
+import { isNgramBytes } from '../ml/ngram-bytes.ts';
 import { buildVocab, CharTokenizer } from '../ml/tokenizer.ts';
 import { DEFAULT_TRAIN } from '../ml/train-config.ts';
 import { isSharedVocab, MAX_UNKNOWN_SHARE, SHARED_UNK, SHARED_VOCAB, unknownShare } from '../ml/vocab.ts';
@@ -80,7 +81,7 @@ export function refreshNgram(db: Db, corpusName: string, limitBytes = defaultMem
   }
   const t0 = performance.now();
   const { model, tried, valLoss, limited } = buildNgramFor(texts, DEFAULT_TRAIN.valFraction, undefined, limitBytes);
-  const data = zlib.gzipSync(JSON.stringify(model.toData()));
+  const data = zlib.gzipSync(model.toBytes());
   saveNgram(db, {
     corpus_id: corpus.id,
     ngram_order: model.order,
@@ -112,6 +113,17 @@ export function storedNgramStamp(db: Db, corpusId: number): string | null {
 export function loadStoredNgram(db: Db, corpusId: number): { model: NgramModel; tok: CharTokenizer } | null {
   const row = loadNgram(db, corpusId);
   if (!row) return null;
-  const model = NgramModel.fromData(JSON.parse(zlib.gunzipSync(row.data).toString('utf8')) as NgramData);
+  const model = ngramFromStored(row.data);
   return { model, tok: tokenizerFor(model.vocab) };
+}
+
+/**
+ * An n-gram from its stored bytes: gzip'd binary (ml/ngram-bytes.ts), or the gzip'd JSON that
+ * data folders from before it hold (read as it is; the next import stores the binary form).
+ */
+export function ngramFromStored(data: Uint8Array): NgramModel {
+  const bytes = zlib.gunzipSync(data);
+  return isNgramBytes(bytes)
+    ? NgramModel.fromBytes(bytes)
+    : NgramModel.fromData(JSON.parse(bytes.toString('utf8')) as NgramData);
 }

@@ -91,7 +91,7 @@ export const MIGRATIONS: readonly string[] = [
     ngram_order  INTEGER NOT NULL,
     val_loss     REAL,
     corpus_sha   TEXT NOT NULL,                   -- which documents it was built from
-    data         BLOB NOT NULL,                   -- gzip'd JSON (ml/ngram.ts NgramData)
+    data         BLOB NOT NULL,                   -- gzip'd ml/ngram-bytes.ts (older rows: gzip'd JSON)
     built_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
   );
   `,
