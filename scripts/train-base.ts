@@ -7,7 +7,8 @@
  *      confidence bar it suggests with (ml/calibrate.ts) on its own held-out text.
  *
  *   npm run train:base -- [--minutes 40] [--work /tmp/nib-base] [--from-shipped] [--export-only]
- *   npm run train:base -- --recalibrate [--work /tmp/nib-base]
+ *   npm run train:base -- --recalibrate [--ngram] [--work /tmp/nib-base]
+ *   npm run train:base -- --ngram [--work /tmp/nib-base]
  *
  * --from-shipped continues training the base that ships now (installed in the scratch data folder as
  * `base`) on the newly assembled text, at the fine-tuning learning rate, instead of starting from
@@ -15,6 +16,9 @@
  *
  * --recalibrate keeps the shipped weights and model.json, and measures only the confidence bar
  * again (after a change to how suggestions are made), on the same held-out text.
+ *
+ * --ngram (after an export, or with --recalibrate) prunes the corpus's n-gram to what ships beside
+ * the weights (base.ngram.gz) and measures the mixture the base suggests with at zero setup.
  *
  * --loss-of FILE.nibw measures those weights (an earlier base, say) on the export's validation
  * windows of WORK's corpus, and changes nothing: the same figure the export prints, for comparison.
@@ -24,7 +28,21 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BASE_MODEL_DIR, BASE_WEIGHTS_FILE, baseSpec, type BaseCard } from '../src-main/services/base-model.ts';
+import zlib from 'node:zlib';
+import {
+  BASE_MODEL_DIR,
+  BASE_NGRAM_FILE,
+  BASE_NGRAM_MIN_COUNTS,
+  BASE_WEIGHTS_FILE,
+  baseSpec,
+  type BaseCard,
+  type BaseSuggest,
+} from '../src-main/services/base-model.ts';
+import { loadStoredNgram, refreshNgram, storedNgramStamp } from '../src-main/services/ngram.ts';
+import { fitLambda, MixtureModel } from '../src-main/ml/mixture.ts';
+import type { StepModel } from '../src-main/ml/suggest.ts';
+import { SHARED_VOCAB } from '../src-main/ml/vocab.ts';
+import { corpusDigest, loadNgram } from '../src-main/store/ngrams.ts';
 import { calibrateOn, evaluateWith, pickSegments } from '../src-main/services/evaluate.ts';
 import { loadWeightsFor } from '../src-main/services/model-weights.ts';
 import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
@@ -71,19 +89,17 @@ const nib = (...args: string[]) =>
  * on 40,000 characters of all of it. Document-length chunks (10,000 characters, each after 1,000
  * of context): the suggestions use the document cache, which needs a document to learn from.
  */
-function calibrate(
-  runner: LstmRunner,
+function calibrate<S>(
+  model: StepModel<S>,
+  zero: () => S,
   tok: CharTokenizer,
   docs: { name: string; text: string }[],
   valFraction: number,
-): NonNullable<BaseCard['suggest']> {
-  const segmentsOf = (texts: string[], chars: number) =>
-    pickSegments(splitTexts(texts, valFraction).val, chars, 10_000).segments;
-  const zero = () => runner.zeroState();
+): BaseSuggest {
   const bySource: Record<string, number> = {};
   for (const source of [...new Set(docs.map((d) => d.name.replace(/-\d+\.txt$/, '')))].sort()) {
     const texts = docs.filter((d) => d.name.startsWith(`${source}-`)).map((d) => d.text);
-    const { chosen } = calibrateOn('base', runner, tok, zero, segmentsOf(texts, 20_000));
+    const { chosen } = calibrateOn('base', model, tok, zero, heldOutSegments(texts, valFraction, 20_000));
     bySource[source] = chosen.threshold;
     console.log(
       `${source}: bar ${chosen.threshold} (KSR ${(100 * chosen.ksr).toFixed(1)}%, precision ${(100 * chosen.precision).toFixed(1)}%)`,
@@ -92,11 +108,12 @@ function calibrate(
   const threshold = Math.max(...Object.values(bySource));
   const all = evaluateWith(
     'base',
-    runner,
+    model,
     tok,
     zero,
-    segmentsOf(
+    heldOutSegments(
       docs.map((d) => d.text),
+      valFraction,
       40_000,
     ),
     { ...DEFAULT_SUGGEST, threshold },
@@ -107,40 +124,103 @@ function calibrate(
   return { threshold, ksr: all.ksr, precision: all.precision, bitsPerChar: all.bitsPerChar, chars: 40_000, bySource };
 }
 
+/** Document-length chunks (10,000 characters after 1,000 of context) of the texts' held-out tails. */
+function heldOutSegments(texts: string[], valFraction: number, chars: number) {
+  return pickSegments(splitTexts(texts, valFraction).val, chars, 10_000).segments;
+}
+
 /** The corpus's documents, names with texts (both listed in id order). */
 function corpusDocs(db: ReturnType<typeof openDb>, corpusId: number): { name: string; text: string }[] {
   const texts = corpusTexts(db, corpusId);
   return listDocuments(db, corpusId).map((d, i) => ({ name: d.name, text: texts[i] }));
 }
 
-if (argv.includes('--recalibrate')) {
-  const file = path.join(BASE_MODEL_DIR, 'model.json');
-  const card = JSON.parse(fs.readFileSync(file, 'utf8')) as BaseCard;
-  const db = openDb(dataDir);
-  let corpus = getCorpus(db, CORPUS);
-  if (!corpus) {
+/** WORK's data folder with the base's corpus imported (assembled and imported first if it is not there). */
+function corpusDb(): { db: ReturnType<typeof openDb>; corpusId: number } {
+  let db = openDb(dataDir);
+  if (!getCorpus(db, CORPUS)) {
     db.close();
     execFileSync(
       process.execPath,
       ['--import', 'tsx', path.join(ROOT, 'scripts', 'base-corpus.ts'), path.join(work, 'corpus')],
-      {
-        stdio: 'inherit',
-        cwd: ROOT,
-      },
+      { stdio: 'inherit', cwd: ROOT },
     );
     nib('import', path.join(work, 'corpus', 'base'), '--corpus', CORPUS);
+    db = openDb(dataDir);
   }
-  const db2 = corpus ? db : openDb(dataDir);
-  corpus = getCorpus(db2, CORPUS)!;
-  const spec = baseSpec(card);
-  const runner = new LstmRunner(
-    spec,
+  return { db, corpusId: getCorpus(db, CORPUS)!.id };
+}
+
+/** The shipped weights, as the app loads them. */
+function shippedRunner(card: BaseCard): LstmRunner {
+  return new LstmRunner(
+    baseSpec(card),
     decodeArrays(fs.readFileSync(path.join(BASE_MODEL_DIR, BASE_WEIGHTS_FILE))).arrays,
   );
-  card.suggest = calibrate(runner, CharTokenizer.fromSpec(spec), corpusDocs(db2, corpus.id), DEFAULT_TRAIN.valFraction);
+}
+
+if (argv.includes('--recalibrate')) {
+  const file = path.join(BASE_MODEL_DIR, 'model.json');
+  const card = JSON.parse(fs.readFileSync(file, 'utf8')) as BaseCard;
+  const { db, corpusId } = corpusDb();
+  const runner = shippedRunner(card);
+  const tok = CharTokenizer.fromSpec(baseSpec(card));
+  card.suggest = calibrate(runner, () => runner.zeroState(), tok, corpusDocs(db, corpusId), DEFAULT_TRAIN.valFraction);
   fs.writeFileSync(file, JSON.stringify(card, null, 2) + '\n');
   console.log(`wrote ${file}: ${JSON.stringify(card.suggest)}`);
-  db2.close();
+  db.close();
+  if (!argv.includes('--ngram')) process.exit(0);
+}
+
+/**
+ * --ngram: the n-gram of the base's training text that ships beside it (MODEL.md, "Its n-gram"):
+ * the corpus's stored n-gram (`nib import` builds it on the training split, so the held-out tails
+ * stay unseen), pruned to BASE_NGRAM_MIN_COUNTS, written gzip'd next to the weights, and the
+ * mixture measured as the base suggests with it: the weight fitted on held-out text, then its
+ * confidence bar per source exactly as for the base alone.
+ */
+if (argv.includes('--ngram')) {
+  const file = path.join(BASE_MODEL_DIR, 'model.json');
+  const card = JSON.parse(fs.readFileSync(file, 'utf8')) as BaseCard;
+  const { db, corpusId } = corpusDb();
+  const t0 = performance.now();
+  // A large order-8 build: allowed 20 GB here (the default limit, a share of this computer's memory, may cap its order).
+  if (storedNgramStamp(db, corpusId) === null || loadNgram(db, corpusId)?.corpus_sha !== corpusDigest(db, corpusId))
+    refreshNgram(db, CORPUS, 20 * 2 ** 30);
+  const full = loadStoredNgram(db, corpusId)!.model;
+  if (full.vocab.join('') !== SHARED_VOCAB.join(''))
+    throw new Error('the base corpus n-gram is not over the shared vocabulary');
+  const ngram = full.pruned(BASE_NGRAM_MIN_COUNTS);
+  const bytes = zlib.gzipSync(ngram.toBytes(), { level: 9 });
+  fs.writeFileSync(path.join(BASE_MODEL_DIR, BASE_NGRAM_FILE), bytes);
+  console.log(
+    `n-gram order ${full.order}: ${full.entries.toLocaleString('en-US')} counts, pruned to ${ngram.entries.toLocaleString('en-US')} (${(bytes.length / 1e6).toFixed(2)} MB) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
+  const runner = shippedRunner(card);
+  const tok = CharTokenizer.fromSpec(baseSpec(card));
+  const docs = corpusDocs(db, corpusId);
+  // The starting weight: the best fixed one on 20,000 held-out characters of every source together.
+  const fitOn = heldOutSegments(
+    docs.map((d) => d.text),
+    DEFAULT_TRAIN.valFraction,
+    20_000,
+  )
+    .map((g) => g.text)
+    .join('');
+  const lambda = fitLambda(runner, runner.zeroState(), ngram, [] as number[], tok.encode(fitOn));
+  console.log(`mixture weight of the LSTM: ${lambda}`);
+  const mix = new MixtureModel(runner, ngram, lambda);
+  card.ngram = {
+    file: BASE_NGRAM_FILE,
+    order: ngram.order,
+    entries: ngram.entries,
+    minCounts: BASE_NGRAM_MIN_COUNTS,
+    lambda,
+    suggest: calibrate(mix, () => ({ a: runner.zeroState(), b: [] as number[] }), tok, docs, DEFAULT_TRAIN.valFraction),
+  };
+  fs.writeFileSync(file, JSON.stringify(card, null, 2) + '\n');
+  console.log(`wrote ${file}: ${JSON.stringify(card.ngram)}`);
+  db.close();
   process.exit(0);
 }
 
@@ -195,6 +275,7 @@ fs.writeFileSync(path.join(BASE_MODEL_DIR, BASE_WEIGHTS_FILE), half);
 const runner = new LstmRunner(spec, decodeArrays(half).arrays);
 const suggestCard = calibrate(
   runner,
+  () => runner.zeroState(),
   CharTokenizer.fromSpec(spec),
   corpusDocs(db, getCorpus(db, CORPUS)!.id),
   config.valFraction,

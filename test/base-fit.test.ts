@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Core, type CoreEvent } from '../src-main/core/core.ts';
 import { pickSource, type SourceChoice } from '../src-main/ml/source-choice.ts';
-import { baseFitCorpus, baseFitDue, fitBase } from '../src-main/services/base-fit.ts';
+import { baseFitCorpus, baseFitDue, fitBase, shippedWins } from '../src-main/services/base-fit.ts';
 import { installBaseModel, shippedSource } from '../src-main/services/base-model.ts';
 import { importBuffers } from '../src-main/services/library.ts';
 import { refreshNgram } from '../src-main/services/ngram.ts';
@@ -49,7 +49,9 @@ describe('the base fitted to the writer’s text (services/base-fit.ts)', () => 
       ['lstm', 'ngram', 'mix'],
     );
     assert.equal(c.source, pickSource(c.measured), 'the best of the three at ≥ 50% precision');
-    assert.equal(c.base, undefined, 'the base is not compared with itself');
+    // Beside them, the base as it ships (with its own n-gram) at its shipped bar.
+    assert.equal(c.base?.threshold, shippedSource()!.threshold);
+    assert.ok(!shippedWins(c), 'the writer’s phrases beat the shipped mixture on their own plays');
     assert.deepEqual(stored(db), c);
     assert.equal(baseFitDue(db), null, 'done: nothing due until the text changes');
     // Restarting (the base installed again, same weights) keeps the fit.
@@ -140,4 +142,27 @@ describe('the app fits the base by itself after an import, in a process a traini
     assert.equal(mine.steps, 3);
     assert.ok(mine.inUse, 'the personal model suggests now, not the base');
   });
+});
+
+test('the base as shipped stays when it saves more than every source fitted to the corpus, and is right half the time', () => {
+  const m = (source: SourceChoice['source'], ksr: number, precision = 0.55) => ({
+    source,
+    ksr,
+    precision,
+    bitsPerChar: 2,
+  });
+  const choice = (base: SourceChoice['base']): SourceChoice => ({
+    source: 'mix',
+    lambda: 0.5,
+    threshold: 0.3,
+    corpus: 'notes',
+    measured: [m('lstm', 0.2), m('ngram', 0.18), m('mix', 0.25)],
+    chars: 20_000,
+    ...(base && { base }),
+  });
+  const shipped = (ksr: number, precision = 0.55) => ({ ksr, precision, bitsPerChar: 2, threshold: 0.29 });
+  assert.equal(shippedWins(choice(shipped(0.27))), true);
+  assert.equal(shippedWins(choice(shipped(0.254))), false, 'within half a point: the fitted source');
+  assert.equal(shippedWins(choice(shipped(0.3, 0.45))), false, 'wrong more often than right');
+  assert.equal(shippedWins(choice(undefined)), false, 'not measured');
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { BASE_WEIGHTS_FILE, readBaseCard } from '../src-main/services/base-model.ts';
 import { test } from 'node:test';
 import { APP_CSP, mainWindowOptions } from '../src-main/app/window-options.ts';
 import { ROOT } from './helpers.ts';
@@ -42,8 +43,10 @@ test('the packaged app flips the Electron fuses that close run-as-node, NODE_OPT
     onlyLoadAppFromAsar: true,
     grantFileProtocolExtraPrivileges: false,
   });
-  // The base model travels inside the package.
-  assert.match(yml, /- resources\/base-model\/base\.nibw/);
+  // The base model travels inside the package: every file of it that Nib reads.
+  const files = ['model.json', BASE_WEIGHTS_FILE, readBaseCard()?.ngram?.file].filter((f) => f !== undefined);
+  assert.equal(files.length, 3, 'the base ships with its n-gram');
+  for (const f of files) assert.ok(yml.includes(`- resources/base-model/${f}\n`), `${f} is not packaged`);
 });
 
 test('a second launch hands over to the running app (single-instance lock) instead of opening the database twice', () => {

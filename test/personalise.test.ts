@@ -3,8 +3,16 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BASE_MODEL_DIR, installBaseModel, readBaseCard } from '../src-main/services/base-model.ts';
-import { pickSource } from '../src-main/ml/source-choice.ts';
+import {
+  BASE_MODEL_DIR,
+  BASE_NGRAM_FILE,
+  BASE_WEIGHTS_FILE,
+  installBaseModel,
+  readBaseCard,
+  shippedNgram,
+  shippedSource,
+} from '../src-main/services/base-model.ts';
+import { pickSource, thresholdOf, type SourceChoice } from '../src-main/ml/source-choice.ts';
 import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
 import { isSharedVocab, SHARED_UNK, SHARED_VOCAB, unknownShare } from '../src-main/ml/vocab.ts';
 import { decodeArrays, encodeArrays, fromHalf, toHalf } from '../src-main/ml/weights.ts';
@@ -107,14 +115,63 @@ describe('the base model that ships with Nib', () => {
       assert.equal(base.origin, 'base');
       assert.ok(isSharedVocab(JSON.parse(base.spec).vocab));
       assert.equal(listModels(db).length, 2);
-      // It suggests at the confidence bar measured on its own held-out text when it was trained.
+      // It suggests mixed with its n-gram, at the confidence bar measured for that on its own
+      // held-out text; alone, it keeps the bar measured for it alone.
       assert.ok(card.suggest && card.suggest.precision >= 0.5, JSON.stringify(card.suggest));
-      assert.equal(JSON.parse(base.suggest_source!).threshold, card.suggest.threshold);
+      assert.ok(card.ngram && card.ngram.suggest.precision >= 0.5, JSON.stringify(card.ngram));
+      const source = JSON.parse(base.suggest_source!) as SourceChoice;
+      assert.equal(source.source, 'mix');
+      assert.equal(source.corpus, null, 'its own n-gram, not a writer’s');
+      assert.equal(source.threshold, card.ngram.suggest.threshold);
+      assert.equal(source.lambda, card.ngram.lambda);
+      assert.equal(thresholdOf(source, 'lstm'), card.suggest.threshold);
       // A data folder installed before the bar was measured gets it without reinstalling the weights.
       db.prepare('UPDATE models SET suggest_source = NULL WHERE id = ?').run(base.id);
       installBaseModel(db);
-      assert.equal(JSON.parse(getBaseModel(db)!.suggest_source!).threshold, card.suggest.threshold);
+      assert.deepEqual(JSON.parse(getBaseModel(db)!.suggest_source!), source);
       db.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('its n-gram ships beside it and reads back as it was built; without it the base suggests alone', () => {
+    const card = readBaseCard()!;
+    const ngram = shippedNgram();
+    assert.ok(ngram, `no ${BASE_NGRAM_FILE} in ${BASE_MODEL_DIR}`);
+    assert.equal(ngram.order, card.ngram!.order);
+    assert.equal(ngram.entries, card.ngram!.entries);
+    assert.ok(isSharedVocab(ngram.vocab), 'over the base’s vocabulary, so they mix');
+    // It knows the base's text: after "United States of Ameri", "c" (of America) above all.
+    const tok = new CharTokenizer(ngram.vocab, null);
+    const p = ngram.distribution(Array.from(tok.encode('States of Ameri')));
+    assert.equal(ngram.vocab[p.indexOf(Math.max(...p))], 'c');
+
+    const dir = tempDir('nib-base-dir-');
+    try {
+      for (const f of ['model.json', BASE_WEIGHTS_FILE])
+        fs.copyFileSync(path.join(BASE_MODEL_DIR, f), path.join(dir, f));
+      // A build that ships no n-gram: the base alone, at its own bar.
+      const alone = shippedSource(dir)!;
+      assert.equal(alone.source, 'lstm');
+      assert.equal(alone.threshold, card.suggest!.threshold);
+      assert.equal(shippedNgram(dir), null);
+      // A damaged one is refused with a message (the ML host then suggests with the base alone).
+      const d2 = tempDir('nib-base-dir-');
+      for (const f of ['model.json', BASE_WEIGHTS_FILE])
+        fs.copyFileSync(path.join(BASE_MODEL_DIR, f), path.join(d2, f));
+      const full = fs.readFileSync(path.join(BASE_MODEL_DIR, BASE_NGRAM_FILE));
+      fs.writeFileSync(path.join(d2, BASE_NGRAM_FILE), full.subarray(0, full.length >> 1));
+      const errors: string[] = [];
+      const was = console.error;
+      console.error = (m: string) => errors.push(m);
+      try {
+        assert.equal(shippedNgram(d2), null);
+      } finally {
+        console.error = was;
+        fs.rmSync(d2, { recursive: true, force: true });
+      }
+      assert.match(errors.join('\n'), /cannot be read, so the base suggests alone/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -130,7 +187,7 @@ describe('the base model that ships with Nib', () => {
       ),
     );
     assert.equal(r.model, 'base');
-    assert.equal(r.source, 'lstm');
+    assert.equal(r.source, 'mix', 'the base with its own n-gram');
     assert.match(r.suggestion, /^ca/, `suggested ${JSON.stringify(r.suggestion)}`);
   });
 });
@@ -180,11 +237,13 @@ describe('personalising: fine-tuning the base is how nib train starts a model', 
     // Beside them, the shipped base alone on the same held-out text at its own bar (what personalising
     // gained): what `nib eval --model base` measures there.
     const baseEval = json(nib('eval', '--model', 'base', '--corpus', 'shakes', '--max-chars', '20000', '--json')) as {
-      rows: { ksr: number; precision: number; threshold: number }[];
+      rows: { name: string; ksr: number; precision: number; threshold: number }[];
     };
+    const asShipped = baseEval.rows.find((x) => /its n-gram .*as shipped/.test(x.name));
+    assert.ok(asShipped, JSON.stringify(baseEval.rows.map((x) => x.name)));
     assert.deepEqual(
       [r.suggestSource.base.ksr, r.suggestSource.base.precision, r.suggestSource.base.threshold],
-      [baseEval.rows[0].ksr, baseEval.rows[0].precision, baseEval.rows[0].threshold],
+      [asShipped.ksr, asShipped.precision, asShipped.threshold],
     );
     const ev = json(nib('eval', '--model', 'mine', '--corpus', 'shakes', '--max-chars', '2000', '--json')) as {
       rows: { threshold: number }[];

@@ -324,11 +324,11 @@ const COMMANDS: Record<string, Command> = {
         if (r.suggestSource && !c.out.json) {
           const m = r.suggestSource.measured.map((x) => `${x.source} ${(100 * x.ksr).toFixed(1)}% KSR`).join(', ');
           c.out.err(
-            `Suggestions will come from: ${sourceLabel(r.suggestSource.source, r.suggestSource.lambda)} (${m}; ${r.suggestSource.chars.toLocaleString('en-US')} held-out characters${r.suggestSource.base ? `; the base model alone: ${(100 * r.suggestSource.base.ksr).toFixed(1)}% KSR` : ''}).`,
+            `Suggestions will come from: ${sourceLabel(r.suggestSource.source, r.suggestSource.lambda)} (${m}; ${r.suggestSource.chars.toLocaleString('en-US')} held-out characters${r.suggestSource.base ? `; the base model as it came: ${(100 * r.suggestSource.base.ksr).toFixed(1)}% KSR` : ''}).`,
           );
           if (r.keptInUse)
             c.out.err(
-              `It saves fewer keystrokes than the base model alone, so "${r.keptInUse}" still suggests by default (nib suggest --model ${r.model} uses it).`,
+              `It saves fewer keystrokes than the base model as it came, so "${r.keptInUse}" still suggests by default (nib suggest --model ${r.model} uses it).`,
             );
         }
         return r.reason === 'cancelled' ? 130 : 0;
@@ -506,7 +506,9 @@ const COMMANDS: Record<string, Command> = {
                   ? '-'
                   : `${m.bestBitsPerChar.toFixed(3)}${m.measuredOn ? ` (on ${m.measuredOn})` : ''}`,
                 formatDuration(m.trainSeconds),
-                m.suggestSource ? sourceLabel(m.suggestSource.source, m.suggestSource.lambda) : 'the model',
+                m.suggestSource
+                  ? sourceLabel(m.suggestSource.source, m.suggestSource.lambda, m.suggestSource.corpus)
+                  : 'the model',
               ]),
             )
           : 'No models yet: nib train --corpus NAME --model NAME',
@@ -670,7 +672,7 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
   if (e.type === 'measuring') {
     out.status('');
     out.err(
-      'Measuring which suggests best on held-out text (the model, the corpus n-gram or both mixed), and the base model alone there…',
+      'Measuring which suggests best on held-out text (the model, the corpus n-gram or both mixed), and the base model as it came there…',
     );
     return;
   }
@@ -684,9 +686,10 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
   } else out.status(line);
 }
 
-function sourceLabel(source: string, lambda: number): string {
+function sourceLabel(source: string, lambda: number, corpus: string | null = 'corpus'): string {
+  const ngram = corpus === null ? 'the n-gram shipped with it' : 'the corpus n-gram';
   return source === 'mix'
-    ? `the model mixed with the corpus n-gram (the model's weight ${lambda} at a document's start, then following what you write)`
+    ? `the model mixed with ${ngram} (the model's weight ${lambda} at a document's start, then following what you write)`
     : source === 'ngram'
       ? 'the corpus n-gram'
       : 'the model';

@@ -21,9 +21,10 @@ export interface SourceChoice {
   measured: { source: SourceKind; ksr: number; precision: number; bitsPerChar: number; threshold?: number }[];
   chars: number;
   /**
-   * The shipped base model alone on the same text, at the bar measured for it on its own held-out
-   * text: what personalising gained, for the writer. Absent for the base itself and in choices
-   * stored before it was measured.
+   * The shipped base model as it ships (with its n-gram, where one ships) on the same text, at the
+   * bar measured for it on its own held-out text: what personalising gained, for the writer.
+   * Absent for the base itself when it ships alone (then it is the 'lstm' candidate), and in
+   * choices stored before it was measured.
    */
   base?: { ksr: number; precision: number; bitsPerChar: number; threshold: number };
 }

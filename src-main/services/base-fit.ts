@@ -1,3 +1,4 @@
+import { PRECISION_TARGET } from '../ml/calibrate.ts';
 import type { SourceChoice } from '../ml/source-choice.ts';
 import { getCorpus, listCorpora, type CorpusRow } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
@@ -58,8 +59,21 @@ export function fitBase(db: Db, corpusName?: string | null): { corpus: string | 
   if (!base) return { corpus: null, choice: null };
   const corpus = corpusName ? getCorpus(db, corpusName) : baseFitCorpus(db);
   const stamp = stampOf(db, corpus);
-  const choice = corpus ? chooseSource(db, base, undefined, undefined, undefined, corpus) : null;
+  let choice = corpus ? chooseSource(db, base, undefined, undefined, undefined, corpus) : null;
+  // The base as shipped (with its own n-gram) can beat every source fitted to a small corpus: then it stays.
+  if (choice && shippedWins(choice)) choice = null;
   if (!choice) setSuggestSource(db, base.id, shippedSource());
   if (stamp !== null) setSettings(db, { [STAMP_KEY]: stamp });
   return { corpus: choice ? corpus!.name : null, choice };
+}
+
+/**
+ * Whether the base as shipped saved more keystrokes on the writer's held-out text than the source
+ * chosen for it, and by more than half a point (the margin pickSource treats as a tie), while right
+ * at least half the time: measured at its shipped bar against sources at bars fitted to that text.
+ */
+export function shippedWins(choice: SourceChoice): boolean {
+  const chosen = choice.measured.find((m) => m.source === choice.source);
+  const b = choice.base;
+  return !!b && !!chosen && b.precision >= PRECISION_TARGET && b.ksr > chosen.ksr + 0.005;
 }

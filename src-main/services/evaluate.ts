@@ -14,6 +14,7 @@ import type { Db } from '../store/db.ts';
 import { getModel } from '../store/models.ts';
 import { readDocumentFile } from '../text/read-document.ts';
 import { invalid, NibError, noCorpus, noModel, notFound } from '../api/errors.ts';
+import { shippedNgram, usesShippedNgram } from './base-model.ts';
 import { loadWeightsFor } from './model-weights.ts';
 import { buildNgramFor } from './ngram.ts';
 
@@ -290,6 +291,20 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
       cache,
     ),
   ];
+  // The base as it suggests before any personalisation: mixed with the n-gram shipped beside it.
+  const shipped = row.origin === 'base' && usesShippedNgram(choice) ? shippedNgram() : null;
+  if (shipped && choice)
+    rows.push(
+      evaluateWith(
+        `${p.model} + its n-gram (order ${shipped.order}, λ from ${choice.lambda}), as shipped`,
+        new MixtureModel(runner, shipped, choice.lambda),
+        tok,
+        () => ({ a: runner.zeroState(), b: [] as number[] }),
+        segments,
+        { ...o, threshold: p.suggest?.threshold ?? choice.threshold ?? DEFAULT_SUGGEST.threshold },
+        cache,
+      ),
+    );
   if (baselineCorpus && p.baselines !== false) {
     const { model: ngram } = buildNgramFor(corpusTexts(db, baselineCorpus.id), config.valFraction, spec.vocab);
     rows.push(

@@ -10,7 +10,7 @@ import { corpusTexts, getCorpusById, type CorpusRow } from '../store/corpora.ts'
 import type { Db } from '../store/db.ts';
 import { getBaseModel, setSuggestSource, type ModelRow } from '../store/models.ts';
 import { calibrateOn, evaluateWith, pickSegments } from './evaluate.ts';
-import { readBaseCard } from './base-model.ts';
+import { readBaseCard, shippedNgram, shippedSource, usesShippedNgram } from './base-model.ts';
 import { loadWeightsFor } from './model-weights.ts';
 import { buildNgramFor } from './ngram.ts';
 
@@ -81,9 +81,10 @@ export function chooseSource(
 }
 
 /**
- * The shipped base alone on `segments`, at the bar measured for it on its own held-out text (so
- * not fitted to this text, as the personal model's sources are: a small optimism in their
- * favour, stated in the README), as the app would suggest with it. One pass, no calibration.
+ * The shipped base on `segments` as it suggests before any personalisation (mixed with the n-gram
+ * shipped beside it, where there is one), at the bar measured for that on its own held-out text
+ * (so not fitted to this text, as the personal model's sources are: a small optimism in their
+ * favour, stated in the README). One pass, no calibration.
  */
 function baseOn(
   db: Db,
@@ -92,21 +93,24 @@ function baseOn(
   o: SuggestOptions,
 ): SourceChoice['base'] {
   const baseRow = getBaseModel(db);
-  if (!baseRow || baseRow.id === row.id) return undefined;
+  // "The base as it came", not as fitted to this writer's text.
+  const shipped = shippedSource();
+  const ngram = usesShippedNgram(shipped) ? shippedNgram() : null;
+  // The base alone is a candidate already when the base itself is measured; with its n-gram it is not.
+  if (!baseRow || (baseRow.id === row.id && !ngram)) return undefined;
   const { spec, weights } = loadWeightsFor(db, baseRow);
   const runner = new LstmRunner(spec, weights);
-  // The bar it ships with: "the base alone" as it came, not as fitted to this writer's text.
-  const threshold = readBaseCard()?.suggest?.threshold ?? DEFAULT_SUGGEST.threshold;
-  const r = evaluateWith(
-    'base',
-    runner,
-    CharTokenizer.fromSpec(spec as ModelSpec),
-    () => runner.zeroState(),
-    segments,
-    {
-      ...o,
-      threshold,
-    },
-  );
+  const tok = CharTokenizer.fromSpec(spec as ModelSpec);
+  const threshold = (ngram ? shipped?.threshold : readBaseCard()?.suggest?.threshold) ?? DEFAULT_SUGGEST.threshold;
+  const r = ngram
+    ? evaluateWith(
+        'base',
+        new MixtureModel(runner, ngram, shipped!.lambda),
+        tok,
+        () => ({ a: runner.zeroState(), b: [] as number[] }),
+        segments,
+        { ...o, threshold },
+      )
+    : evaluateWith('base', runner, tok, () => runner.zeroState(), segments, { ...o, threshold });
   return { ksr: r.ksr, precision: r.precision, bitsPerChar: r.bitsPerChar, threshold };
 }

@@ -9,7 +9,7 @@ import { thresholdOf, type SourceChoice } from '../ml/source-choice.ts';
 import { isMlMethod, parseMlParams, type MlMethod, type MlParsed, type MlResult } from './ml-host-api.ts';
 import { exportModel, exportModelFiles, importModel, importModelFiles } from '../services/model-transfer.ts';
 import { importBuffers } from '../services/library.ts';
-import { installBaseModel } from '../services/base-model.ts';
+import { installBaseModel, shippedNgram, usesShippedNgram } from '../services/base-model.ts';
 import { measureModel } from '../services/measure.ts';
 import { fitBase } from '../services/base-fit.ts';
 import { styleQuotes, usesCurlyQuotes } from '../ml/quotes.ts';
@@ -59,6 +59,8 @@ interface LoadedModel {
   docs: Map<string, OpenDocument>;
   source: SourceChoice | null;
   corpusId: number | null;
+  /** The shipped base (which may mix with the n-gram shipped beside it). */
+  isBase: boolean;
 }
 
 function isSameVocab(a: readonly string[], b: readonly string[]): boolean {
@@ -70,6 +72,9 @@ export function openService(dataDir: string, backend: BackendReport) {
   if (!dataDir) throw new NibError('invalid', 'the ML host needs NIB_DATA_DIR');
   const db = openDb(dataDir);
   installBaseModel(db);
+  // The base's n-gram is read now (about 0.2 s), not on the writer's first keystroke.
+  const baseRow = getBaseModel(db);
+  if (baseRow?.suggest_source && usesShippedNgram(JSON.parse(baseRow.suggest_source) as SourceChoice)) shippedNgram();
   const loaded = new Map<string, LoadedModel>();
 
   /** N-gram models kept in memory, keyed by corpus: loading one costs hundreds of milliseconds. */
@@ -138,8 +143,17 @@ export function openService(dataDir: string, backend: BackendReport) {
     }
     // The source measured for this model when its training ended (ml/source-choice.ts).
     const choice = m.source;
-    const stored = choice && choice.source !== 'lstm' && m.corpusId !== null ? ngramOf(m.corpusId) : null;
-    const ng = stored && isSameVocab(stored.model.vocab, m.spec.vocab) ? stored : null;
+    // The n-gram it mixes with: its corpus's, or for the base as shipped the base's own
+    // (services/base-model.ts). None readable: the LSTM alone, at its own measured bar.
+    const found =
+      !choice || choice.source === 'lstm'
+        ? null
+        : m.corpusId !== null
+          ? (ngramOf(m.corpusId)?.model ?? null)
+          : m.isBase && usesShippedNgram(choice)
+            ? shippedNgram()
+            : null;
+    const ng = found && isSameVocab(found.vocab, m.spec.vocab) ? { model: found } : null;
     // A mixture's weight follows the document as it is written (ml/mix-weight.ts): read with the LSTM.
     // (A corpus re-imported since has a new n-gram: the weight starts again with it.)
     if (ng && choice!.source === 'mix' && doc.mix?.ngram !== ng.model)
@@ -193,6 +207,7 @@ export function openService(dataDir: string, backend: BackendReport) {
       source,
       // The base fitted to the writer's text mixes with a corpus of theirs (services/base-fit.ts).
       corpusId: row.corpus_id ?? (source?.corpus ? (getCorpus(db, source.corpus)?.id ?? null) : null),
+      isBase: row.origin === 'base',
     };
     loaded.set(name, m);
     return m;
