@@ -112,7 +112,7 @@ export function usesShippedNgram(choice: SourceChoice | null): boolean {
 const shippedNgrams = new Map<string, NgramModel | null>();
 
 /**
- * The n-gram this build ships beside the base, read once per process (about 0.1 s: 1.8 M counts),
+ * The n-gram this build ships beside the base, read once per process (0.1–0.2 s: 1.8 M counts),
  * or null when it ships none or it cannot be read (the base then suggests alone).
  */
 export function shippedNgram(dir = BASE_MODEL_DIR): NgramModel | null {
