@@ -55,6 +55,27 @@ List mailing list
   assert.deepEqual([out.messages, out.withText], [1, 1]);
 });
 
+test('a message saved with its mailbox "From " line first (mutt, mail archives) keeps only its body', () => {
+  const msg = [
+    'From martin@example.org  Thu Aug 22 14:54:39 2002',
+    'Return-Path: <martin@example.org>',
+    'Received: from localhost (localhost [127.0.0.1])',
+    '\tby mail.example.org with ESMTP id 16FC743F99',
+    'From: Martin <martin@example.org>',
+    'Subject: Re: carbonara',
+    '',
+    'You mix the raw egg into the hot pasta and its heat cooks the egg.',
+    '',
+    'Martin',
+    '',
+  ].join('\r\n');
+  assert.deepEqual(emailToText(utf8(msg)), {
+    text: 'You mix the raw egg into the hot pasta and its heat cooks the egg.\n\nMartin',
+    messages: 1,
+    withText: 1,
+  });
+});
+
 test('multipart/alternative: the plain part, quoted-printable in UTF-8, soft line breaks joined', () => {
   const msg = `Content-Type: multipart/alternative; boundary="b1"
 MIME-Version: 1.0

@@ -54,8 +54,14 @@ export function looksLikeMbox(head: Uint8Array): boolean {
   return isSeparator(lines[0], lines[1]);
 }
 
-/** One message (.eml). A file with no headers at all is read as the body alone. */
+/**
+ * One message (.eml). A file with no headers at all is read as the body alone; one that starts
+ * with a mailbox's "From " line (as mutt and archives such as the SpamAssassin corpus save a
+ * message, and as a one-message mbox renamed .eml is) is read as the mailbox it is, so its
+ * headers are never taken for the body.
+ */
 export function emailToText(bytes: Uint8Array): MailText {
+  if (looksLikeMbox(bytes)) return mboxToText(bytes);
   return oneMessage(Buffer.from(bytes).toString('latin1').replace(/\r\n?/g, '\n'));
 }
 
