@@ -32,7 +32,7 @@ test('before any personal model exists, the base model suggests (with up to thre
   const text = 'First Citizen:\nBefore we proceed any further, hear me ';
   const s = (await core.call('suggest', { text })) as { model: string; source: string; alternatives: string[] };
   // As it ships: mixed with its own n-gram (services/base-model.ts).
-  assert.deepEqual([s.model, s.source], ['base', 'mix-base']);
+  assert.deepEqual([s.model, s.source], ['base', 'mix']);
   assert.ok(s.alternatives.length >= 2, JSON.stringify(s.alternatives));
   const one = (await core.call('suggest', { text, alternatives: 1 })) as { alternatives: string[] };
   assert.deepEqual(one.alternatives, s.alternatives.slice(0, 1));
@@ -312,28 +312,19 @@ test('a refused field is named as the app labels it, not by its method and field
   assert.match((await bad('settings.set', { activeModel: 'no such model' })).message, /no model named "no such model"/);
 });
 
-test('a trained model that saves fewer keystrokes than the base as it came is not put in use; the writer is told, and may still choose it', async () => {
+test('a trained model that saves fewer keystrokes than the base alone is not put in use; the writer is told, and may still choose it', async () => {
   const c = new Core(path.join(dir, 'kept'), { idleLearning: false, fitBase: false });
   try {
-    // Text the base itself wrote (seeded): nothing predicts it better than the base, while the
-    // corpus's n-gram (with the base's beside it, ml/ngram-pair.ts) makes a trial model look good
-    // on a writer's own text, such as the plays.
-    const { text: prose } = (await c.call('generate', {
-      model: 'base',
-      prompt: 'The ',
-      length: 30_000,
-      temperature: 0.8,
-      seed: 7,
-    })) as { text: string };
+    const plays = fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 30_000);
     await c.call('corpora.import', {
-      corpus: 'samples',
-      files: [{ name: 'p.txt', data: Buffer.from(prose).toString('base64') }],
+      corpus: 'plays',
+      files: [{ name: 'p.txt', data: Buffer.from(plays).toString('base64') }],
     });
     const done = new Promise<Extract<CoreEvent, { type: 'train-done' }>>((resolve) =>
       c.on((e) => e.type === 'train-done' && resolve(e)),
     );
     // Twenty steps from scratch: a trial, worse than the base on this text.
-    await c.call('train.start', { corpus: 'samples', model: 'trial', from: 'scratch', preset: 'small', maxSteps: 20 });
+    await c.call('train.start', { corpus: 'plays', model: 'trial', from: 'scratch', preset: 'small', maxSteps: 20 });
     const r = (await done).result!;
     const s = r.suggestSource!;
     const chosen = s.measured.find((m) => m.source === s.source)!;
