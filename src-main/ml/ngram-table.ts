@@ -111,25 +111,29 @@ export class CountTable implements TableParts {
   }
 }
 
+/** Arrays for a table of `contexts` contexts and `entries` counts, to be filled in. */
+function emptyParts(width: number, vocabSize: number, contexts: number, entries: number): TableParts {
+  return {
+    width,
+    keys: idArray(vocabSize, contexts * width),
+    totals: new Uint32Array(contexts),
+    start: new Uint32Array(contexts + 1),
+    next: idArray(vocabSize, entries),
+    counts: new Uint32Array(entries),
+  };
+}
+
 /**
  * Freezes counted maps (context key → token → count, keys as in ml/ngram.ts: one UTF-16 unit per
  * id) into a table, contexts in key order and each context's tokens in id order, so the same
- * counts always give the same bytes. `totals` defaults to the sum of each context's counts.
+ * counts always give the same bytes. A context's total is the sum of its counts.
  */
-export function freezeTable(
-  width: number,
-  vocabSize: number,
-  counted: Map<string, Map<number, number>>,
-  totals?: Map<string, number>,
-): CountTable {
+export function freezeTable(width: number, vocabSize: number, counted: Map<string, Map<number, number>>): CountTable {
   const ctxKeys = [...counted.keys()].filter((k) => counted.get(k)!.size > 0).sort();
   let entries = 0;
   for (const k of ctxKeys) entries += counted.get(k)!.size;
-  const keys = idArray(vocabSize, ctxKeys.length * width);
-  const tot = new Uint32Array(ctxKeys.length);
-  const start = new Uint32Array(ctxKeys.length + 1);
-  const next = idArray(vocabSize, entries);
-  const counts = new Uint32Array(entries);
+  const parts = emptyParts(width, vocabSize, ctxKeys.length, entries);
+  const { keys, totals, start, next, counts } = parts;
   let e = 0;
   ctxKeys.forEach((k, i) => {
     for (let j = 0; j < width; j++) keys[i * width + j] = k.charCodeAt(j);
@@ -141,10 +145,10 @@ export function freezeTable(
       counts[e++] = m.get(t)!;
       sum += m.get(t)!;
     }
-    tot[i] = totals?.get(k) ?? sum;
+    totals[i] = sum;
   });
   start[ctxKeys.length] = e;
-  return new CountTable({ width, keys, totals: tot, start, next, counts });
+  return new CountTable(parts);
 }
 
 /**
@@ -164,11 +168,8 @@ export function pruneTable(t: CountTable, minCount: number, vocabSize: number): 
     }
   }
   const w = t.width;
-  const keys = idArray(vocabSize, keepCtx.length * w);
-  const totals = new Uint32Array(keepCtx.length);
-  const start = new Uint32Array(keepCtx.length + 1);
-  const next = idArray(vocabSize, entries);
-  const counts = new Uint32Array(entries);
+  const parts = emptyParts(w, vocabSize, keepCtx.length, entries);
+  const { keys, totals, start, next, counts } = parts;
   let e2 = 0;
   keepCtx.forEach((c, i) => {
     keys.set(t.keys.subarray(c * w, (c + 1) * w), i * w);
@@ -181,5 +182,5 @@ export function pruneTable(t: CountTable, minCount: number, vocabSize: number): 
       }
   });
   start[keepCtx.length] = e2;
-  return new CountTable({ width: w, keys, totals, start, next, counts });
+  return new CountTable(parts);
 }

@@ -1,6 +1,6 @@
 import { LstmRunner } from '../ml/lstm-runner.ts';
 import { fitLambda, MixtureModel } from '../ml/mixture.ts';
-import { pickSource, type SourceChoice } from '../ml/source-choice.ts';
+import { pickSource, thresholdOf, type SourceChoice } from '../ml/source-choice.ts';
 import type { ModelSpec } from '../ml/spec.ts';
 import { DEFAULT_SUGGEST, type StepModel, type SuggestOptions } from '../ml/suggest.ts';
 import { CharTokenizer } from '../ml/tokenizer.ts';
@@ -10,7 +10,7 @@ import { corpusTexts, getCorpusById, type CorpusRow } from '../store/corpora.ts'
 import type { Db } from '../store/db.ts';
 import { getBaseModel, setSuggestSource, type ModelRow } from '../store/models.ts';
 import { calibrateOn, evaluateWith, pickSegments } from './evaluate.ts';
-import { readBaseCard, shippedNgram, shippedSource, usesShippedNgram } from './base-model.ts';
+import { shippedNgram, shippedSource, usesShippedNgram } from './base-model.ts';
 import { loadWeightsFor } from './model-weights.ts';
 import { buildNgramFor } from './ngram.ts';
 
@@ -101,7 +101,7 @@ function baseOn(
   const { spec, weights } = loadWeightsFor(db, baseRow);
   const runner = new LstmRunner(spec, weights);
   const tok = CharTokenizer.fromSpec(spec as ModelSpec);
-  const threshold = (ngram ? shipped?.threshold : readBaseCard()?.suggest?.threshold) ?? DEFAULT_SUGGEST.threshold;
+  const threshold = (shipped && thresholdOf(shipped, ngram ? shipped.source : 'lstm')) ?? DEFAULT_SUGGEST.threshold;
   const r = ngram
     ? evaluateWith(
         'base',

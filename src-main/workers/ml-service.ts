@@ -153,11 +153,11 @@ export function openService(dataDir: string, backend: BackendReport) {
           : m.isBase && usesShippedNgram(choice)
             ? shippedNgram()
             : null;
-    const ng = found && isSameVocab(found.vocab, m.spec.vocab) ? { model: found } : null;
+    const ng = found && isSameVocab(found.vocab, m.spec.vocab) ? found : null;
     // A mixture's weight follows the document as it is written (ml/mix-weight.ts): read with the LSTM.
     // (A corpus re-imported since has a new n-gram: the weight starts again with it.)
-    if (ng && choice!.source === 'mix' && doc.mix?.ngram !== ng.model)
-      doc.mix = new MixWeightTracker(choice!.lambda, m.runner, ng.model, m.tok);
+    if (ng && choice!.source === 'mix' && doc.mix?.ngram !== ng)
+      doc.mix = new MixWeightTracker(choice!.lambda, m.runner, ng, m.tok);
     doc.mix?.begin(p.text);
     const { fed } = doc.state.update(p.text, doc.mix?.onChar);
     doc.cache.update(p.text);
@@ -168,13 +168,13 @@ export function openService(dataDir: string, backend: BackendReport) {
       return { cm, state: cm.wrap(s, recent) };
     };
     if (ng) {
-      const ctx = ngramContext(ng.model.order, m.tok, p.text);
+      const ctx = ngramContext(ng.order, m.tok, p.text);
       const opts = optsFor(thresholdOf(choice!, choice!.source));
       if (choice!.source === 'ngram') {
-        const { cm, state } = cached(ng.model, ctx);
+        const { cm, state } = cached(ng, ctx);
         return answer(suggestAlternatives(cm, m.tok, state, opts, n, before), fed, 'ngram');
       }
-      const { cm, state } = cached(new MixtureModel(m.runner, ng.model, choice!.lambda), {
+      const { cm, state } = cached(new MixtureModel(m.runner, ng, choice!.lambda), {
         a: doc.state.current,
         b: ctx,
         w: doc.mix?.weight,
