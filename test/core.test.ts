@@ -32,7 +32,7 @@ test('before any personal model exists, the base model suggests (with up to thre
   const text = 'First Citizen:\nBefore we proceed any further, hear me ';
   const s = (await core.call('suggest', { text })) as { model: string; source: string; alternatives: string[] };
   // As it ships: mixed with its own n-gram (services/base-model.ts).
-  assert.deepEqual([s.model, s.source], ['base', 'mix']);
+  assert.deepEqual([s.model, s.source], ['base', 'mix-base']);
   assert.ok(s.alternatives.length >= 2, JSON.stringify(s.alternatives));
   const one = (await core.call('suggest', { text, alternatives: 1 })) as { alternatives: string[] };
   assert.deepEqual(one.alternatives, s.alternatives.slice(0, 1));

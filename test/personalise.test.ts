@@ -187,7 +187,7 @@ describe('the base model that ships with Nib', () => {
       ),
     );
     assert.equal(r.model, 'base');
-    assert.equal(r.source, 'mix', 'the base with its own n-gram');
+    assert.equal(r.source, 'mix-base', 'the base with its own n-gram');
     assert.match(r.suggestion, /^ca/, `suggested ${JSON.stringify(r.suggestion)}`);
   });
 });

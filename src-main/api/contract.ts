@@ -158,6 +158,9 @@ export interface SuggestResult {
   latencyMs: number;
   /** Characters run through the LSTM for this call. */
   fedChars: number;
-  /** What suggested: 'lstm', 'ngram' or 'mix' (see ml/source-choice.ts). */
+  /**
+   * What suggested: 'lstm', 'ngram' or 'mix' (with a corpus's n-gram; see ml/source-choice.ts), or
+   * 'mix-base' (the base as it ships, with its own n-gram: services/base-model.ts).
+   */
   source?: string;
 }

@@ -179,7 +179,12 @@ export function openService(dataDir: string, backend: BackendReport) {
         b: ctx,
         w: doc.mix?.weight,
       });
-      return answer(suggestAlternatives(cm, m.tok, state, opts, n, before), fed, 'mix');
+      // 'mix-base': mixed with the base's own n-gram (as shipped), not with the writer's phrases.
+      return answer(
+        suggestAlternatives(cm, m.tok, state, opts, n, before),
+        fed,
+        m.corpusId === null ? 'mix-base' : 'mix',
+      );
     }
     const { cm, state } = cached(m.runner, doc.state.current);
     return answer(
