@@ -37,17 +37,24 @@ for (const name of names) {
   const r = importPaths(db, { paths: [path.join(corpusDir, 'personal', name)], corpus: name });
   refreshNgram(db, name);
   const t0 = performance.now();
-  const { choice } = fitBase(db, name);
+  const { choice, measured } = fitBase(db, name);
   const sec = (performance.now() - t0) / 1000;
   db.close();
-  if (!choice) throw new Error(`${name}: nothing fitted`);
+  if (!measured) throw new Error(`${name}: nothing measured`);
+  const w = measured.baseNgramWeight;
   console.log(
-    `\n${name} (${r.chars.toLocaleString('en-US')} characters; fit in ${sec.toFixed(1)} s on ${choice.chars.toLocaleString('en-US')} held-out characters): keeps ${choice.source}`,
+    `\n${name} (${r.chars.toLocaleString('en-US')} characters; fit in ${sec.toFixed(1)} s on ${measured.chars.toLocaleString('en-US')} held-out characters): keeps ${choice ? choice.source : 'the base as shipped'}${w ? `; the base's n-gram at weight ${w} beside the corpus's` : ''}`,
   );
   console.log('| source | bits/char | bar | KSR | precision |\n|---|---|---|---|---|');
-  const label = { lstm: 'base alone', ngram: 'n-gram of the corpus', mix: 'base + n-gram (mixture)' };
-  for (const m of choice.measured)
+  const ng = w ? "n-grams of the corpus and the base's" : 'n-gram of the corpus';
+  const label = { lstm: 'base alone', ngram: ng, mix: `base + ${ng} (mixture)` };
+  for (const m of measured.measured)
     console.log(
-      `| ${label[m.source]}${m.source === choice.source ? ' (kept)' : ''} | ${m.bitsPerChar.toFixed(3)} | ${m.threshold} | ${pct(m.ksr)} | ${pct(m.precision)} |`,
+      `| ${label[m.source]}${choice && m.source === choice.source ? ' (kept)' : ''} | ${m.bitsPerChar.toFixed(3)} | ${m.threshold} | ${pct(m.ksr)} | ${pct(m.precision)} |`,
+    );
+  const b = measured.base;
+  if (b)
+    console.log(
+      `| the base as shipped${choice ? '' : ' (kept)'} | ${b.bitsPerChar.toFixed(3)} | ${b.threshold} | ${pct(b.ksr)} | ${pct(b.precision)} |`,
     );
 }

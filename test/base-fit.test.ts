@@ -49,6 +49,9 @@ describe('the base fitted to the writer’s text (services/base-fit.ts)', () => 
       ['lstm', 'ngram', 'mix'],
     );
     assert.equal(c.source, pickSource(c.measured), 'the best of the three at ≥ 50% precision');
+    // The n-gram side is the corpus's with the base's beside it (ml/ngram-pair.ts), at a weight
+    // fitted on the held-out text: the plays are not the English the base's n-gram knows best.
+    assert.ok(c.baseNgramWeight! > 0.05 && c.baseNgramWeight! < 0.95, String(c.baseNgramWeight));
     // Beside them, the base as it ships (with its own n-gram) at its shipped bar.
     assert.equal(c.base?.threshold, shippedSource()!.threshold);
     assert.ok(!shippedWins(c), 'the writer’s phrases beat the shipped mixture on their own plays');

@@ -312,19 +312,28 @@ test('a refused field is named as the app labels it, not by its method and field
   assert.match((await bad('settings.set', { activeModel: 'no such model' })).message, /no model named "no such model"/);
 });
 
-test('a trained model that saves fewer keystrokes than the base alone is not put in use; the writer is told, and may still choose it', async () => {
+test('a trained model that saves fewer keystrokes than the base as it came is not put in use; the writer is told, and may still choose it', async () => {
   const c = new Core(path.join(dir, 'kept'), { idleLearning: false, fitBase: false });
   try {
-    const plays = fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 30_000);
+    // Text the base itself wrote (seeded): nothing predicts it better than the base, while the
+    // corpus's n-gram (with the base's beside it, ml/ngram-pair.ts) makes a trial model look good
+    // on a writer's own text, such as the plays.
+    const { text: prose } = (await c.call('generate', {
+      model: 'base',
+      prompt: 'The ',
+      length: 30_000,
+      temperature: 0.8,
+      seed: 7,
+    })) as { text: string };
     await c.call('corpora.import', {
-      corpus: 'plays',
-      files: [{ name: 'p.txt', data: Buffer.from(plays).toString('base64') }],
+      corpus: 'samples',
+      files: [{ name: 'p.txt', data: Buffer.from(prose).toString('base64') }],
     });
     const done = new Promise<Extract<CoreEvent, { type: 'train-done' }>>((resolve) =>
       c.on((e) => e.type === 'train-done' && resolve(e)),
     );
     // Twenty steps from scratch: a trial, worse than the base on this text.
-    await c.call('train.start', { corpus: 'plays', model: 'trial', from: 'scratch', preset: 'small', maxSteps: 20 });
+    await c.call('train.start', { corpus: 'samples', model: 'trial', from: 'scratch', preset: 'small', maxSteps: 20 });
     const r = (await done).result!;
     const s = r.suggestSource!;
     const chosen = s.measured.find((m) => m.source === s.source)!;

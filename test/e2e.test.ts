@@ -401,16 +401,19 @@ describe('web mode', { skip }, () => {
     assert.ok((await editor.textContent())?.includes(expected), `editor holds the accepted suggestion "${suggestion}"`);
 
     // Tab with no suggestion showing keeps the focus (and every later keystroke) in the editor. Inside
-    // a word no suggestion is asked for, so none can be showing.
+    // a word no suggestion is asked for, so none can be showing. (Where the suggestion taken ended
+    // with a space, the space typed next replaces it: one space either way.)
+    const typedOn = `${expected.replace(/ $/, '')} zq eXnd`;
     await page.keyboard.type(' zq end');
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('ArrowLeft');
     assert.equal(await ghost.count(), 0);
     await page.keyboard.press('Tab');
     await page.keyboard.type('X');
+    const after = (await editor.textContent()) ?? '';
     assert.ok(
-      (await editor.textContent())?.includes(`${expected} zq eXnd`),
-      'Tab without a ghost neither moved focus nor lost text',
+      after.includes(typedOn),
+      `Tab without a ghost neither moved focus nor lost text: "${typedOn}" in "${after.slice(-80)}"`,
     );
     // Alt+] with nothing shown says why none comes (briefly, in the status bar and to a screen reader)…
     await page.keyboard.press('Alt+BracketRight');
@@ -433,7 +436,7 @@ describe('web mode', { skip }, () => {
     // The draft autosaves; a reload brings it back.
     await page.getByText('Saved', { exact: true }).waitFor();
     await page.reload();
-    await page.getByTestId('editor').getByText(expected.slice(-20)).waitFor();
+    await page.getByTestId('editor').getByText(expected.trimEnd().slice(-20)).waitFor();
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import fs from 'node:fs';
 import type { NibError } from '../src-main/api/errors.ts';
 import { NgramModel, ngramBuildBytes, ngramOrderWithin } from '../src-main/ml/ngram.ts';
+import { NgramPair } from '../src-main/ml/ngram-pair.ts';
 import { buildNgramFor, ngramFromStored } from '../src-main/services/ngram.ts';
 import zlib from 'node:zlib';
 import { SHAKESPEARE } from './helpers.ts';
@@ -265,5 +266,49 @@ describe('the n-gram build stays within its memory limit', () => {
         /too large for an n-gram model in 0\.0 GB/.test(e.message) &&
         /--max-memory/.test(e.message),
     );
+  });
+});
+
+describe('two n-grams read as one (ml/ngram-pair.ts)', () => {
+  const text = fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 40_000);
+  const ptok = new CharTokenizer([...new Set(text)].sort(), null);
+  const a = NgramModel.build(ptok.vocab, ptok.encode(text.slice(0, 18_000)), ptok.encode(text.slice(36_000)), 6).model;
+  const b = NgramModel.build(
+    ptok.vocab,
+    ptok.encode(text.slice(18_000, 36_000)),
+    ptok.encode(text.slice(36_000)),
+    4,
+  ).model;
+
+  test('its distribution is the weighted sum of theirs, read from one context as long as the longer order needs', () => {
+    const pair = new NgramPair(a, b, 0.7);
+    assert.equal(pair.order, Math.max(a.order, b.order));
+    const state: number[] = [];
+    for (const id of ptok.encode(text.slice(36_000, 36_400))) {
+      const p = pair.probs(state);
+      const pa = a.distribution(state);
+      const pb = b.distribution(state);
+      for (let w = 0; w < p.length; w += 5) assert.ok(Math.abs(p[w] - (0.7 * pa[w] + 0.3 * pb[w])) < 1e-7);
+      assert.ok(Math.abs(p.reduce((x, y) => x + y, 0) - 1) < 1e-5);
+      pair.step(state, id);
+      assert.ok(state.length <= pair.order - 1);
+    }
+    // Mixed, it reads the held-out text better than the weaker of the two.
+    const held = ptok.encode(text.slice(36_000));
+    const ce = (m: StepModel<number[]>) => {
+      const s: number[] = [];
+      let t = 0;
+      for (const id of held) {
+        t -= Math.log(m.probs(s)[id]);
+        m.step(s, id);
+      }
+      return t / held.length;
+    };
+    assert.ok(ce(pair) < Math.max(ce(a), ce(b)));
+  });
+
+  test('two vocabularies cannot be paired', () => {
+    const other = NgramModel.build(['a', 'b'], Int32Array.from([0, 1, 0, 1]), Int32Array.from([0, 1]), 2).model;
+    assert.throws(() => new NgramPair(a, other, 0.5), /one vocabulary/);
   });
 });

@@ -316,7 +316,7 @@ export const CoreApi = {
    */
   'models.fitBase': {
     params: params({ corpus: opt(Name) }),
-    result: returns<{ corpus: string | null; choice: SourceChoice | null }>(),
+    result: returns<{ corpus: string | null; choice: SourceChoice | null; measured?: SourceChoice }>(),
   },
 
   'train.start': {

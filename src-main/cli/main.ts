@@ -324,7 +324,7 @@ const COMMANDS: Record<string, Command> = {
         if (r.suggestSource && !c.out.json) {
           const m = r.suggestSource.measured.map((x) => `${x.source} ${(100 * x.ksr).toFixed(1)}% KSR`).join(', ');
           c.out.err(
-            `Suggestions will come from: ${sourceLabel(r.suggestSource.source, r.suggestSource.lambda)} (${m}; ${r.suggestSource.chars.toLocaleString('en-US')} held-out characters${r.suggestSource.base ? `; the base model as it came: ${(100 * r.suggestSource.base.ksr).toFixed(1)}% KSR` : ''}).`,
+            `Suggestions will come from: ${sourceLabel(r.suggestSource.source, r.suggestSource.lambda, r.suggestSource.corpus, r.suggestSource.baseNgramWeight)} (${m}; ${r.suggestSource.chars.toLocaleString('en-US')} held-out characters${r.suggestSource.base ? `; the base model as it came: ${(100 * r.suggestSource.base.ksr).toFixed(1)}% KSR` : ''}).`,
           );
           if (r.keptInUse)
             c.out.err(
@@ -507,7 +507,12 @@ const COMMANDS: Record<string, Command> = {
                   : `${m.bestBitsPerChar.toFixed(3)}${m.measuredOn ? ` (on ${m.measuredOn})` : ''}`,
                 formatDuration(m.trainSeconds),
                 m.suggestSource
-                  ? sourceLabel(m.suggestSource.source, m.suggestSource.lambda, m.suggestSource.corpus)
+                  ? sourceLabel(
+                      m.suggestSource.source,
+                      m.suggestSource.lambda,
+                      m.suggestSource.corpus,
+                      m.suggestSource.baseNgramWeight,
+                    )
                   : 'the model',
               ]),
             )
@@ -686,12 +691,17 @@ function onTrainEvent(out: Out, e: TrainEvent): void {
   } else out.status(line);
 }
 
-function sourceLabel(source: string, lambda: number, corpus: string | null = 'corpus'): string {
-  const ngram = corpus === null ? 'the n-gram shipped with it' : 'the corpus n-gram';
+function sourceLabel(source: string, lambda: number, corpus: string | null = 'corpus', baseNgramWeight = 0): string {
+  const ngram =
+    corpus === null
+      ? 'the n-gram shipped with it'
+      : baseNgramWeight
+        ? `the corpus n-gram with the base's (weight ${baseNgramWeight})`
+        : 'the corpus n-gram';
   return source === 'mix'
     ? `the model mixed with ${ngram} (the model's weight ${lambda} at a document's start, then following what you write)`
     : source === 'ngram'
-      ? 'the corpus n-gram'
+      ? ngram
       : 'the model';
 }
 

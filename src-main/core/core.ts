@@ -50,7 +50,7 @@ export type CoreEvent =
   | { type: 'learned'; result: LearnResult }
   /** How the base suggests is being fitted to the writer's text (services/base-fit.ts), and was. */
   | { type: 'base-fitting'; corpus: string | null }
-  | { type: 'base-fitted'; corpus: string | null; choice: SourceChoice | null }
+  | { type: 'base-fitted'; corpus: string | null; choice: SourceChoice | null; measured?: SourceChoice }
   /** One file of a `corpora.importPaths` call: imported, or skipped and why. */
   | { type: 'import-file'; outcome: FileOutcome };
 

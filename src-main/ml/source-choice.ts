@@ -17,6 +17,11 @@ export interface SourceChoice {
   threshold?: number;
   /** The corpus whose n-gram takes part. */
   corpus: string | null;
+  /**
+   * Beside the corpus's n-gram, the weight of the n-gram shipped with the base within the
+   * n-gram side (ml/ngram-pair.ts: the corpus's gets 1 − this). Absent: the corpus's alone.
+   */
+  baseNgramWeight?: number;
   /** What each candidate measured, for the Models view and `nib models`. */
   measured: { source: SourceKind; ksr: number; precision: number; bitsPerChar: number; threshold?: number }[];
   chars: number;

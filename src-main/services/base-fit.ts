@@ -4,7 +4,7 @@ import { getCorpus, listCorpora, type CorpusRow } from '../store/corpora.ts';
 import type { Db } from '../store/db.ts';
 import { getBaseModel, setSuggestSource } from '../store/models.ts';
 import { getSettings, setSettings } from '../store/settings.ts';
-import { shippedSource } from './base-model.ts';
+import { shippedSource, usesShippedNgram } from './base-model.ts';
 import { DRAFTS_CORPUS } from './drafts-corpus.ts';
 import { storedNgramStamp } from './ngram.ts';
 import { chooseSource } from './source-choice.ts';
@@ -39,7 +39,10 @@ function stampOf(db: Db, corpus: CorpusRow | undefined): string | null {
   if (!base) return null;
   if (!corpus) return `${base.parent}:none`;
   const ngram = storedNgramStamp(db, corpus.id);
-  return ngram ? `${base.parent}:${ngram}` : null;
+  // What a fit measures changed with the base's n-gram (its pair with the writer's, the base as
+  // shipped beside the candidates): a fit made before is due again, once.
+  const rules = usesShippedNgram(shippedSource()) ? 'fit2+ngram' : 'fit2';
+  return ngram ? `${base.parent}:${rules}:${ngram}` : null;
 }
 
 /** The corpus to fit the base to now, or null when what is stored is current (or cannot be fitted yet). */
@@ -54,17 +57,26 @@ export function baseFitDue(db: Db): { corpus: string | null; stamp: string } | n
  * Measures and stores how the base suggests for the writer's text (`corpus`, by default their
  * largest). With no corpus, or one too short to hold text out, the base suggests as it shipped.
  */
-export function fitBase(db: Db, corpusName?: string | null): { corpus: string | null; choice: SourceChoice | null } {
+export function fitBase(
+  db: Db,
+  corpusName?: string | null,
+): {
+  corpus: string | null;
+  /** What the base suggests with now: null, as it shipped. */
+  choice: SourceChoice | null;
+  /** What was measured on the corpus, kept or not (absent: nothing to measure on). */
+  measured?: SourceChoice;
+} {
   const base = getBaseModel(db);
   if (!base) return { corpus: null, choice: null };
   const corpus = corpusName ? getCorpus(db, corpusName) : baseFitCorpus(db);
   const stamp = stampOf(db, corpus);
-  let choice = corpus ? chooseSource(db, base, undefined, undefined, undefined, corpus) : null;
+  const measured = corpus ? chooseSource(db, base, undefined, undefined, undefined, corpus) : null;
   // The base as shipped (with its own n-gram) can beat every source fitted to a small corpus: then it stays.
-  if (choice && shippedWins(choice)) choice = null;
+  const choice = measured && !shippedWins(measured) ? measured : null;
   if (!choice) setSuggestSource(db, base.id, shippedSource());
   if (stamp !== null) setSettings(db, { [STAMP_KEY]: stamp });
-  return { corpus: choice ? corpus!.name : null, choice };
+  return { corpus: choice ? corpus!.name : null, choice, ...(measured && { measured }) };
 }
 
 /**

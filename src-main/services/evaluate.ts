@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { calibrateAll, calibrateThreshold, type Measured } from '../ml/calibrate.ts';
 import { LstmRunner } from '../ml/lstm-runner.ts';
+import { NgramPair, type NgramLike } from '../ml/ngram-pair.ts';
+import { isSharedVocab } from '../ml/vocab.ts';
 import { CachedModel } from '../ml/document-cache.ts';
 import { fitLambda, MixtureModel } from '../ml/mixture.ts';
 import { thresholdOf, type SourceChoice, type SourceKind } from '../ml/source-choice.ts';
@@ -306,10 +308,14 @@ export function evaluateModel(db: Db, p: EvalParams): EvalResult {
       ),
     );
   if (baselineCorpus && p.baselines !== false) {
-    const { model: ngram } = buildNgramFor(corpusTexts(db, baselineCorpus.id), config.valFraction, spec.vocab);
+    const { model: corpusNgram } = buildNgramFor(corpusTexts(db, baselineCorpus.id), config.valFraction, spec.vocab);
+    // With the base's n-gram beside it where the model's source was measured so (ml/ngram-pair.ts).
+    const w = choice?.baseNgramWeight;
+    const baseNgram = w && isSharedVocab(spec.vocab) ? shippedNgram() : null;
+    const ngram: NgramLike = baseNgram ? new NgramPair(corpusNgram, baseNgram, 1 - w!) : corpusNgram;
     rows.push(
       evaluateWith(
-        `n-gram (order ${ngram.order}, Kneser-Ney)`,
+        `n-gram (order ${corpusNgram.order}, Kneser-Ney)${baseNgram ? ` with the base's (weight ${w})` : ''}`,
         ngram,
         tok,
         () => [] as number[],

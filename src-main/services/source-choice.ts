@@ -1,4 +1,6 @@
 import { LstmRunner } from '../ml/lstm-runner.ts';
+import { NgramPair, type NgramLike } from '../ml/ngram-pair.ts';
+import { isSharedVocab } from '../ml/vocab.ts';
 import { fitLambda, MixtureModel } from '../ml/mixture.ts';
 import { pickSource, thresholdOf, type SourceChoice } from '../ml/source-choice.ts';
 import type { ModelSpec } from '../ml/spec.ts';
@@ -46,14 +48,21 @@ export function chooseSource(
   const { segments } = pickSegments(heldOut, maxChars, 10_000);
   const tok = CharTokenizer.fromSpec(spec as ModelSpec);
   const runner = new LstmRunner(spec, weights);
-  const { model: ngram } = buildNgramFor(texts, config.valFraction, spec.vocab);
-  const lambda = fitLambda(
-    runner,
-    runner.zeroState(),
-    ngram,
-    [] as number[],
-    tok.encode(Array.from(segments[0].text).slice(0, 3000).join('')),
-  );
+  const { model: corpusNgram } = buildNgramFor(texts, config.valFraction, spec.vocab);
+  const fitText = tok.encode(Array.from(segments[0].text).slice(0, 3000).join(''));
+  // The corpus's n-gram with the base's beside it, where one ships over this vocabulary: the
+  // writer's phrases and common English (ml/ngram-pair.ts), their weights fitted as λ is.
+  const shipped = shippedNgram();
+  let baseNgramWeight = 0;
+  if (shipped && isSharedVocab(spec.vocab)) {
+    const w = Math.round(100 * (1 - fitLambda(corpusNgram, [] as number[], shipped, [] as number[], fitText))) / 100;
+    // The fit's grid never gives either n-gram less than 5%: where the corpus's alone reads the
+    // text better still (a manual's commands), the base's stays out.
+    if (natsOn(new NgramPair(corpusNgram, shipped, 1 - w), fitText) < natsOn(corpusNgram, fitText)) baseNgramWeight = w;
+  }
+  const ngram: NgramLike =
+    baseNgramWeight > 0 ? new NgramPair(corpusNgram, shipped!, 1 - baseNgramWeight) : corpusNgram;
+  const lambda = fitLambda(runner, runner.zeroState(), ngram, [] as number[], fitText);
   const mix = new MixtureModel(runner, ngram, lambda);
   const calibrated = <S>(name: string, model: StepModel<S>, zero: () => S) => {
     const { chosen, bitsPerChar } = calibrateOn(name, model, tok, zero, segments, o, bars);
@@ -72,6 +81,7 @@ export function chooseSource(
     lambda: source === 'lstm' ? 1 : source === 'ngram' ? 0 : lambda,
     threshold: rows[source].threshold,
     corpus: corpus.name,
+    ...(baseNgramWeight > 0 && source !== 'lstm' && { baseNgramWeight }),
     measured,
     chars: segments.reduce((n, s) => n + s.text.length, 0),
     ...(base && { base }),
@@ -113,4 +123,15 @@ function baseOn(
       )
     : evaluateWith('base', runner, tok, () => runner.zeroState(), segments, { ...o, threshold });
   return { ksr: r.ksr, precision: r.precision, bitsPerChar: r.bitsPerChar, threshold };
+}
+
+/** Mean negative log-likelihood of `ids` under an n-gram, read from the start. */
+function natsOn(m: NgramLike, ids: Int32Array): number {
+  const state: number[] = [];
+  let total = 0;
+  for (const id of ids) {
+    total -= Math.log(m.probs(state)[id]);
+    m.step(state, id);
+  }
+  return total / Math.max(1, ids.length);
 }

@@ -100,7 +100,7 @@ export const MlHostApi = {
   /** How the base suggests for the writer's text, measured on a corpus (services/base-fit.ts). */
   'base.fit': {
     params: obj({ corpus: v.optional(str) }),
-    result: returns<{ corpus: string | null; choice: SourceChoice | null }>(),
+    result: returns<{ corpus: string | null; choice: SourceChoice | null; measured?: SourceChoice }>(),
     event: none,
   },
   train: {

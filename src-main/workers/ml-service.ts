@@ -5,6 +5,7 @@ import { corpusVocab, loadStoredNgram, refreshNgram, storedNgramStamp } from '..
 import { MixtureModel } from '../ml/mixture.ts';
 import { MixWeightTracker } from '../ml/mix-weight.ts';
 import { ngramContext, type NgramModel } from '../ml/ngram.ts';
+import { NgramPair, type NgramLike } from '../ml/ngram-pair.ts';
 import { thresholdOf, type SourceChoice } from '../ml/source-choice.ts';
 import { isMlMethod, parseMlParams, type MlMethod, type MlParsed, type MlResult } from './ml-host-api.ts';
 import { exportModel, exportModelFiles, importModel, importModelFiles } from '../services/model-transfer.ts';
@@ -92,6 +93,22 @@ export function openService(dataDir: string, backend: BackendReport) {
     return loadedNgram;
   }
 
+  /** Pairs made of a corpus's n-gram and the base's, kept so a document's mixture weight keeps following the same one. */
+  const pairs = new WeakMap<NgramModel, NgramPair>();
+
+  /**
+   * A corpus's n-gram as its model's source measured it: with the base's n-gram beside it at the
+   * weight fitted there (ml/ngram-pair.ts), or alone. The base's unreadable: the corpus's alone.
+   */
+  function withBaseNgram(corpusNgram: NgramModel | null, weight: number | undefined): NgramLike | null {
+    const base = weight ? shippedNgram() : null;
+    if (!corpusNgram || !base || !isSameVocab(base.vocab, corpusNgram.vocab)) return corpusNgram;
+    let pair = pairs.get(corpusNgram);
+    if (!pair || pair.mu !== 1 - weight!)
+      pairs.set(corpusNgram, (pair = new NgramPair(corpusNgram, base, 1 - weight!)));
+    return pair;
+  }
+
   function suggest(p: SuggestParams): SuggestResult {
     const t0 = performance.now();
     // The confidence bar: the caller's if given, else the one measured for this model and source.
@@ -149,7 +166,7 @@ export function openService(dataDir: string, backend: BackendReport) {
       !choice || choice.source === 'lstm'
         ? null
         : m.corpusId !== null
-          ? (ngramOf(m.corpusId)?.model ?? null)
+          ? withBaseNgram(ngramOf(m.corpusId)?.model ?? null, choice.baseNgramWeight)
           : m.isBase && usesShippedNgram(choice)
             ? shippedNgram()
             : null;
