@@ -1,11 +1,13 @@
 /**
- * An experiment (session 19), not yet in the app: would the base n-gram's weight in the pair
- * (ml/ngram-pair.ts) pay for following the text as the LSTM's does (ml/mix-weight.ts)? After
+ * An experiment (session 19), in the app since session 20: would the base n-gram's weight in the
+ * pair (ml/ngram-pair.ts) pay for following the text as the LSTM's does (ml/mix-weight.ts)? After
  * `npm run bench:base-fit -- --corpora speeches,technical,fiction,email --work W` has fitted the
  * base in W/data-NAME, this reads each corpus's drafts (W/corpus/drafts/NAME, 20,000 characters)
  * once with the base LSTM, the corpus n-gram and the base n-gram, and prints the bits/char of: the
- * app's mixture today (λ following the text, the pair's μ fixed), both weights following the text,
- * and one three-way weight following it (the same online EM, floors 0.01). Results: bench/README.md.
+ * app's mixture until session 20 (λ following the text, the pair's μ fixed), both weights following
+ * the text, and one three-way weight following it (the app's since: ml/mix-weight.ts, with other
+ * floors and forgetting beside it). A corpus fitted without the pair is read with μ 0.5. Results:
+ * bench/README.md.
  *   node --import tsx bench/mixture-three-way.ts [--work /tmp/nib-base-fit] [--corpora a,b]
  */
 import fs from 'node:fs';
@@ -20,6 +22,7 @@ import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
 import { CharTokenizer } from '../src-main/ml/tokenizer.ts';
 import { initBackend } from '../src-main/ml/backend.ts';
 import { opt } from './common.ts';
+import { MIX_ADAPT, startWeight, updateWeight, type MixAdapt } from '../src-main/ml/mix-weight.ts';
 await initBackend();
 const work = path.resolve(opt('work', '/tmp/nib-base-fit'));
 const names = opt('corpora', 'speeches,technical,fiction,email').split(',');
@@ -57,62 +60,44 @@ for (const name of names) {
     for (let i = 0; i < N; i++) s -= Math.log2(f(i));
     return s / N;
   };
-  // (a) as the app: λ adaptive, μ fixed
-  const adapt = (l0: number, f = 0.98, prior = 10) => {
-    let num = prior * l0,
-      den = prior,
-      l = l0;
-    return {
-      get: () => l,
-      upd(pa: number, pb: number) {
-        const m = l * pa + (1 - l) * pb;
-        const r = m > 1e-30 ? (l * pa) / m : l;
-        num = f * num + r;
-        den = f * den + 1;
-        l = Math.min(0.98, Math.max(0.02, num / den));
-      },
-    };
-  };
   const lam0 = choice?.lambda ?? 0.5;
   const w = choice?.baseNgramWeight ?? 0;
+  const mu0 = 1 - (w || 0.5);
   const res: Record<string, number> = {};
-  for (const mu0 of [1 - w, ...(w ? [] : [0.5])]) {
-    const A = adapt(lam0);
-    res[`fixed mu ${mu0.toFixed(2)}`] = bits((i) => {
-      const png = mu0 * pc[i] + (1 - mu0) * pb[i];
-      const p = A.get() * pl[i] + (1 - A.get()) * png;
-      A.upd(pl[i], png);
+  // The app's update (ml/mix-weight.ts) on the parts' probabilities of each character.
+  const following = (w0: number[], ps: (i: number) => number[], a: MixAdapt = MIX_ADAPT) => {
+    const mw = startWeight(w0, a);
+    return bits((i) => {
+      const p = ps(i);
+      const m = mw.w.reduce((s, x, k) => s + x * p[k], 0);
+      updateWeight(mw, p, a);
+      return m;
+    });
+  };
+  // (a) as the app was until session 20: λ follows the text, the pair's μ fixed.
+  res[`λ follows, fixed μ ${mu0.toFixed(2)}`] = following([lam0, 1 - lam0], (i) => [
+    pl[i],
+    mu0 * pc[i] + (1 - mu0) * pb[i],
+  ]);
+  // (b) both λ and μ follow the text, each as a two-part weight.
+  {
+    const A = startWeight([lam0, 1 - lam0]);
+    const M = startWeight([mu0, 1 - mu0]);
+    res['λ and μ follow, each its own'] = bits((i) => {
+      const png = M.w[0] * pc[i] + (1 - M.w[0]) * pb[i];
+      const p = A.w[0] * pl[i] + A.w[1] * png;
+      updateWeight(A, [pl[i], png]);
+      updateWeight(M, [pc[i], pb[i]]);
       return p;
     });
-    for (const f of [0.98, 0.995]) {
-      const A2 = adapt(lam0),
-        M = adapt(mu0, f);
-      res[`both adaptive mu0 ${mu0.toFixed(2)} f ${f}`] = bits((i) => {
-        const png = M.get() * pc[i] + (1 - M.get()) * pb[i];
-        const p = A2.get() * pl[i] + (1 - A2.get()) * png;
-        A2.upd(pl[i], png);
-        M.upd(pc[i], pb[i]);
-        return p;
-      });
-    }
-    // 3-way EM
-    for (const f of [0.98, 0.995]) {
-      const w0 = [lam0, (1 - lam0) * mu0, (1 - lam0) * (1 - mu0)];
-      const num = w0.map((x) => 10 * x);
-      let den = 10;
-      let cur = w0.slice();
-      res[`3-way f ${f} mu0 ${mu0.toFixed(2)}`] = bits((i) => {
-        const ps = [pl[i], pc[i], pb[i]];
-        const m = cur.reduce((s, x, k) => s + x * ps[k], 0);
-        for (let k = 0; k < 3; k++) num[k] = f * num[k] + (m > 1e-30 ? (cur[k] * ps[k]) / m : cur[k]);
-        den = f * den + 1;
-        cur = num.map((x) => Math.max(0.01, x / den));
-        const z = cur.reduce((a, b) => a + b);
-        cur = cur.map((x) => x / z);
-        return m;
-      });
-    }
   }
+  // (c) one weight over the three parts: the app since session 20, and other floors and forgetting.
+  const w3 = [lam0, (1 - lam0) * mu0, (1 - lam0) * (1 - mu0)];
+  const three = (i: number) => [pl[i], pc[i], pb[i]];
+  res['three parts (the app, floors 0.02)'] = following(w3, three);
+  res['three parts, floors 0.01'] = following(w3, three, { ...MIX_ADAPT, min: 0.01 });
+  res['three parts, floors 0.05'] = following(w3, three, { ...MIX_ADAPT, min: 0.05 });
+  res['three parts, forgetting 0.995'] = following(w3, three, { ...MIX_ADAPT, forget: 0.995 });
   res['lstm'] = bits((i) => pl[i]);
   res['corpus ng'] = bits((i) => pc[i]);
   res['base ng'] = bits((i) => pb[i]);

@@ -1,13 +1,18 @@
 /**
- * The weight of a mixture's first model (the LSTM), following the text as it is written. Which
+ * The weights of a mixture's parts (the LSTM first), following the text as it is written. Which
  * model predicts better changes within a document: in a manual, a passage of prose suits the LSTM
  * and the next block of commands and paths, which the corpus n-gram has seen verbatim, suits the
  * n-gram (the weight fitted on one 3,000-character stretch of Debian's manuals was 0.05 on one and
- * 0.6 on another). So the weight is re-estimated after every character the writer types: online
- * EM with forgetting, each character's responsibility r = λ·p_a / (λ·p_a + (1 − λ)·p_b) (how much
- * of its probability the first model gave) averaged over the recent text, λ = Σ fᵏ·r / Σ fᵏ, starting
- * from the weight fitted for the model (ml/mixture.ts fitLambda) with the strength of `prior`
- * characters. Only typed text moves it, never a suggestion being looked ahead.
+ * 0.6 on another). So the weights are re-estimated after every character the writer types: online
+ * EM with forgetting, each character's responsibility r_k = w_k·p_k / Σ_j w_j·p_j (how much of its
+ * probability part k gave) averaged over the recent text, w_k = Σ fᵗ·r_k / Σ fᵗ, starting from the
+ * weights fitted for the model (ml/mixture.ts fitLambda) with the strength of `prior` characters.
+ * Only typed text moves them, never a suggestion being looked ahead.
+ *
+ * Two parts (the LSTM and the corpus's n-gram) or three (with the base's n-gram beside it,
+ * ml/ngram-pair.ts): one weight vector over all three reads the drafts 0.008–0.028 bits/char lower
+ * than the LSTM's weight following the text over a pair whose split stays as fitted (bench/README.md,
+ * "One weight for three parts"): which n-gram knows the next words changes within a document too.
  *
  * Settings, measured by keystrokes at ≥ 50% precision on the three `bench:personal` corpora
  * (bench/README.md "A mixture weight that follows the text"): forgetting 0.98 (about the last 50
@@ -16,45 +21,83 @@
  */
 import { commonPrefix } from './document-cache.ts';
 import { ngramContext } from './ngram.ts';
-import type { StepModel } from './suggest.ts';
+import type { NgramLike } from './ngram-pair.ts';
 import type { CharTokenizer } from './tokenizer.ts';
 
 export interface MixAdapt {
   /** Each earlier character's weight shrinks by this factor per character typed since. */
   forget: number;
-  /** How many characters' worth the starting weight counts for. */
+  /** How many characters' worth the starting weights count for. */
   prior: number;
-  /** Bounds of λ: neither model is ever switched off entirely. */
+  /** The least weight of any part: no model is ever switched off entirely. */
   min: number;
-  max: number;
 }
 
-export const MIX_ADAPT: Readonly<MixAdapt> = { forget: 0.98, prior: 10, min: 0.02, max: 0.98 };
+export const MIX_ADAPT: Readonly<MixAdapt> = { forget: 0.98, prior: 10, min: 0.02 };
 
 export interface MixWeight {
-  /** The current weight of the first model. */
-  lambda: number;
-  /** Σ fᵏ·r and Σ fᵏ over the characters read (the prior included). */
-  num: number;
+  /** The current weight of each part, summing to 1; `w[0]` is the LSTM's (λ). */
+  w: number[];
+  /** Σ fᵗ·r_k per part and Σ fᵗ over the characters read (the prior included). */
+  num: number[];
   den: number;
 }
 
-export function startWeight(lambda: number, a: MixAdapt = MIX_ADAPT): MixWeight {
-  return { lambda, num: a.prior * lambda, den: a.prior };
+export function startWeight(w0: readonly number[], a: MixAdapt = MIX_ADAPT): MixWeight {
+  return { w: w0.slice(), num: w0.map((x) => a.prior * x), den: a.prior };
 }
 
-/** Reads one character that the first model gave probability `pa` and the second `pb`; in place. */
-export function updateWeight(w: MixWeight, pa: number, pb: number, a: MixAdapt = MIX_ADAPT): void {
-  const mixed = w.lambda * pa + (1 - w.lambda) * pb;
-  // Neither model saw it coming (both ~0): it says nothing about which is better.
-  const r = mixed > 1e-30 ? (w.lambda * pa) / mixed : w.lambda;
-  w.num = a.forget * w.num + r;
+/** Reads one character that part k gave probability `p[k]`; in place. */
+export function updateWeight(w: MixWeight, p: ArrayLike<number>, a: MixAdapt = MIX_ADAPT): void {
+  let mixed = 0;
+  for (let k = 0; k < w.w.length; k++) mixed += w.w[k] * p[k];
+  // No part saw it coming (all ~0): it says nothing about which is better.
+  for (let k = 0; k < w.w.length; k++)
+    w.num[k] = a.forget * w.num[k] + (mixed > 1e-30 ? (w.w[k] * p[k]) / mixed : w.w[k]);
   w.den = a.forget * w.den + 1;
-  w.lambda = Math.min(a.max, Math.max(a.min, w.num / w.den));
+  floored(
+    w.num.map((x) => x / w.den),
+    a.min,
+    w.w,
+  );
 }
 
 /**
- * The weight of one open document's mixture in the app, where the LSTM's state is kept by
+ * `raw` (summing to 1) with every part at least `min`: those below are raised to it and the rest
+ * scaled down to make room, so with two parts it is λ clamped to [min, 1 − min].
+ */
+function floored(raw: number[], min: number, out: number[]): void {
+  const low = raw.map((x) => x < min);
+  // Scaling the others down may take one of them below the floor too: then again, at most once per part.
+  for (let round = 0; round < raw.length; round++) {
+    let lowCount = 0;
+    let highSum = 0;
+    for (let k = 0; k < raw.length; k++) {
+      if (low[k]) lowCount++;
+      else highSum += raw[k];
+    }
+    const scale = highSum > 0 ? (1 - lowCount * min) / highSum : 0;
+    let again = false;
+    for (let k = 0; k < raw.length; k++) {
+      out[k] = low[k] ? min : raw[k] * scale;
+      if (!low[k] && out[k] < min) again = low[k] = true;
+    }
+    if (!again) return;
+  }
+}
+
+/** What a mixture's n-gram side gives each character: its parts' distributions, or its own. */
+export function ngramParts(ng: NgramLike, context: number[]): Float32Array[] {
+  return ng.parts ? ng.parts.map((p) => p.distribution(context)) : [ng.probs(context)];
+}
+
+/** The starting weights of the LSTM at `lambda` beside `ng`: its parts share 1 − λ as they are weighted in it. */
+export function startWeights(lambda: number, ng: { partWeights?: readonly number[] }): number[] {
+  return [lambda, ...(ng.partWeights ?? [1]).map((x) => (1 - lambda) * x)];
+}
+
+/**
+ * The weights of one open document's mixture in the app, where the LSTM's state is kept by
  * DocumentState and the n-gram reads only the text's last characters. `begin(text)` before
  * DocumentState.update(text, tracker.onChar) marks where the new text starts; `onChar` then gets
  * each character DocumentState feeds, with the LSTM's state before it. Characters fed again after
@@ -73,15 +116,15 @@ export class MixWeightTracker<A> {
   constructor(
     lambda: number,
     private readonly lstm: { probs(s: A): Float32Array },
-    readonly ngram: StepModel<number[]> & { order: number },
+    readonly ngram: NgramLike,
     private readonly tok: CharTokenizer,
   ) {
-    this.w = startWeight(lambda);
+    this.w = startWeight(startWeights(lambda, ngram));
   }
 
-  /** A copy of the current weight, for one suggestion's mixture state. */
+  /** A copy of the current weights, for one suggestion's mixture state. */
   get weight(): MixWeight {
-    return { ...this.w };
+    return { w: this.w.w.slice(), num: this.w.num.slice(), den: this.w.den };
   }
 
   begin(text: string): void {
@@ -92,7 +135,8 @@ export class MixWeightTracker<A> {
   /** DocumentState's hook: the character `id` at UTF-16 offset `pos`, the LSTM in `before` just before it. */
   readonly onChar = (pos: number, before: A, id: number): void => {
     if (pos !== this.ctxPos) this.ctx = ngramContext(this.ngram.order, this.tok, this.read.slice(0, pos));
-    if (pos >= this.from) updateWeight(this.w, this.lstm.probs(before)[id], this.ngram.probs(this.ctx)[id]);
+    if (pos >= this.from)
+      updateWeight(this.w, [this.lstm.probs(before)[id], ...ngramParts(this.ngram, this.ctx).map((p) => p[id])]);
     this.ngram.step(this.ctx, id);
     this.ctxPos = pos + ((this.read.codePointAt(pos) ?? 0) > 0xffff ? 2 : 1); // where the next character starts
   };

@@ -1,58 +1,89 @@
-import { MIX_ADAPT, startWeight, updateWeight, type MixAdapt, type MixWeight } from './mix-weight.ts';
+import { MIX_ADAPT, startWeight, startWeights, updateWeight, type MixAdapt, type MixWeight } from './mix-weight.ts';
+import type { NgramLike } from './ngram-pair.ts';
 import { observe, type StepModel } from './suggest.ts';
 
 export interface MixState<A, B> {
   a: A;
   b: B;
-  /** The weight as the text so far has moved it (ml/mix-weight.ts); absent: `lambda`, until a character is typed. */
+  /** The weights as the text so far has moved them (ml/mix-weight.ts); absent: the starting ones, until a character is typed. */
   w?: MixWeight;
-  /** Both models' distributions at this state, kept from `probs` for `observe` (cleared by any step). */
-  pa?: Float32Array;
-  pb?: Float32Array;
+  /** Every part's distribution at this state, kept from `probs` for `observe` (cleared by any step). */
+  p?: Float32Array[];
 }
 
+/** The second model's side: a model, or an n-gram made of parts (ml/ngram-pair.ts) that are weighed one by one. */
+type Side<B> = StepModel<B> & Partial<Pick<NgramLike, 'parts' | 'partWeights'>>;
+
 /**
- * Linear interpolation of two models over the same vocabulary: p = λ·p_a + (1 − λ)·p_b. An LSTM
+ * Linear interpolation of models over the same vocabulary: p = λ·p_a + (1 − λ)·p_b. An LSTM
  * and an n-gram err differently (smooth generalisation against exact recall of rare strings), so
- * their mixture is often better than either. λ starts at `lambda` and follows the typed text
- * (ml/mix-weight.ts), unless `adapt` is null.
+ * their mixture is often better than either. Where the second is a pair of n-grams (the writer's
+ * and the base's, ml/ngram-pair.ts) each of its parts is a part of the mixture, starting at its
+ * share (1 − λ)·μ. The weights start there and follow the typed text (ml/mix-weight.ts), unless
+ * `adapt` is null.
  */
 export class MixtureModel<A, B> implements StepModel<MixState<A, B>> {
+  /** The starting weights of the parts: the first model's λ, then the second's part or parts. */
+  readonly start: readonly number[];
+
   constructor(
     private readonly ma: StepModel<A>,
-    private readonly mb: StepModel<B>,
+    private readonly mb: Side<B>,
     readonly lambda: number,
     private readonly adapt: MixAdapt | null = MIX_ADAPT,
-  ) {}
+  ) {
+    this.start = startWeights(lambda, mb);
+  }
+
+  /** The distribution of each part at `s`, kept in it. */
+  private parts(s: MixState<A, B>): Float32Array[] {
+    const b = this.mb;
+    return (s.p ??= [
+      this.ma.probs(s.a),
+      ...(b.parts ? b.parts.map((m) => m.distribution(s.b as ArrayLike<number>)) : [b.probs(s.b)]),
+    ]);
+  }
 
   probs(s: MixState<A, B>): Float32Array {
-    const pa = (s.pa ??= this.ma.probs(s.a));
-    const pb = (s.pb ??= this.mb.probs(s.b));
-    const l = s.w?.lambda ?? this.lambda;
-    const out = new Float32Array(pa.length);
-    for (let i = 0; i < pa.length; i++) out[i] = l * pa[i] + (1 - l) * pb[i];
+    const p = this.parts(s);
+    const w = s.w?.w ?? this.start;
+    const out = new Float32Array(p[0].length);
+    for (let i = 0; i < out.length; i++) {
+      let x = 0;
+      for (let k = 0; k < p.length; k++) x += w[k] * p[k][i];
+      out[i] = x;
+    }
     return out;
   }
 
   step(s: MixState<A, B>, token: number): void {
     this.ma.step(s.a, token);
     this.mb.step(s.b, token);
-    s.pa = s.pb = undefined;
+    s.p = undefined;
   }
 
   observe(s: MixState<A, B>, token: number): void {
     if (this.adapt) {
-      const w = (s.w ??= startWeight(this.lambda, this.adapt));
-      updateWeight(w, (s.pa ?? this.ma.probs(s.a))[token], (s.pb ?? this.mb.probs(s.b))[token], this.adapt);
+      const w = (s.w ??= startWeight(this.start, this.adapt));
+      updateWeight(
+        w,
+        this.parts(s).map((p) => p[token]),
+        this.adapt,
+      );
     }
     observe(this.ma, s.a, token);
     observe(this.mb, s.b, token);
-    s.pa = s.pb = undefined;
+    s.p = undefined;
   }
 
   clone(s: MixState<A, B>): MixState<A, B> {
     // The kept distributions are never written to, so the copy may share them until it steps.
-    return { a: this.ma.clone(s.a), b: this.mb.clone(s.b), w: s.w && { ...s.w }, pa: s.pa, pb: s.pb };
+    return {
+      a: this.ma.clone(s.a),
+      b: this.mb.clone(s.b),
+      w: s.w && { w: s.w.w.slice(), num: s.w.num.slice(), den: s.w.den },
+      p: s.p,
+    };
   }
 }
 

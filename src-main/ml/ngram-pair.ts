@@ -5,6 +5,9 @@ export interface NgramLike extends StepModel<number[]> {
   readonly order: number;
   readonly vocab: string[];
   distribution(context: ArrayLike<number>): Float32Array;
+  /** Where it is several n-grams read as one: them and their weights, which a mixture re-weighs as the text goes (ml/mix-weight.ts). */
+  readonly parts?: readonly NgramLike[];
+  readonly partWeights?: readonly number[];
 }
 
 /**
@@ -12,12 +15,15 @@ export interface NgramLike extends StepModel<number[]> {
  * writer's corpus n-gram knows their names and phrases; the n-gram shipped with the base (15 M
  * characters of public English) knows common turns that a few hundred thousand characters of
  * theirs have not shown it (bench/README.md, "The base with its own n-gram"). Mixed with an LSTM,
- * the pair stands where the corpus n-gram stood (ml/mixture.ts, ml/mix-weight.ts), so the LSTM's
- * weight still follows the text; μ is fitted once, on held-out text, where the source is chosen.
+ * the pair stands where the corpus n-gram stood (ml/mixture.ts), μ fitted once, on held-out text,
+ * where the source is chosen; there its parts then get weights of their own, which follow the text
+ * as the LSTM's does (ml/mix-weight.ts), starting from λ and μ. Alone (a source of 'ngram') μ stays.
  */
 export class NgramPair implements NgramLike {
   readonly order: number;
   readonly vocab: string[];
+  readonly parts: readonly NgramLike[];
+  readonly partWeights: readonly number[];
 
   constructor(
     readonly a: NgramLike,
@@ -29,6 +35,8 @@ export class NgramPair implements NgramLike {
       throw new Error('an n-gram pair needs one vocabulary');
     this.order = Math.max(a.order, b.order);
     this.vocab = a.vocab;
+    this.parts = [a, b];
+    this.partWeights = [mu, 1 - mu];
   }
 
   distribution(context: ArrayLike<number>): Float32Array {
