@@ -269,6 +269,34 @@ describe('the n-gram build stays within its memory limit', () => {
   });
 });
 
+describe('the n-gram build counts within its budget, however varied the text', () => {
+  test('random text lets go of its highest orders as it counts; the orders kept are as if counted alone', () => {
+    const vocab = [...'\n abcdefghijklmnopqrstuvwxyz'];
+    const rng = new Rng(11);
+    const ids = Int32Array.from({ length: 60_000 }, () => rng.int(vocab.length));
+    const val = ids.subarray(0, 2000);
+    const free = NgramModel.build(vocab, ids, val, 8);
+    assert.equal(free.counted, 8);
+    // 60,000 random characters make ~50,000 new contexts at each of orders 5–8 (256 bytes each in
+    // the account): a 40 MB budget (16 MB for the counts) holds about four orders' worth.
+    const capped = NgramModel.build(vocab, ids, val, 8, 40e6);
+    assert.ok(capped.counted >= 3 && capped.counted < 8, `counted to order ${capped.counted}`);
+    assert.deepEqual(
+      capped.tried.map((t) => t.order),
+      Array.from({ length: capped.counted - 1 }, (_, i) => i + 2),
+    );
+    // Dropping the top orders leaves the lower ones' counts whole: the same model as counting them alone.
+    const alone = NgramModel.build(vocab, ids, val, capped.counted);
+    assert.deepEqual(capped.tried, alone.tried);
+    const ctx = Array.from(ids.subarray(100, 100 + capped.counted - 1));
+    assert.deepEqual(capped.model.distribution(ctx), alone.model.distribution(ctx));
+    // Prose-like text of the same length (a repeated sentence) stays well inside the same budget.
+    const tok = new CharTokenizer(vocab, null);
+    const prose = tok.encode('the cat sat on the mat and the dog sat on the log\n'.repeat(1200));
+    assert.equal(NgramModel.build(vocab, prose, prose.subarray(0, 2000), 8, 40e6).counted, 8);
+  });
+});
+
 describe('two n-grams read as one (ml/ngram-pair.ts)', () => {
   const text = fs.readFileSync(SHAKESPEARE, 'utf8').slice(0, 40_000);
   const ptok = new CharTokenizer([...new Set(text)].sort(), null);

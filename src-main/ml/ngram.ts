@@ -46,17 +46,51 @@ const key = (ids: ArrayLike<number>, from: number, to: number): string => {
   return s;
 };
 
-function bump(t: Table, k: string, w: number, by = 1): void {
+/**
+ * What counting takes, per context and per (context, next character) pair beyond the first, as
+ * Map<string, Map<number, number>> in V8: 240 and 15 bytes, fitted to the heap used after counting
+ * prose (1 and 2 M characters) and random text (300,000), to order 8 (bench/README.md, "The
+ * n-gram's memory"); rounded up. The whole build's peak is about 2.2 times the counts' (the
+ * continuation counts, then the frozen tables), hence COUNTS_SHARE.
+ */
+const BYTES_PER_CONTEXT = 256;
+const BYTES_PER_PAIR = 16;
+export const COUNTS_SHARE = 0.4;
+
+function bump(t: Table, k: string, w: number, by = 1): number {
   let m = t.get(k);
-  if (!m) t.set(k, (m = new Map()));
-  m.set(w, (m.get(w) ?? 0) + by);
+  let bytes = 0;
+  if (!m) {
+    t.set(k, (m = new Map()));
+    bytes = BYTES_PER_CONTEXT - BYTES_PER_PAIR;
+  }
+  const c = m.get(w);
+  m.set(w, (c ?? 0) + by);
+  return c === undefined ? bytes + BYTES_PER_PAIR : bytes;
 }
 
-/** Raw counts for every order 1..maxOrder. */
-function countAll(ids: Int32Array, maxOrder: number): Table[] {
+/**
+ * Raw counts for every order 1..maxOrder. Their memory depends on how varied the text is, not
+ * only on its length: prose repeats most contexts, but text close to random (a dump of hashes,
+ * encoded data, tables of numbers) makes a new context at every character of every high order,
+ * some 1,800 bytes per character to order 8 against prose's 150–200 for the whole build
+ * (bench/README.md). So with a budget (bytes for the counts), the highest order still counted is
+ * dropped, its counts let go, whenever the counts outgrow it, and counting goes on below.
+ */
+function countAll(ids: Int32Array, maxOrder: number, budgetBytes = Infinity): Table[] {
   const raw: Table[] = Array.from({ length: maxOrder }, () => new Map());
+  const bytes = new Array<number>(maxOrder).fill(0);
+  let total = 0;
   for (let i = 0; i < ids.length; i++) {
-    for (let n = 1; n <= maxOrder && n <= i + 1; n++) bump(raw[n - 1], key(ids, i - n + 1, i), ids[i]);
+    for (let n = 1; n <= raw.length && n <= i + 1; n++) {
+      const b = bump(raw[n - 1], key(ids, i - n + 1, i), ids[i]);
+      bytes[n - 1] += b;
+      total += b;
+    }
+    while (total > budgetBytes && raw.length > 2) {
+      raw.pop();
+      total -= bytes[raw.length];
+    }
   }
   return raw;
 }
@@ -92,10 +126,14 @@ function discountOf(t: CountTable): number {
 
 /**
  * Peak memory while counting, per training character, by the highest order counted: measured on
- * English prose (1–4 M characters, peak resident set less the process's own; bench/README.md, "The
- * n-gram's memory") and rounded up. High orders cost most: nearly every 8-character context is new.
+ * English prose (1–14 M characters, the peak resident set less the process's own; bench/README.md,
+ * "The n-gram's memory"), the highest rate seen with about 30% over it. High orders cost most:
+ * nearly every 8-character context is new. (Counts in typed arrays since session 18 halved the
+ * peak; the rates before were 450, 260 and 90 bytes for orders 8, 7 and 6.) Prose's rates: text
+ * far more varied needs several times more, which the build's own account catches as it counts
+ * (countAll's budget).
  */
-const BYTES_PER_CHAR: Record<number, number> = { 2: 4, 3: 8, 4: 12, 5: 30, 6: 90, 7: 260, 8: 450 };
+const BYTES_PER_CHAR: Record<number, number> = { 2: 4, 3: 8, 4: 12, 5: 30, 6: 70, 7: 140, 8: 220 };
 const BASE_BYTES = 200 * 2 ** 20;
 
 /** Bytes a build up to `maxOrder` needs at its peak for `chars` training characters (an upper estimate). */
@@ -146,8 +184,11 @@ export class NgramModel implements StepModel<number[]> {
     trainIds: Int32Array,
     valIds: Int32Array,
     maxOrder = 8,
-  ): { model: NgramModel; tried: { order: number; valLoss: number }[] } {
-    const raw = countAll(trainIds, maxOrder);
+    /** Bytes the whole build may take: the orders counted are cut to fit, however varied the text. */
+    budgetBytes = Infinity,
+  ): { model: NgramModel; tried: { order: number; valLoss: number }[]; counted: number } {
+    const raw = countAll(trainIds, maxOrder, budgetBytes * COUNTS_SHARE);
+    const counted = raw.length;
     const cont = continuationCounts(raw);
     const V = vocab.length;
     const frozenRaw = raw.map((t, i) => freezeTable(i, V, t));
@@ -158,7 +199,7 @@ export class NgramModel implements StepModel<number[]> {
     let bestLoss = Infinity;
     // Choosing the order needs only a sample of the held-out text.
     const sample = valIds.subarray(0, 30_000);
-    for (let order = 2; order <= maxOrder; order++) {
+    for (let order = 2; order <= counted; order++) {
       const tables = [...frozenCont.slice(0, order - 1), frozenRaw[order - 1]];
       const m = new NgramModel(vocab, order, tables.map(discountOf), tables);
       const loss = m.crossEntropy(sample);
@@ -168,7 +209,7 @@ export class NgramModel implements StepModel<number[]> {
         best = m;
       }
     }
-    return { model: best!, tried };
+    return { model: best!, tried, counted };
   }
 
   /** From the JSON form stored before the binary one. */

@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import zlib from 'node:zlib';
 import { defaultMemoryLimit } from '../ml/memory.ts';
 import { NgramModel, ngramBuildBytes, ngramOrderWithin, type NgramData } from '../ml/ngram.ts';
@@ -19,7 +20,12 @@ export interface NgramSummary {
   seconds: number;
   tried: { order: number; valLoss: number }[];
   /** Set when memory capped the orders tried: the highest order that fitted, and the limit. */
-  limited?: { maxOrder: number; limitBytes: number };
+  limited?: {
+    maxOrder: number;
+    limitBytes: number;
+    /** The JS heap's room, not the memory allowed, was the limit (V8's own, below --max-memory). */
+    heap?: boolean;
+  };
 }
 
 /**
@@ -48,13 +54,19 @@ export function buildNgramFor(
       },
     );
   }
-  const { model, tried } = NgramModel.build(tok.vocab, tok.encode(train), tok.encode(val), maxOrder);
+  // The estimate above is prose's; text far more varied (encoded data, hashes) needs several times
+  // more, so the build also counts within the limit as it goes, and within the JS heap's room,
+  // where its maps live (V8's own limit, ~4 GB, is below half of a large computer's memory).
+  const heap = v8.getHeapStatistics();
+  const budget = Math.min(limitBytes, heap.heap_size_limit - heap.used_heap_size);
+  const { model, tried, counted } = NgramModel.build(tok.vocab, tok.encode(train), tok.encode(val), maxOrder, budget);
   return {
     model,
     tok,
     tried,
     valLoss: tried.find((t) => t.order === model.order)!.valLoss,
-    limited: maxOrder < 8 ? { maxOrder, limitBytes } : undefined,
+    limited:
+      counted < 8 ? { maxOrder: counted, limitBytes: budget, ...(budget < limitBytes && { heap: true }) } : undefined,
   };
 }
 
