@@ -203,9 +203,10 @@ const COMMANDS: Record<string, Command> = {
         );
         if (ngram.limited)
           c.out.err(
-            ngram.limited.heap
-              ? `  orders above ${ngram.limited.maxOrder} were left out, to stay within the ${formatBytes(ngram.limited.limitBytes)} of memory left to this process (the text is unusually varied: it needs more memory per character than prose)`
-              : `  orders above ${ngram.limited.maxOrder} were left out, to stay within ${formatBytes(ngram.limited.limitBytes)} of memory (raise it with --max-memory)`,
+            `  orders above ${ngram.limited.maxOrder} were left out, to stay within ` +
+              (ngram.limited.heap
+                ? `the ${formatBytes(ngram.limited.limitBytes)} of memory left to this process (the text is unusually varied: it needs more memory per character than prose)`
+                : `${formatBytes(ngram.limited.limitBytes)} of memory (raise it with --max-memory)`),
           );
       }
       c.out.result(

@@ -22,6 +22,7 @@
 import { commonPrefix } from './document-cache.ts';
 import { ngramContext } from './ngram.ts';
 import type { NgramLike } from './ngram-pair.ts';
+import type { StepModel } from './suggest.ts';
 import type { CharTokenizer } from './tokenizer.ts';
 
 export interface MixAdapt {
@@ -86,9 +87,17 @@ function floored(raw: number[], min: number, out: number[]): void {
   }
 }
 
-/** What a mixture's n-gram side gives each character: its parts' distributions, or its own. */
-export function ngramParts(ng: NgramLike, context: number[]): Float32Array[] {
-  return ng.parts ? ng.parts.map((p) => p.distribution(context)) : [ng.probs(context)];
+/** A copy that moves on its own (a suggestion's look-ahead, one document's suggestion state). */
+export function copyWeight(w: MixWeight): MixWeight {
+  return { w: w.w.slice(), num: w.num.slice(), den: w.den };
+}
+
+/** A mixture's second side: a model, or n-grams read as one (ml/ngram-pair.ts) whose parts are weighed one by one. */
+export type MixSide<B> = StepModel<B> & Partial<Pick<NgramLike, 'parts' | 'partWeights'>>;
+
+/** What a mixture's second side gives at `state`: its parts' distributions, or its own. */
+export function sideParts<B>(side: MixSide<B>, state: B): Float32Array[] {
+  return side.parts ? side.parts.map((p) => p.distribution(state as ArrayLike<number>)) : [side.probs(state)];
 }
 
 /** The starting weights of the LSTM at `lambda` beside `ng`: its parts share 1 − λ as they are weighted in it. */
@@ -124,7 +133,7 @@ export class MixWeightTracker<A> {
 
   /** A copy of the current weights, for one suggestion's mixture state. */
   get weight(): MixWeight {
-    return { w: this.w.w.slice(), num: this.w.num.slice(), den: this.w.den };
+    return copyWeight(this.w);
   }
 
   begin(text: string): void {
@@ -136,7 +145,7 @@ export class MixWeightTracker<A> {
   readonly onChar = (pos: number, before: A, id: number): void => {
     if (pos !== this.ctxPos) this.ctx = ngramContext(this.ngram.order, this.tok, this.read.slice(0, pos));
     if (pos >= this.from)
-      updateWeight(this.w, [this.lstm.probs(before)[id], ...ngramParts(this.ngram, this.ctx).map((p) => p[id])]);
+      updateWeight(this.w, [this.lstm.probs(before)[id], ...sideParts(this.ngram, this.ctx).map((p) => p[id])]);
     this.ngram.step(this.ctx, id);
     this.ctxPos = pos + ((this.read.codePointAt(pos) ?? 0) > 0xffff ? 2 : 1); // where the next character starts
   };

@@ -1,5 +1,14 @@
-import { MIX_ADAPT, startWeight, startWeights, updateWeight, type MixAdapt, type MixWeight } from './mix-weight.ts';
-import type { NgramLike } from './ngram-pair.ts';
+import {
+  copyWeight,
+  MIX_ADAPT,
+  sideParts,
+  startWeight,
+  startWeights,
+  updateWeight,
+  type MixAdapt,
+  type MixSide,
+  type MixWeight,
+} from './mix-weight.ts';
 import { observe, type StepModel } from './suggest.ts';
 
 export interface MixState<A, B> {
@@ -10,9 +19,6 @@ export interface MixState<A, B> {
   /** Every part's distribution at this state, kept from `probs` for `observe` (cleared by any step). */
   p?: Float32Array[];
 }
-
-/** The second model's side: a model, or an n-gram made of parts (ml/ngram-pair.ts) that are weighed one by one. */
-type Side<B> = StepModel<B> & Partial<Pick<NgramLike, 'parts' | 'partWeights'>>;
 
 /**
  * Linear interpolation of models over the same vocabulary: p = λ·p_a + (1 − λ)·p_b. An LSTM
@@ -28,7 +34,7 @@ export class MixtureModel<A, B> implements StepModel<MixState<A, B>> {
 
   constructor(
     private readonly ma: StepModel<A>,
-    private readonly mb: Side<B>,
+    private readonly mb: MixSide<B>,
     readonly lambda: number,
     private readonly adapt: MixAdapt | null = MIX_ADAPT,
   ) {
@@ -37,11 +43,7 @@ export class MixtureModel<A, B> implements StepModel<MixState<A, B>> {
 
   /** The distribution of each part at `s`, kept in it. */
   private parts(s: MixState<A, B>): Float32Array[] {
-    const b = this.mb;
-    return (s.p ??= [
-      this.ma.probs(s.a),
-      ...(b.parts ? b.parts.map((m) => m.distribution(s.b as ArrayLike<number>)) : [b.probs(s.b)]),
-    ]);
+    return (s.p ??= [this.ma.probs(s.a), ...sideParts(this.mb, s.b)]);
   }
 
   probs(s: MixState<A, B>): Float32Array {
@@ -81,7 +83,7 @@ export class MixtureModel<A, B> implements StepModel<MixState<A, B>> {
     return {
       a: this.ma.clone(s.a),
       b: this.mb.clone(s.b),
-      w: s.w && { w: s.w.w.slice(), num: s.w.num.slice(), den: s.w.den },
+      w: s.w && copyWeight(s.w),
       p: s.p,
     };
   }

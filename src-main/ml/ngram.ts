@@ -55,7 +55,7 @@ const key = (ids: ArrayLike<number>, from: number, to: number): string => {
  */
 const BYTES_PER_CONTEXT = 256;
 const BYTES_PER_PAIR = 16;
-export const COUNTS_SHARE = 0.4;
+const COUNTS_SHARE = 0.4;
 
 function bump(t: Table, k: string, w: number, by = 1): number {
   let m = t.get(k);
