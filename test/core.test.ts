@@ -332,9 +332,18 @@ test('a trained model that saves fewer keystrokes than the base as it came is no
     const done = new Promise<Extract<CoreEvent, { type: 'train-done' }>>((resolve) =>
       c.on((e) => e.type === 'train-done' && resolve(e)),
     );
+    // A Train view opened while the run trains, then while its source is measured, says which.
+    const status = () => c.call('train.status', {}) as Promise<{ running: boolean; measuring?: boolean }>;
+    const seen: Promise<{ running: boolean; measuring?: boolean }>[] = [];
+    c.on((e) => {
+      if (e.type === 'train' && (e.event.type === 'start' || e.event.type === 'measuring')) seen.push(status());
+    });
     // Twenty steps from scratch: a trial, worse than the base on this text.
     await c.call('train.start', { corpus: 'samples', model: 'trial', from: 'scratch', preset: 'small', maxSteps: 20 });
     const r = (await done).result!;
+    const [training, measuring] = await Promise.all(seen);
+    assert.deepEqual([training.running, training.measuring], [true, false]);
+    assert.deepEqual([measuring.running, measuring.measuring], [true, true]);
     const s = r.suggestSource!;
     const chosen = s.measured.find((m) => m.source === s.source)!;
     assert.ok(chosen.ksr < s.base!.ksr, `chosen ${chosen.ksr}, base ${s.base!.ksr}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EditorState } from '@codemirror/state';
-import { acceptAllSpec, acceptWordSpec, ghostState, setGhost } from '../src-renderer/lib/ghost-state.ts';
+import { acceptAllSpec, acceptWordSpec, drawnText, ghostState, setGhost } from '../src-renderer/lib/ghost-state.ts';
 import {
   acceptAll,
   acceptWord,
@@ -128,6 +128,15 @@ describe('the editor state (CodeMirror, no view): Tab, then a closing mark', () 
     assert.equal(at('The cat, then', 7, ' sat ').doc.toString(), 'The cat sat, then', 'before a mark');
     const mid = at('The cat.', 3, ' big ');
     assert.equal(typeAt(mid, ',').doc.toString(), 'The big, cat.', 'no space of its own to take back: none taken');
+    // What is drawn is what Tab inserts: no space before the space already there (a double gap).
+    const drawn = (doc: string, pos: number, ghost: string) => {
+      const s = EditorState.create({ doc, selection: { anchor: pos }, extensions: ghostState });
+      const g = ghostOf(pos, [ghost])!;
+      return drawnText(s.update({ effects: setGhost.of(g) }).state, g);
+    };
+    assert.equal(drawn('that mee meeting', 8, 'ting '), 'ting');
+    assert.equal(drawn('The cat, then', 7, ' sat '), ' sat');
+    assert.equal(drawn('The cat', 7, ' sat '), ' sat ', 'at the end the space is drawn: Tab inserts it');
   });
 
   test('only a key the writer types takes the space back: not a paste, an IME composition or a suggestion taken', () => {
@@ -156,4 +165,26 @@ test('undo takes back a word at a time while typing on without a pause, a sugges
     undone.push(state.doc.toString());
   }
   assert.deepEqual(undone, ['The cat sat on', 'The cat sat', 'The cat', 'The', '']);
+});
+
+test('a suggestion taken is one undo step, apart from the word typed before it and a comma typed at once after it', async () => {
+  const { undo } = await import('@codemirror/commands');
+  const { wordUndo } = await import('../src-renderer/lib/undo-steps.ts');
+  let state = EditorState.create({ doc: '', extensions: [wordUndo(), ghostState] });
+  const type = (text: string) => {
+    for (const ch of text)
+      state = state.update({ changes: { from: state.doc.length, insert: ch }, userEvent: 'input.type' }).state;
+  };
+  // All inside CodeMirror's half-second grouping: "let", Tab for "ter ", then "," (which takes the space back).
+  type('Thanks for your let');
+  state = state.update({ effects: setGhost.of(ghostOf(state.doc.length, ['ter '])) }).state;
+  state = state.update(acceptAllSpec(state)!).state;
+  type(',');
+  assert.equal(state.doc.toString(), 'Thanks for your letter,');
+  const undone: string[] = [];
+  for (let k = 0; k < 3; k++) {
+    undo({ state, dispatch: (tr) => (state = tr.state) });
+    undone.push(state.doc.toString());
+  }
+  assert.deepEqual(undone, ['Thanks for your letter ', 'Thanks for your let', 'Thanks for your']);
 });

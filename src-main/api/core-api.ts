@@ -158,6 +158,8 @@ export const LIMITS = {
   learnIdleSec: { min: 10, max: 86_400 },
   learnSeconds: { min: 5, max: 600 },
   alternatives: { min: 1, max: 5 },
+  /** A from-scratch run's step goal in the app (Train's form, its estimate and its start). */
+  trainSteps: { min: 1, max: 100_000_000 },
 } as const;
 
 /** Training hyper-parameters a caller may set (the CLI's flags; ml/train-config.ts explains each). */
@@ -266,6 +268,8 @@ export type TrainStatus =
       sample: string | null;
       /** The engine training now and why it was chosen (or why it changed). */
       engine: { name: string; why: string } | null;
+      /** Training is done and Nib is measuring which source suggests best (the run ends after). */
+      measuring: boolean;
       /** What the run was started with, for the Train view's (locked) form. */
       form: RunForm | null;
     };
@@ -331,7 +335,7 @@ export const CoreApi = {
       layers: opt(range(1, 8, true)),
       units: opt(range(1, 4096, true)),
       embedding: opt(range(1, 4096, true)),
-      maxSteps: opt(range(1, 100_000_000, true)),
+      maxSteps: opt(range(LIMITS.trainSteps.min, LIMITS.trainSteps.max, true)),
       maxTimeSec: opt(range(1, 30 * 86_400)),
       resume: opt(flag),
       /** Hyper-parameters beyond the app's form (the CLI's flags); a resume may change only some. */
@@ -348,7 +352,7 @@ export const CoreApi = {
       corpus: Name,
       from: opt(oneOf(['base', 'scratch'] as const)),
       preset: opt(oneOf(PRESET_NAMES)),
-      steps: range(1, 10_000_000, true),
+      steps: range(LIMITS.trainSteps.min, LIMITS.trainSteps.max, true),
     }),
     result: returns<TrainEstimate>(),
   },

@@ -89,6 +89,8 @@ export class Core {
     /** The engine training now, and why (from the start event; a fallback changes it). */
     engine: { name: string; why: string } | null;
     stop: 'pause' | 'cancel' | null;
+    /** Training is done and the suggestion source is being measured (a 'measuring' event came). */
+    measuring: boolean;
   } | null = null;
   /** The last run that ended, for a Train view opened after it. */
   private ended: EndedRun | null = null;
@@ -151,7 +153,10 @@ export class Core {
       'models.rename': (p) => {
         refuseWhileTraining(this.db, p.from);
         if (getModel(this.db, checkName('model', p.to)))
-          throw new NibError('conflict', `a model named "${p.to}" already exists`);
+          throw new NibError('conflict', `a model named "${p.to}" already exists`, {
+            cli: 'choose another name (nib models lists the names taken)',
+            app: 'type another name (the list shows the names taken)',
+          });
         if (!renameModel(this.db, p.from, p.to)) throw noModel(p.from);
         // The model chosen for suggestions stays chosen under its new name.
         if (this.settings().activeModel === p.from) setSettings(this.db, { activeModel: p.to });
@@ -210,6 +215,7 @@ export class Core {
               last: this.training.last,
               sample: this.training.sample,
               engine: this.training.engine,
+              measuring: this.training.measuring,
               form: this.runForm(this.training.model),
             }
           : { running: false, ended: this.ended },
@@ -539,6 +545,7 @@ export class Core {
         const ev = e as TrainEvent;
         // The last progress or evaluation: what the Train view's chart and progress line show.
         if (ev.type === 'progress' || ev.type === 'eval') this.training.last = ev;
+        if (ev.type === 'measuring') this.training.measuring = true;
         const sample = (e as { sample?: string }).sample;
         if (sample) this.training.sample = sample;
         if (ev.type === 'start') this.training.engine = { name: ev.engine, why: ev.engineWhy ?? '' };
@@ -547,7 +554,15 @@ export class Core {
       }
       this.emit({ type: 'train', model: p.model, event: e as TrainEvent });
     });
-    this.training = { model: p.model, callId: call.id, last: null, sample: null, engine: null, stop: null };
+    this.training = {
+      model: p.model,
+      callId: call.id,
+      last: null,
+      sample: null,
+      engine: null,
+      stop: null,
+      measuring: false,
+    };
     call.result.then(
       (result) => {
         const stopped = this.training?.stop ?? null;

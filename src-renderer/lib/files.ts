@@ -14,11 +14,7 @@ export function fromBase64(b64: string): Uint8Array {
   return out;
 }
 
-/** A name that every file system accepts, from a title or a model name. */
-export function safeFileName(name: string, fallback = 'Untitled'): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
-  return name.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, ' ').trim() || fallback;
-}
+export { FILE_NAME_BYTES, safeFileName } from './file-name.ts';
 
 /**
  * Offers a file for download: the browser's download (its save dialog when it asks where), or in

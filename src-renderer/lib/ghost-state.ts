@@ -11,6 +11,7 @@ import {
   type Extension,
   type TransactionSpec,
 } from '@codemirror/state';
+import { isolateHistory } from '@codemirror/commands';
 import { acceptAll, acceptWord, afterInsert, takesSpaceBack, type Ghost } from './suggestion.ts';
 
 export const setGhost = StateEffect.define<Ghost | null>();
@@ -73,6 +74,9 @@ function insertSpec(at: number, text: string, rest: Ghost | null, soft = false):
     selection: { anchor: at + text.length },
     effects: [setGhost.of(rest), setSoftSpace.of(soft && text.endsWith(' ') ? at + text.length : null)],
     userEvent: 'input.complete',
+    // A suggestion taken is an undo step of its own, never joined to the typing just before it
+    // ("let" + "ter") or the key right after it ("ter" + ","): Ctrl+Z takes back what Tab gave.
+    annotations: isolateHistory.of('full'),
   };
 }
 
@@ -85,10 +89,20 @@ export function acceptAllSpec(state: EditorState): TransactionSpec | null {
   const g = state.field(ghostField);
   if (!g) return null;
   const a = acceptAll(g);
-  const next = state.doc.sliceString(a.at, a.at + 1);
-  if (/ $/.test(a.insert) && (/\s/.test(next) || takesSpaceBack(next)))
-    return insertSpec(a.at, a.insert.slice(0, -1), null);
+  if (spaceLeftOut(state, a.at, a.insert)) return insertSpec(a.at, a.insert.slice(0, -1), null);
   return insertSpec(a.at, a.insert, null, true);
+}
+
+/** Whether Tab leaves out the space `text` ends with at `at`: the text there already goes on with a space, a line break or a closing mark. */
+function spaceLeftOut(state: EditorState, at: number, text: string): boolean {
+  const next = state.doc.sliceString(at, at + 1);
+  return / $/.test(text) && (/\s/.test(next) || takesSpaceBack(next));
+}
+
+/** The suggestion as drawn: as Tab would insert it, so no space is drawn that Tab leaves out (a double gap before the next word). */
+export function drawnText(state: EditorState, g: Ghost): string {
+  const text = acceptAll(g).insert;
+  return spaceLeftOut(state, g.pos, text) ? text.slice(0, -1) : text;
 }
 
 /** Ctrl+→: the next word of the suggestion shown, if there is one. */

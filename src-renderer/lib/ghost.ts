@@ -1,6 +1,6 @@
 import { Prec, type Extension } from '@codemirror/state';
 import { Decoration, EditorView, keymap, WidgetType, type DecorationSet } from '@codemirror/view';
-import { acceptAllSpec, acceptWordSpec, ghostField, ghostState, setGhost } from './ghost-state.ts';
+import { acceptAllSpec, acceptWordSpec, drawnText, ghostField, ghostState, setGhost } from './ghost-state.ts';
 import { cycle, ghostOf, shown, wantsSuggestion } from './suggestion.ts';
 
 class GhostWidget extends WidgetType {
@@ -41,7 +41,7 @@ const ghostDrawn = EditorView.decorations.compute([ghostField], (state): Decorat
   return g
     ? Decoration.set([
         Decoration.widget({
-          widget: new GhostWidget(shown(g), g.alts.length > 1 ? `${g.index + 1} of ${g.alts.length}` : ''),
+          widget: new GhostWidget(drawnText(state, g), g.alts.length > 1 ? `${g.index + 1} of ${g.alts.length}` : ''),
           side: 1,
         }).range(g.pos),
       ])

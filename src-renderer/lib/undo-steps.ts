@@ -5,7 +5,8 @@ import type { Extension, Transaction } from '@codemirror/state';
  * The editor's undo history, a word at a time. CodeMirror joins edits made less than half a second
  * apart into one undo step, so a sentence typed without a pause went back whole with one Ctrl+Z. Here
  * a typed space or line break starts a new step as well: Ctrl+Z takes back the last word, as word
- * processors do. (A suggestion taken with Tab is its own step already: it is not adjacent typing.)
+ * processors do. (A suggestion taken with Tab or Ctrl+→ is a step of its own: ghost-state.ts
+ * isolates it from the keys before and after it.)
  */
 export function wordUndo(): Extension {
   return history({
