@@ -14,8 +14,9 @@
  * `base`) on the newly assembled text, at the fine-tuning learning rate, instead of starting from
  * scratch: the shipped model is the product of every earlier run, so a retrain need not repeat them.
  *
- * --recalibrate keeps the shipped weights and model.json, and measures only the confidence bar
- * again (after a change to how suggestions are made), on the same held-out text.
+ * --recalibrate keeps the shipped weights and model.json, and measures only the confidence bars
+ * again (after a change to how suggestions are made), on the same held-out text: the base alone's
+ * and, where an n-gram ships beside it, the mixture's with that n-gram as it ships.
  *
  * --ngram (after an export, or with --recalibrate) prunes the corpus's n-gram to what ships beside
  * the weights (base.ngram.gz) and measures the mixture the base suggests with at zero setup.
@@ -35,6 +36,7 @@ import {
   BASE_NGRAM_MIN_COUNTS,
   BASE_WEIGHTS_FILE,
   baseSpec,
+  shippedNgram,
   type BaseCard,
   type BaseSuggest,
 } from '../src-main/services/base-model.ts';
@@ -165,9 +167,23 @@ if (argv.includes('--recalibrate')) {
   const { db, corpusId } = corpusDb();
   const runner = shippedRunner(card);
   const tok = CharTokenizer.fromSpec(baseSpec(card));
-  card.suggest = calibrate(runner, () => runner.zeroState(), tok, corpusDocs(db, corpusId), DEFAULT_TRAIN.valFraction);
+  const docs = corpusDocs(db, corpusId);
+  card.suggest = calibrate(runner, () => runner.zeroState(), tok, docs, DEFAULT_TRAIN.valFraction);
+  // The mixture with the n-gram that ships beside it, as shipped (its counts and weight kept):
+  // only its bar is measured again, unless --ngram rebuilds the n-gram too (below).
+  const shipped = shippedNgram();
+  if (card.ngram && shipped && !argv.includes('--ngram')) {
+    const mix = new MixtureModel(runner, shipped, card.ngram.lambda);
+    card.ngram.suggest = calibrate(
+      mix,
+      () => ({ a: runner.zeroState(), b: [] as number[] }),
+      tok,
+      docs,
+      DEFAULT_TRAIN.valFraction,
+    );
+  }
   fs.writeFileSync(file, JSON.stringify(card, null, 2) + '\n');
-  console.log(`wrote ${file}: ${JSON.stringify(card.suggest)}`);
+  console.log(`wrote ${file}: ${JSON.stringify({ suggest: card.suggest, ngram: card.ngram?.suggest })}`);
   db.close();
   if (!argv.includes('--ngram')) process.exit(0);
 }

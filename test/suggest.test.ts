@@ -4,9 +4,12 @@ import { DocumentState } from '../src-main/ml/document-state.ts';
 import { LstmRunner } from '../src-main/ml/lstm-runner.ts';
 import type { ModelSpec } from '../src-main/ml/spec.ts';
 import {
+  DecodeTrace,
   effectiveThreshold,
   expectedSaving,
+  readDecode,
   suggest,
+  WORD_START_BAR,
   type StepModel,
   type SuggestOptions,
 } from '../src-main/ml/suggest.ts';
@@ -115,9 +118,11 @@ function scriptedAt(
 }
 
 describe('suggestion policy', () => {
+  // The bar as given at a word's start too (startScale 1): most cases below are about the bar's
+  // comparisons; the last test is about the higher bar before a word (WORD_START_BAR).
   const run = (script: string, o: Partial<SuggestOptions>, q = 1, before = '') => {
     const { model, tok: t } = scripted(script, q);
-    return suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.2, ...o }, before);
+    return suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.2, startScale: 1, ...o }, before);
   };
 
   test('never repeats the word before it, nor a pair of words ("the the", "of the of the")', () => {
@@ -155,7 +160,7 @@ describe('suggestion policy', () => {
     const q = (a: number) => [0.9, 1, 1, 1, 1, 1, 1, 2 / 3, a];
     const at = (a: number) => {
       const { model, tok: t } = scriptedAt('the cat sat. And', q(a));
-      return suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 }).text;
+      return suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5, startScale: 1 }).text;
     };
     // Saved on average (a trailing space is one more part, free when wrong): "the" 0.9 × 2 = 1.8;
     // "the " 0.9 × 3 = 2.7; "the cat" 0.6 × 6 + 0.3 × 2 = 4.2; "the cat " 0.6 × 7 + 0.3 × 2 = 4.8;
@@ -169,13 +174,16 @@ describe('suggestion policy', () => {
     // A second word is free when wrong (Ctrl+→ takes the first for one key, as Tab would), so even
     // an unlikely one is shown: the bar applies to the first word only.
     const { model, tok: t } = scriptedAt('the cat ', [0.9, 1, 1, 1, 0.2, 1, 1, 1]);
-    assert.equal(suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 }).text, 'the cat ');
+    assert.equal(
+      suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5, startScale: 1 }).text,
+      'the cat ',
+    );
   });
 
   test('the bar is for the first word, whatever marks come before its end; one character alone is never shown', () => {
     // An opening quote is likely (0.9), the word after it not (0.3): "xyz is below the bar.
     const { model, tok: t } = scriptedAt('"xyz ', [0.9, 0.3]);
-    const s = suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5 });
+    const s = suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5, startScale: 1 });
     assert.notEqual(s.text, '"xyz');
     // What clears the bar, the quote alone, is one character: Tab for it saves nothing, so nothing
     // shows (the rule before showed it).
@@ -183,13 +191,16 @@ describe('suggestion policy', () => {
     assert.equal(suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 4, threshold: 0.5, length: 'bar' }).text, '"');
     // Where the word after it clears the bar too, the quote comes with it.
     const { model: sure, tok: t2 } = scriptedAt('"xyz ', [0.9, 0.9]);
-    assert.equal(suggest(sure, t2, { n: 0 }, { maxChars: 48, maxWords: 1, threshold: 0.5 }).text, '"xyz ');
+    assert.equal(
+      suggest(sure, t2, { n: 0 }, { maxChars: 48, maxWords: 1, threshold: 0.5, startScale: 1 }).text,
+      '"xyz ',
+    );
   });
 
   test('a word is right whatever non-letter follows it: "cat" is offered as well as "cat,"', () => {
     // After "cat" a comma (0.5) or a full stop (0.5): "cat" ends there for sure, "cat," half the time.
     const { model, tok: t } = scriptedAt('cat, the', [1, 1, 1, 0.5], '.');
-    const one = { maxChars: 48, maxWords: 1, threshold: 0.3 };
+    const one = { maxChars: 48, maxWords: 1, threshold: 0.3, startScale: 1 };
     assert.equal(suggest(model, t, { n: 0 }, one).text, 'cat');
     assert.ok(Math.abs(suggest(model, t, { n: 0 }, one).probability - 1) < 1e-6);
     assert.equal(suggest(model, t, { n: 0 }, { ...one, length: 'bar' }).text, 'cat,', 'the rule before');
@@ -224,7 +235,10 @@ describe('suggestion policy', () => {
     // After "cat" a space (0.3) or a comma (0.7, then a newline): "cat," (0.7 × 3 keys saved) or
     // "cat" (1 × 2), never "cat " after greedy decoding chose the comma.
     const { model, tok: t } = scriptedAt('cat,\n', [1, 1, 1, 0.7], ' ');
-    assert.equal(suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 1, threshold: 0.5 }).text, 'cat,');
+    assert.equal(
+      suggest(model, t, { n: 0 }, { maxChars: 48, maxWords: 1, threshold: 0.5, startScale: 1 }).text,
+      'cat,',
+    );
   });
 
   test('expected keystrokes saved, against a hand count', () => {
@@ -277,6 +291,22 @@ describe('suggestion policy', () => {
 
   test('a word cut by the maximum length is dropped, not shown half-finished', () => {
     assert.equal(run('abcdefghijklmnop', { maxChars: 8 }).text, '');
+  });
+
+  test('before a word the bar is WORD_START_BAR times the bar inside one', () => {
+    // "xyz" and its space: 0.8^4 = 0.41, above a bar of 0.3, below 0.3 × 2.
+    assert.equal(WORD_START_BAR, 2);
+    const o = { threshold: 0.3, startScale: undefined };
+    assert.equal(run('xyz abc', o, 0.8).text, '', 'before a word: the higher bar');
+    assert.equal(run('xyz abc', o, 0.8, 'I saw w').text, 'xyz ', 'completing "w…": the bar itself');
+    assert.equal(run('xyz abc', { ...o, length: 'bar' }, 0.8).text, 'xyz', 'the earlier rule keeps one bar');
+    // The range a decode reports is in the bar's own units: every bar in it reads the same.
+    const { model, tok: t } = scripted('xyz abc', 0.8);
+    const range = { lo: -Infinity, hi: Infinity };
+    readDecode(new DecodeTrace(model, t, { n: 0 }), t, { maxChars: 48, maxWords: 4, threshold: 0.3 }, '', range);
+    // Decoding stopped at "xyz" (0.8^3 = 0.512) against the bar before a word (0.6): every bar above
+    // 0.512 / 2 reads the same nothing.
+    assert.ok(Math.abs(range.lo - 0.8 ** 3 / 2) < 1e-6, `${range.lo}`);
   });
 });
 

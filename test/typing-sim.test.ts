@@ -59,6 +59,9 @@ describe('simulated typing at many bars in one pass', () => {
     { maxChars: 48, maxWords: 4, threshold: 0.3, length: 'bar' },
     { maxChars: 48, maxWords: 4, threshold: 0.15, length: 'bar' },
     { maxChars: 20, maxWords: 2, threshold: 0.25 },
+    // A higher bar at a word's start (bench/word-start-bar.ts): two bars of that kind share reads.
+    { maxChars: 48, maxWords: 4, threshold: 0.2, startScale: 1.5 },
+    { maxChars: 48, maxWords: 4, threshold: 0.25, startScale: 1.5 },
   ];
 
   test('the n-gram: every option gets what it gets typed alone', () => {
@@ -87,6 +90,24 @@ describe('simulated typing at many bars in one pass', () => {
     const mix = new MixtureModel(runner, ng, 0.5);
     const zero = () => ({ a: runner.zeroState(), b: [] as number[] });
     assert.deepEqual(together(mix, tok, zero, few), alone(mix, tok, zero, few));
+  });
+
+  test('startScale raises the bar at a word’s start only', () => {
+    const o = { maxChars: 48, maxWords: 4, threshold: 0.2 };
+    let start = 0;
+    let inside = 0;
+    const state: number[] = [];
+    for (let i = 0; i < 800; i++) {
+      const before = typed.slice(0, i);
+      const plain = suggest(ngram, ntok, state, { ...o, startScale: 1 }, before).text;
+      const scaled = suggest(ngram, ntok, state, { ...o, startScale: 3 }, before).text;
+      if (/[\p{L}\p{N}'’-]$/u.test(before)) {
+        assert.equal(scaled, plain, `inside a word at ${i}`);
+        if (plain) inside++;
+      } else if (plain && !scaled) start++;
+      observe(ngram, state, ntok.id(typed[i]));
+    }
+    assert.ok(start > 0 && inside > 0, `word starts held back ${start}, completions kept ${inside}`);
   });
 
   test('a decode read at one bar reads the same at every bar in the range it reports', () => {

@@ -40,8 +40,9 @@ function stampOf(db: Db, corpus: CorpusRow | undefined): string | null {
   if (!corpus) return `${base.parent}:none`;
   const ngram = storedNgramStamp(db, corpus.id);
   // What a fit measures changed with the base's n-gram (its pair with the writer's, the base as
-  // shipped beside the candidates): a fit made before is due again, once.
-  const rules = usesShippedNgram(shippedSource()) ? 'fit2+ngram' : 'fit2';
+  // shipped beside the candidates), and with the higher bar before a word (ml/suggest.ts
+  // WORD_START_BAR, fit3): a fit made before is due again, once.
+  const rules = usesShippedNgram(shippedSource()) ? 'fit3+ngram' : 'fit3';
   return ngram ? `${base.parent}:${rules}:${ngram}` : null;
 }
 

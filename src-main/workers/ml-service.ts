@@ -118,6 +118,8 @@ export function openService(dataDir: string, backend: BackendReport) {
       threshold: (p.threshold ?? threshold ?? DEFAULT_SUGGEST.threshold) * (p.asked ? ASKED_BAR_SCALE : 1),
       creativity: p.creativity ?? 0.5,
       trailingSpace: p.trailingSpace ?? true,
+      // A guess the writer asked for is as welcome before a word as inside one (ml/suggest.ts WORD_START_BAR).
+      ...(p.asked && { startScale: 1 }),
     });
     const n = p.alternatives ?? 3;
     const before = p.text.slice(-80);
